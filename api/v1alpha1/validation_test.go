@@ -1,0 +1,187 @@
+package v1alpha1_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
+)
+
+var env *kube.Env
+
+func TestMain(m *testing.M) {
+	var err error
+	env, err = kube.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = env.Stop()
+	os.Exit(code)
+}
+
+// object parses a manifest; every case gets a unique name so cases never
+// collide.
+func object(t *testing.T, manifest string) *unstructured.Unstructured {
+	t.Helper()
+	u := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal([]byte(manifest), &u.Object); err != nil {
+		t.Fatalf("bad test manifest: %v", err)
+	}
+	if u.GetNamespace() == "" && u.GetKind() != "ClusterAuthServer" {
+		u.SetNamespace("default")
+	}
+	return u
+}
+
+const oauthClientHead = "apiVersion: oauth.clientoperator.io/v1alpha1\nkind: OAuthClient\nmetadata: {name: %s}\nspec:\n  serverRef: {name: dev}\n"
+const authServerHead = "apiVersion: oauth.clientoperator.io/v1alpha1\nkind: AuthServer\nmetadata: {name: %s}\nspec:\n"
+
+func TestInvalidManifestsAreRefusedNamingTheField(t *testing.T) {
+	cases := []struct {
+		name, kind, spec string
+		// want are substrings of the API server's message: the field path and
+		// what is wrong.
+		want []string
+	}{
+		{"missing serverRef", "nosrv", "", []string{"spec.serverRef"}},
+		{"serverRef kind unknown", "client", "  serverRef: {name: dev, kind: Issuer}\n", []string{"spec.serverRef.kind", "Unsupported value"}},
+		{"serverRef name empty", "client", "  serverRef: {name: \"\"}\n", []string{"spec.serverRef.name"}},
+		{"unknown grant type", "client", "  grantTypes: [password]\n", []string{"spec.grantTypes[0]", "Unsupported value"}},
+		{"empty grant types", "client", "  grantTypes: []\n", []string{"spec.grantTypes"}},
+		{"scope with a space", "client", "  scopes: [\"read write\"]\n", []string{"spec.scopes[0]"}},
+		{"scope with a quote", "client", "  scopes: ['a\"b']\n", []string{"spec.scopes[0]"}},
+		{"duplicate scopes", "client", "  scopes: [read, read]\n", []string{"spec.scopes[1]", "Duplicate value"}},
+		{"authorization_code without redirectURIs", "client", "  grantTypes: [authorization_code]\n", []string{"spec.redirectURIs", "redirectURIs is required when grantTypes contains authorization_code"}},
+		{"plain http redirect URI", "client", "  grantTypes: [authorization_code]\n  redirectURIs: [\"http://app.example.com/cb\"]\n", []string{"spec.redirectURIs[0]", "https"}},
+		{"relative redirect URI", "client", "  grantTypes: [authorization_code]\n  redirectURIs: [\"/callback\"]\n", []string{"spec.redirectURIs[0]"}},
+		{"public client with client_credentials", "client", "  tokenEndpointAuthMethod: none\n", []string{"spec.tokenEndpointAuthMethod", "client_credentials"}},
+		{"unknown auth method", "client", "  tokenEndpointAuthMethod: private_key_jwt\n", []string{"spec.tokenEndpointAuthMethod", "Unsupported value"}},
+		{"secretName not a DNS name", "client", "  secretName: My_Secret\n", []string{"spec.secretName"}},
+		{"deletionPolicy unknown", "client", "  deletionPolicy: Keep\n", []string{"spec.deletionPolicy", "Unsupported value"}},
+		{"zero rotation interval", "client", "  rotation: {interval: 0s}\n", []string{"spec.rotation.interval", "interval must be positive"}},
+		{"negative rotation interval", "client", "  rotation: {interval: -1h}\n", []string{"spec.rotation.interval", "interval must be positive"}},
+		{"grace period not shorter than interval", "client", "  rotation: {interval: 1h, gracePeriod: 2h}\n", []string{"spec.rotation.gracePeriod", "gracePeriod must be shorter than interval"}},
+		{"rotation strategy unknown", "client", "  rotation: {strategy: Sometimes}\n", []string{"spec.rotation.strategy", "Unsupported value"}},
+		{"rollout target kind unknown", "client", "  rolloutTargets: [{kind: Pod, name: web}]\n", []string{"spec.rolloutTargets[0].kind", "Unsupported value"}},
+		{"secret template key with a slash", "client", "  secretTemplate: {keys: {clientID: \"a/b\"}}\n", []string{"spec.secretTemplate.keys.clientID"}},
+		{"no provider block", "server", "  issuerURL: https://auth.example.com\n", []string{"spec", "exactly one provider block"}},
+		{"issuer not a URL", "server", "  issuerURL: \"not a url\"\n  dynamicRegistration: {}\n", []string{"spec.issuerURL", "absolute http(s) URL"}},
+		{"plain http issuer off loopback", "server", "  issuerURL: http://auth.example.com\n  dynamicRegistration: {}\n", []string{"spec.issuerURL", "must use https"}},
+		{"two kinds of credentials", "server", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  credentials:\n    bearerToken: {name: s, key: token}\n    initialAccessToken: {name: s, key: iat}\n", []string{"spec.credentials", "set only one of"}},
+		{"client credentials without clientID", "server", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  credentials:\n    clientCredentials: {clientSecret: {name: s, key: k}}\n", []string{"spec.credentials.clientCredentials.clientID", "Required value"}},
+		{"auth style unknown", "server", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  credentials:\n    clientCredentials: {clientID: op, clientSecret: {name: s, key: k}, authStyle: Digest}\n", []string{"spec.credentials.clientCredentials.authStyle", "Unsupported value"}},
+		{"secret selector without key", "server", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  credentials:\n    bearerToken: {name: s}\n", []string{"spec.credentials.bearerToken.key", "Required value"}},
+		{"endpoint override not a URL", "server", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  endpoints: {token: \"token\"}\n", []string{"spec.endpoints.token", "absolute URL"}},
+	}
+	if len(cases) < 20 {
+		t.Fatalf("the issue asks for at least 20 invalid manifests, have %d", len(cases))
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			name := fmt.Sprintf("invalid-%d", i)
+			var manifest string
+			switch tc.kind {
+			case "client":
+				manifest = fmt.Sprintf(oauthClientHead, name) + tc.spec
+			case "nosrv":
+				manifest = fmt.Sprintf("apiVersion: oauth.clientoperator.io/v1alpha1\nkind: OAuthClient\nmetadata: {name: %s}\nspec: {clientName: x}\n", name)
+			case "server":
+				manifest = fmt.Sprintf(authServerHead, name) + tc.spec
+			}
+			err := env.Client.Create(context.Background(), object(t, manifest))
+			if err == nil {
+				t.Fatalf("the API server accepted an invalid manifest:\n%s", manifest)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("message does not contain %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestValidManifestsAreAcceptedWithDefaults(t *testing.T) {
+	cases := []struct {
+		name, manifest string
+		// want maps a dotted path to the value the server must hold.
+		want map[string]any
+	}{
+		{"minimal client", fmt.Sprintf(oauthClientHead, "valid-minimal"), map[string]any{
+			"spec.grantTypes":              []any{"client_credentials"},
+			"spec.deletionPolicy":          "Delete",
+			"spec.tokenEndpointAuthMethod": "client_secret_basic",
+			"spec.serverRef.kind":          "AuthServer",
+		}},
+		{"web app with loopback and https redirects", fmt.Sprintf(oauthClientHead, "valid-web") +
+			"  grantTypes: [authorization_code, refresh_token]\n  redirectURIs: [\"https://app.example.com/cb\", \"http://127.0.0.1:8080/cb\", \"http://localhost/cb\"]\n  scopes: [openid, \"api:read\"]\n",
+			map[string]any{"spec.tokenEndpointAuthMethod": "client_secret_basic"}},
+		{"public client", fmt.Sprintf(oauthClientHead, "valid-public") +
+			"  grantTypes: [authorization_code]\n  redirectURIs: [\"https://spa.example.com/\"]\n  tokenEndpointAuthMethod: none\n",
+			map[string]any{"spec.tokenEndpointAuthMethod": "none"}},
+		{"rotation defaults to Auto", fmt.Sprintf(oauthClientHead, "valid-rotation") +
+			"  rotation: {interval: 720h, gracePeriod: 1h}\n",
+			map[string]any{"spec.rotation.strategy": "Auto"}},
+		{"cluster server ref and template", fmt.Sprintf("apiVersion: oauth.clientoperator.io/v1alpha1\nkind: OAuthClient\nmetadata: {name: valid-cluster}\nspec:\n  serverRef: {kind: ClusterAuthServer, name: corp}\n  secretName: app-oauth\n  deletionPolicy: Orphan\n  secretTemplate:\n    labels: {team: a}\n    keys: {clientID: CLIENT_ID}\n    data: {app.properties: \"client.id={{ .ClientID }}\"}\n"),
+			map[string]any{"spec.deletionPolicy": "Orphan"}},
+		{"server with client credentials", fmt.Sprintf(authServerHead, "valid-server") +
+			"  issuerURL: https://auth.example.com/tenant-a\n  dynamicRegistration: {}\n  credentials:\n    clientCredentials:\n      clientID: operator\n      clientSecret: {name: mgmt, key: secret}\n      extraParams: {tenant: a}\n      extraHeaders: [{name: X-Api-Key, valueFrom: {name: mgmt, key: apikey}}]\n",
+			map[string]any{"spec.credentials.clientCredentials.authStyle": "Basic"}},
+		{"loopback http server", fmt.Sprintf(authServerHead, "valid-loopback") +
+			"  issuerURL: http://127.0.0.1:9000\n  dynamicRegistration: {}\n", nil},
+		{"http server allowed explicitly", fmt.Sprintf(authServerHead, "valid-insecure") +
+			"  issuerURL: http://auth.dev.svc:8080\n  allowInsecureHTTP: true\n  dynamicRegistration: {}\n", nil},
+		{"cluster server", "apiVersion: oauth.clientoperator.io/v1alpha1\nkind: ClusterAuthServer\nmetadata: {name: valid-cluster}\nspec:\n  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  credentials: {initialAccessToken: {name: iat, key: token}}\n", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			obj := object(t, tc.manifest)
+			if err := env.Client.Create(context.Background(), obj); err != nil {
+				t.Fatalf("a valid manifest was refused: %v", err)
+			}
+			for path, want := range tc.want {
+				got, found, err := unstructured.NestedFieldNoCopy(obj.Object, strings.Split(path, ".")...)
+				if err != nil || !found {
+					t.Errorf("%s: not set by the server (defaults missing)", path)
+					continue
+				}
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("%s = %v, want %v", path, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestImmutableFields(t *testing.T) {
+	ctx := context.Background()
+	obj := object(t, fmt.Sprintf(oauthClientHead, "immutable")+"  secretName: first\n")
+	if err := env.Client.Create(ctx, obj); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path  []string
+		value any
+		want  string
+	}{
+		{[]string{"spec", "serverRef", "name"}, "other", "serverRef is immutable"},
+		{[]string{"spec", "secretName"}, "second", "secretName is immutable"},
+	} {
+		changed := obj.DeepCopy()
+		if err := unstructured.SetNestedField(changed.Object, tc.value, tc.path...); err != nil {
+			t.Fatal(err)
+		}
+		err := env.Client.Update(ctx, changed)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("changing %s: got %v, want an error containing %q", strings.Join(tc.path, "."), err, tc.want)
+		}
+	}
+}
