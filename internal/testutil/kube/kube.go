@@ -12,12 +12,11 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	oauthv1alpha1 "github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/scheme"
 )
 
 // Env is a running API server.
@@ -48,16 +47,7 @@ func RepoRoot() (string, error) {
 }
 
 // Scheme returns a scheme with the built-in kinds and this project's API.
-func Scheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(s); err != nil {
-		panic(err)
-	}
-	if err := oauthv1alpha1.AddToScheme(s); err != nil {
-		panic(err)
-	}
-	return s
-}
+func Scheme() *runtime.Scheme { return scheme.New() }
 
 // assets finds the envtest binaries: KUBEBUILDER_ASSETS, or the cache that
 // hack/envtest-assets.sh fills (building it when missing).
@@ -88,23 +78,23 @@ func Start() (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	scheme := Scheme()
+	sch := Scheme()
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: dir,
 		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
-		Scheme:                scheme,
+		Scheme:                sch,
 	}
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting envtest from %s: %w", dir, err)
 	}
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	c, err := client.New(cfg, client.Options{Scheme: sch})
 	if err != nil {
 		_ = env.Stop()
 		return nil, err
 	}
-	return &Env{Config: cfg, Client: c, Scheme: scheme, env: env}, nil
+	return &Env{Config: cfg, Client: c, Scheme: sch, env: env}, nil
 }
 
 // StartT is Start for a test; the server stops when the test ends.

@@ -1,0 +1,124 @@
+// Command manager runs the oauth-client-operator controllers.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/manager/signals"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/controllers"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/dynamicregistration"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/scheme"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "manager:", err)
+		os.Exit(1)
+	}
+}
+
+// registry lists the provider adapters compiled into the manager.
+func registry() *provider.Registry {
+	r := provider.NewRegistry()
+	r.Register(dynamicregistration.Name, dynamicregistration.New)
+	return r
+}
+
+func run() error {
+	var (
+		metricsAddr, probeAddr, namespaces, operatorNamespace string
+		leaderElect                                           bool
+		opts                                                  controllers.Options
+	)
+	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint (0 disables it)")
+	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "address of the /healthz and /readyz probes")
+	flag.BoolVar(&leaderElect, "leader-elect", false, "elect a leader so that only one replica reconciles")
+	flag.StringVar(&namespaces, "namespaces", "", "comma-separated namespaces to watch; all when empty")
+	flag.StringVar(&operatorNamespace, "operator-namespace", defaultNamespace(),
+		"namespace for ClusterAuthServer credentials and the operator's internal client state")
+	flag.DurationVar(&opts.ResyncPeriod, "resync-period", 10*time.Minute, "how often each object is checked with nothing changed")
+	flag.DurationVar(&opts.HTTPTimeout, "http-timeout", 30*time.Second, "timeout of each request to an authorization server")
+	flag.DurationVar(&opts.TokenEarlyRefresh, "token-early-refresh", time.Minute, "renew management tokens this long before they expire")
+	flag.IntVar(&opts.MaxConcurrentReconciles, "concurrency", 4, "number of OAuthClient workers")
+	zapOpts := zap.Options{}
+	zapOpts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+
+	opts.Registry = registry()
+	opts.OperatorNamespace = operatorNamespace
+
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		return err
+	}
+	mgr, err := manager.New(cfg, managerOptions(metricsAddr, probeAddr, leaderElect, operatorNamespace, namespaces))
+	if err != nil {
+		return fmt.Errorf("creating manager: %w", err)
+	}
+	ctx := signals.SetupSignalHandler()
+	if err := controllers.Setup(ctx, mgr, opts); err != nil {
+		return fmt.Errorf("setting up controllers: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return err
+	}
+	return mgr.Start(ctx)
+}
+
+// managerOptions configures the cache so that only the operator's own
+// Secrets are held in memory: unrelated Secrets in the cluster cost nothing.
+func managerOptions(metricsAddr, probeAddr string, leaderElect bool, operatorNamespace, namespaces string) manager.Options {
+	owned := labels.SelectorFromSet(labels.Set{v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue})
+	cacheOpts := cache.Options{
+		ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: owned}},
+	}
+	if namespaces != "" {
+		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
+		for _, ns := range strings.Split(namespaces, ",") {
+			cacheOpts.DefaultNamespaces[strings.TrimSpace(ns)] = cache.Config{}
+		}
+	}
+	return manager.Options{
+		Scheme:                        scheme.New(),
+		Cache:                         cacheOpts,
+		Metrics:                       metricsserver.Options{BindAddress: metricsAddr},
+		HealthProbeBindAddress:        probeAddr,
+		LeaderElection:                leaderElect,
+		LeaderElectionID:              "oauth-client-operator.oauth.clientoperator.io",
+		LeaderElectionNamespace:       operatorNamespace,
+		LeaderElectionReleaseOnCancel: true,
+	}
+}
+
+// defaultNamespace is the namespace the manager runs in: POD_NAMESPACE, the
+// service account's namespace, or oauth-client-operator-system.
+func defaultNamespace() string {
+	if ns := os.Getenv("POD_NAMESPACE"); ns != "" {
+		return ns
+	}
+	if b, err := os.ReadFile("/var/run/secrets/kubernetes.io/serviceaccount/namespace"); err == nil {
+		return strings.TrimSpace(string(b))
+	}
+	return "oauth-client-operator-system"
+}

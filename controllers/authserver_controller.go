@@ -1,0 +1,307 @@
+package controllers
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/discovery"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/mgmtauth"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+)
+
+// serverObject is an AuthServer or a ClusterAuthServer.
+type serverObject interface {
+	client.Object
+	ServerSpec() *v1alpha1.AuthServerSpec
+	ServerStatus() *v1alpha1.AuthServerStatus
+}
+
+// AuthServerReconciler makes an AuthServer or ClusterAuthServer Ready:
+// discovery works, the management credentials work, and a provider is built
+// for the OAuthClient controller to use.
+type AuthServerReconciler struct {
+	Client client.Client
+	// APIReader reads credential Secrets, which the operator's cache does not
+	// hold.
+	APIReader client.Reader
+	// Kind is "AuthServer" or "ClusterAuthServer".
+	Kind     string
+	Servers  *Servers
+	Registry *provider.Registry
+	Tokens   *mgmtauth.Cache
+	// OperatorNamespace is where a ClusterAuthServer's Secrets are read.
+	OperatorNamespace string
+	// ResyncPeriod is how often a Ready server is checked again.
+	ResyncPeriod time.Duration
+	// HTTPTimeout bounds each request to the server.
+	HTTPTimeout time.Duration
+}
+
+// +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=authservers;clusterauthservers,verbs=get;list;watch
+// +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=authservers/status;clusterauthservers/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
+
+// Reconcile checks one server.
+func (r *AuthServerReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	key := ServerKey{Kind: r.Kind, Namespace: req.Namespace, Name: req.Name}
+	obj := r.newObject()
+	if err := r.Client.Get(ctx, req.NamespacedName, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Servers.Remove(key)
+		}
+		return reconcile.Result{}, client.IgnoreNotFound(err)
+	}
+	if !obj.GetDeletionTimestamp().IsZero() {
+		r.Servers.Remove(key)
+		return reconcile.Result{}, nil
+	}
+
+	srv, reason, err := r.connect(ctx, obj)
+	if err != nil {
+		r.Servers.Remove(key)
+	} else {
+		r.Servers.Set(key, srv)
+	}
+	if perr := r.patchStatus(ctx, obj, srv, reason, err); perr != nil {
+		return reconcile.Result{}, perr
+	}
+	if err != nil {
+		return reconcile.Result{RequeueAfter: retryDelay(err)}, nil
+	}
+	return reconcile.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
+}
+
+// connect discovers the server, loads its credentials and builds its
+// provider. On failure it returns the condition reason to show.
+func (r *AuthServerReconciler) connect(ctx context.Context, obj serverObject) (*Server, string, error) {
+	spec := obj.ServerSpec()
+	name := spec.ProviderName()
+	if name == "" {
+		return nil, v1alpha1.ReasonProviderError, errors.New("spec: no provider block is set")
+	}
+	hc, err := httpClient(spec.CABundle, r.HTTPTimeout)
+	if err != nil {
+		return nil, v1alpha1.ReasonDiscoveryFailed, err
+	}
+	endpoints, err := discovery.Fetch(ctx, hc, spec.IssuerURL)
+	if err != nil {
+		return nil, v1alpha1.ReasonDiscoveryFailed, fmt.Errorf("discovering %s: %w", spec.IssuerURL, err)
+	}
+	endpoints = withOverrides(endpoints, spec.Endpoints)
+	if err := checkEndpoints(endpoints, spec.AllowInsecureHTTP); err != nil {
+		return nil, v1alpha1.ReasonDiscoveryFailed, err
+	}
+
+	src, headers, err := r.credentials(ctx, obj, endpoints.Token)
+	if err != nil {
+		return nil, v1alpha1.ReasonCredentialsMissing, err
+	}
+	cfg := provider.Config{Endpoints: endpoints, HTTPClient: mgmtauth.HeaderClient(hc, headers)}
+	if src != nil {
+		cfg.Management = r.Tokens.TokenSource(string(obj.GetUID()), *src)
+		if src.ClientCredentials != nil {
+			// Proves the credentials work; the token is cached for later use.
+			if _, err := cfg.Management.Token(); err != nil {
+				return nil, v1alpha1.ReasonCredentialsRefused, fmt.Errorf("obtaining a management token from %s: %w", src.ClientCredentials.TokenURL, err)
+			}
+		}
+	} else {
+		r.Tokens.Forget(string(obj.GetUID()))
+	}
+	p, err := r.Registry.New(ctx, name, cfg)
+	if err != nil {
+		return nil, v1alpha1.ReasonProviderError, fmt.Errorf("setting up provider %s: %w", name, err)
+	}
+	return &Server{Provider: p, Endpoints: endpoints}, v1alpha1.ReasonReady, nil
+}
+
+// credentials reads the management credentials from Secrets of the
+// server's own namespace (AuthServer) or of the operator's namespace
+// (ClusterAuthServer). It returns nil for a server without credentials.
+func (r *AuthServerReconciler) credentials(ctx context.Context, obj serverObject, tokenURL string) (*mgmtauth.Source, map[string]string, error) {
+	creds := obj.ServerSpec().Credentials
+	if creds == nil {
+		return nil, nil, nil
+	}
+	ns := obj.GetNamespace()
+	if r.Kind == "ClusterAuthServer" {
+		ns = r.OperatorNamespace
+	}
+	read := func(field string, sel v1alpha1.SecretKeySelector) (string, error) {
+		return r.secretValue(ctx, ns, field, sel)
+	}
+	var src mgmtauth.Source
+	var headers map[string]string
+	var err error
+	switch {
+	case creds.InitialAccessToken != nil:
+		src.InitialAccessToken, err = read("spec.credentials.initialAccessToken", *creds.InitialAccessToken)
+	case creds.BearerToken != nil:
+		src.BearerToken, err = read("spec.credentials.bearerToken", *creds.BearerToken)
+	case creds.ClientCredentials != nil:
+		cc := creds.ClientCredentials
+		out := &mgmtauth.ClientCredentials{
+			TokenURL: cc.TokenURL, ClientID: cc.ClientID, Scopes: cc.Scopes, Audience: cc.Audience,
+			AuthStyle: mgmtauth.AuthStyle(cc.AuthStyle), ExtraParams: cc.ExtraParams,
+		}
+		if out.TokenURL == "" {
+			out.TokenURL = tokenURL
+		}
+		if out.ClientSecret, err = read("spec.credentials.clientCredentials.clientSecret", cc.ClientSecret); err != nil {
+			return nil, nil, err
+		}
+		for i, h := range cc.ExtraHeaders {
+			v, err := read(fmt.Sprintf("spec.credentials.clientCredentials.extraHeaders[%d].valueFrom", i), h.ValueFrom)
+			if err != nil {
+				return nil, nil, err
+			}
+			if headers == nil {
+				headers = map[string]string{}
+			}
+			headers[h.Name] = v
+		}
+		out.ExtraHeaders = headers
+		src.ClientCredentials = out
+	default:
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := src.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("spec.credentials: %w", err)
+	}
+	return &src, headers, nil
+}
+
+// secretValue reads one key of a Secret, with an error that names the field
+// and the Secret but never the value.
+func (r *AuthServerReconciler) secretValue(ctx context.Context, ns, field string, sel v1alpha1.SecretKeySelector) (string, error) {
+	var s corev1.Secret
+	if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: ns, Name: sel.Name}, &s); err != nil {
+		if apierrors.IsNotFound(err) {
+			return "", fmt.Errorf("%s: Secret %s/%s not found", field, ns, sel.Name)
+		}
+		return "", fmt.Errorf("%s: reading Secret %s/%s: %w", field, ns, sel.Name, err)
+	}
+	v, ok := s.Data[sel.Key]
+	if !ok || len(v) == 0 {
+		return "", fmt.Errorf("%s: Secret %s/%s has no key %q", field, ns, sel.Name, sel.Key)
+	}
+	return string(v), nil
+}
+
+// patchStatus writes the Ready condition and endpoints when they changed.
+func (r *AuthServerReconciler) patchStatus(ctx context.Context, obj serverObject, srv *Server, reason string, cause error) error {
+	before := obj.DeepCopyObject().(serverObject)
+	st := obj.ServerStatus()
+	st.ObservedGeneration = obj.GetGeneration()
+	st.Provider = obj.ServerSpec().ProviderName()
+	cond := metav1.Condition{Type: v1alpha1.ConditionReady, ObservedGeneration: obj.GetGeneration(), Reason: reason}
+	if cause == nil {
+		cond.Status = metav1.ConditionTrue
+		cond.Message = "discovery and management credentials work"
+		e := srv.Endpoints
+		st.Endpoints = &v1alpha1.DiscoveredEndpoints{Issuer: e.Issuer, Token: e.Token, Registration: e.Registration, Introspection: e.Introspection, Revocation: e.Revocation}
+	} else {
+		cond.Status = metav1.ConditionFalse
+		cond.Message = cause.Error()
+	}
+	meta.SetStatusCondition(&st.Conditions, cond)
+	if equality.Semantic.DeepEqual(before.ServerStatus(), st) {
+		return nil
+	}
+	return r.Client.Status().Patch(ctx, obj, client.MergeFrom(before))
+}
+
+func (r *AuthServerReconciler) newObject() serverObject {
+	if r.Kind == "ClusterAuthServer" {
+		return &v1alpha1.ClusterAuthServer{}
+	}
+	return &v1alpha1.AuthServer{}
+}
+
+// SetupWithManager registers the controller.
+func (r *AuthServerReconciler) SetupWithManager(mgr manager.Manager) error {
+	return builder.ControllerManagedBy(mgr).
+		Named(r.Kind).
+		For(r.newObject(), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Complete(r)
+}
+
+// httpClient builds a client that trusts the system roots plus caBundle.
+func httpClient(caBundle []byte, timeout time.Duration) (*http.Client, error) {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 32
+	if len(caBundle) > 0 {
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(caBundle) {
+			return nil, errors.New("spec.caBundle: no PEM certificate found")
+		}
+		transport.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: transport, Timeout: timeout}, nil
+}
+
+// withOverrides replaces discovered endpoints with the ones the spec gives.
+func withOverrides(e provider.Endpoints, o *v1alpha1.EndpointOverrides) provider.Endpoints {
+	if o == nil {
+		return e
+	}
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&e.Token, o.Token)
+	set(&e.Registration, o.Registration)
+	set(&e.Introspection, o.Introspection)
+	set(&e.Revocation, o.Revocation)
+	return e
+}
+
+// checkEndpoints refuses plain-http endpoints off loopback unless allowed.
+func checkEndpoints(e provider.Endpoints, allowInsecure bool) error {
+	for _, ep := range []struct{ field, value string }{
+		{"token", e.Token}, {"registration", e.Registration},
+		{"introspection", e.Introspection}, {"revocation", e.Revocation},
+	} {
+		if ep.value == "" || allowInsecure {
+			continue
+		}
+		u, err := url.Parse(ep.value)
+		if err != nil {
+			return fmt.Errorf("%s endpoint %q: %w", ep.field, ep.value, err)
+		}
+		if u.Scheme != "https" && !isLoopback(u.Hostname()) {
+			return fmt.Errorf("%s endpoint %s is plain http off loopback; use https or set spec.allowInsecureHTTP", ep.field, ep.value)
+		}
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	return host == "localhost" || host == "::1" || (len(host) > 4 && host[:4] == "127.")
+}

@@ -1,0 +1,114 @@
+package controllers
+
+import (
+	"context"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+)
+
+// OAuthClientReconciler registers OAuthClients at their authorization server
+// and delivers their credentials into Secrets.
+type OAuthClientReconciler struct {
+	Client client.Client
+	// APIReader reads objects the cache does not hold (Secrets the operator
+	// does not own) or must not be read stale (client state).
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+	Servers   *Servers
+	// OperatorNamespace holds the operator-internal client state Secrets.
+	OperatorNamespace string
+	// ResyncPeriod is how often a Ready client is compared with the server.
+	ResyncPeriod time.Duration
+	// MaxConcurrentReconciles is the number of workers.
+	MaxConcurrentReconciles int
+
+	states *stateStore
+}
+
+// +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=oauthclients,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=oauthclients/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=oauthclients/finalizers,verbs=update
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile brings one OAuthClient in line with its manifest.
+func (r *OAuthClientReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	oac := &v1alpha1.OAuthClient{}
+	if err := r.Client.Get(ctx, req.NamespacedName, oac); err != nil {
+		return reconcile.Result{}, client.IgnoreNotFound(err)
+	}
+	s := r.newSync(oac)
+
+	if !oac.DeletionTimestamp.IsZero() {
+		return s.finish(ctx, s.delete(ctx))
+	}
+	return s.finish(ctx, s.steps(ctx,
+		s.ensureFinalizer,
+		s.resolveServer,
+		s.claimSecret,
+		s.loadState,
+		s.syncRemote,
+		s.writeSecret,
+	))
+}
+
+// SetupWithManager registers the controller and its watches.
+func (r *OAuthClientReconciler) SetupWithManager(ctx context.Context, mgr manager.Manager) error {
+	r.states = &stateStore{client: r.Client, reader: r.APIReader, namespace: r.OperatorNamespace}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.OAuthClient{}, serverRefIndex, indexServerRef); err != nil {
+		return err
+	}
+	return builder.ControllerManagedBy(mgr).
+		For(&v1alpha1.OAuthClient{}, builder.WithPredicates(predicate.Or(
+			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		Owns(&corev1.Secret{}).
+		Watches(&v1alpha1.AuthServer{}, handler.EnqueueRequestsFromMapFunc(r.clientsOf("AuthServer"))).
+		Watches(&v1alpha1.ClusterAuthServer{}, handler.EnqueueRequestsFromMapFunc(r.clientsOf("ClusterAuthServer"))).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.MaxConcurrentReconciles, 1)}).
+		Complete(r)
+}
+
+const serverRefIndex = "spec.serverRef"
+
+// indexServerRef indexes OAuthClients by "Kind/Name" of their server.
+func indexServerRef(obj client.Object) []string {
+	oac := obj.(*v1alpha1.OAuthClient)
+	return []string{serverRefKind(oac) + "/" + oac.Spec.ServerRef.Name}
+}
+
+// clientsOf maps a server event to the OAuthClients that use the server.
+func (r *OAuthClientReconciler) clientsOf(kind string) handler.MapFunc {
+	return func(ctx context.Context, obj client.Object) []reconcile.Request {
+		var list v1alpha1.OAuthClientList
+		opts := []client.ListOption{client.MatchingFields{serverRefIndex: kind + "/" + obj.GetName()}}
+		if kind == "AuthServer" {
+			opts = append(opts, client.InNamespace(obj.GetNamespace()))
+		}
+		if err := r.Client.List(ctx, &list, opts...); err != nil {
+			return nil
+		}
+		reqs := make([]reconcile.Request, 0, len(list.Items))
+		for _, oac := range list.Items {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&oac)})
+		}
+		return reqs
+	}
+}
+
+func serverRefKind(oac *v1alpha1.OAuthClient) string {
+	if oac.Spec.ServerRef.Kind == "" {
+		return "AuthServer"
+	}
+	return oac.Spec.ServerRef.Kind
+}

@@ -1,0 +1,61 @@
+package controllers
+
+import (
+	"context"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/mgmtauth"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+)
+
+// Options configure the controllers.
+type Options struct {
+	// Registry holds the provider adapters compiled into the manager.
+	Registry *provider.Registry
+	// OperatorNamespace holds ClusterAuthServer credentials and the
+	// operator-internal client state.
+	OperatorNamespace string
+	// ResyncPeriod is how often each object is checked with nothing changed.
+	ResyncPeriod time.Duration
+	// HTTPTimeout bounds each request to an authorization server.
+	HTTPTimeout time.Duration
+	// TokenEarlyRefresh renews management tokens this long before expiry.
+	TokenEarlyRefresh time.Duration
+	// MaxConcurrentReconciles is the number of OAuthClient workers.
+	MaxConcurrentReconciles int
+}
+
+// Setup adds the AuthServer, ClusterAuthServer and OAuthClient controllers
+// to mgr.
+func Setup(ctx context.Context, mgr manager.Manager, opts Options) error {
+	if opts.ResyncPeriod == 0 {
+		opts.ResyncPeriod = 10 * time.Minute
+	}
+	if opts.HTTPTimeout == 0 {
+		opts.HTTPTimeout = 30 * time.Second
+	}
+	if opts.TokenEarlyRefresh == 0 {
+		opts.TokenEarlyRefresh = time.Minute
+	}
+	servers := NewServers()
+	tokens := mgmtauth.NewCache(nil, opts.TokenEarlyRefresh)
+	for _, kind := range []string{"AuthServer", "ClusterAuthServer"} {
+		r := &AuthServerReconciler{
+			Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Kind: kind,
+			Servers: servers, Registry: opts.Registry, Tokens: tokens,
+			OperatorNamespace: opts.OperatorNamespace, ResyncPeriod: opts.ResyncPeriod, HTTPTimeout: opts.HTTPTimeout,
+		}
+		if err := r.SetupWithManager(mgr); err != nil {
+			return err
+		}
+	}
+	r := &OAuthClientReconciler{
+		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
+		Recorder: mgr.GetEventRecorder("oauth-client-operator"),
+		Servers:  servers, OperatorNamespace: opts.OperatorNamespace,
+		ResyncPeriod: opts.ResyncPeriod, MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
+	}
+	return r.SetupWithManager(ctx, mgr)
+}

@@ -1,0 +1,169 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+)
+
+// clientState is the operator's durable record of one OAuthClient's remote
+// client: its credentials and the provider's registration-management state
+// (e.g. an RFC 7592 registration access token). It lives in a Secret in the
+// operator's own namespace, so tenants who can read their delivered Secret
+// cannot read the token that manages the registration. It is written before
+// anything depends on a new credential: a crash after a remote create leaves
+// a record that the next reconcile finds.
+type clientState struct {
+	ClientID     string
+	ClientSecret string
+	IssuedAt     time.Time
+	Version      int64
+	Provider     provider.State
+}
+
+const (
+	stateClientID     = "client_id"
+	stateClientSecret = "client_secret"
+	stateIssuedAt     = "issued_at"
+	stateVersion      = "version"
+	stateProvider     = "provider."
+)
+
+func (st *clientState) clone() *clientState {
+	c := *st
+	c.Provider = maps.Clone(st.Provider)
+	return &c
+}
+
+// stateSecretName names the state Secret of the OAuthClient with uid.
+func stateSecretName(uid types.UID) string { return "oauthclient-" + string(uid) }
+
+// encodeState renders st as Secret data.
+func encodeState(st *clientState) map[string][]byte {
+	data := map[string][]byte{
+		stateClientID: []byte(st.ClientID),
+		stateVersion:  []byte(strconv.FormatInt(st.Version, 10)),
+	}
+	if st.ClientSecret != "" {
+		data[stateClientSecret] = []byte(st.ClientSecret)
+	}
+	if !st.IssuedAt.IsZero() {
+		data[stateIssuedAt] = []byte(st.IssuedAt.UTC().Format(time.RFC3339))
+	}
+	for k, v := range st.Provider {
+		data[stateProvider+k] = []byte(v)
+	}
+	return data
+}
+
+// decodeState parses Secret data written by encodeState.
+func decodeState(data map[string][]byte) (*clientState, error) {
+	st := &clientState{
+		ClientID:     string(data[stateClientID]),
+		ClientSecret: string(data[stateClientSecret]),
+		Provider:     provider.State{},
+	}
+	if st.ClientID == "" {
+		return nil, fmt.Errorf("state has no %s", stateClientID)
+	}
+	if v := data[stateVersion]; len(v) > 0 {
+		n, err := strconv.ParseInt(string(v), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("state %s: %w", stateVersion, err)
+		}
+		st.Version = n
+	}
+	if v := data[stateIssuedAt]; len(v) > 0 {
+		t, err := time.Parse(time.RFC3339, string(v))
+		if err != nil {
+			return nil, fmt.Errorf("state %s: %w", stateIssuedAt, err)
+		}
+		st.IssuedAt = t
+	}
+	for k, v := range data {
+		if name, ok := strings.CutPrefix(k, stateProvider); ok {
+			st.Provider[name] = string(v)
+		}
+	}
+	return st, nil
+}
+
+// stateStore reads and writes state Secrets in the operator's namespace.
+// The state must never be read stale (a stale registration access token
+// would look like a deleted client), so it is kept in memory as written by
+// this process, the only writer while it leads, and read from the API server
+// directly, never from the informer cache, when memory does not have it.
+type stateStore struct {
+	client    client.Client
+	reader    client.Reader
+	namespace string
+	mem       sync.Map // types.UID -> clientState
+}
+
+// load returns the state of oac, or nil when there is none.
+func (s *stateStore) load(ctx context.Context, oac *v1alpha1.OAuthClient) (*clientState, error) {
+	if v, ok := s.mem.Load(oac.UID); ok {
+		st := v.(clientState)
+		return st.clone(), nil
+	}
+	var sec corev1.Secret
+	err := s.reader.Get(ctx, types.NamespacedName{Namespace: s.namespace, Name: stateSecretName(oac.UID)}, &sec)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading client state: %w", err)
+	}
+	st, err := decodeState(sec.Data)
+	if err != nil {
+		return nil, fmt.Errorf("client state Secret %s/%s is damaged: %w", s.namespace, sec.Name, err)
+	}
+	s.mem.Store(oac.UID, *st.clone())
+	return st, nil
+}
+
+// save writes st, creating the Secret when needed.
+func (s *stateStore) save(ctx context.Context, oac *v1alpha1.OAuthClient, st *clientState) error {
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
+		Name: stateSecretName(oac.UID), Namespace: s.namespace, Labels: ownerLabels(oac),
+	}}
+	sec.Type = corev1.SecretTypeOpaque
+	sec.Data = encodeState(st)
+	err := s.client.Create(ctx, sec)
+	if apierrors.IsAlreadyExists(err) {
+		var current corev1.Secret
+		if err := s.reader.Get(ctx, client.ObjectKeyFromObject(sec), &current); err != nil {
+			return fmt.Errorf("saving client state: %w", err)
+		}
+		current.Data = sec.Data
+		err = s.client.Update(ctx, &current)
+	}
+	if err != nil {
+		return fmt.Errorf("saving client state: %w", err)
+	}
+	s.mem.Store(oac.UID, *st.clone())
+	return nil
+}
+
+// remove deletes the state of oac.
+func (s *stateStore) remove(ctx context.Context, oac *v1alpha1.OAuthClient) error {
+	s.mem.Delete(oac.UID)
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: stateSecretName(oac.UID), Namespace: s.namespace}}
+	if err := s.client.Delete(ctx, sec); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deleting client state: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,190 @@
+package mgmtauth
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeTokenServer is a FAKE OAuth 2.0 token endpoint for these tests only,
+// not a model of any real server. It authenticates one client sent in any
+// of the three auth styles, issues numbered tokens (and refresh tokens when
+// asked), and records every request so tests can check the wire format.
+type fakeTokenServer struct {
+	srv *httptest.Server
+
+	mu           sync.Mutex
+	clientID     string
+	clientSecret string
+	expiresIn    int
+	issueRefresh bool
+	delay        time.Duration
+	// reply, when set, is sent instead of processing the request.
+	reply    *fakeReply
+	requests []fakeRequest
+	issued   int
+	// refreshTokens are the refresh tokens the fake still honours.
+	refreshTokens map[string]bool
+}
+
+// fakeReply is a canned response.
+type fakeReply struct {
+	status int
+	header map[string]string
+	body   string
+}
+
+// fakeRequest is what the fake saw of one request.
+type fakeRequest struct {
+	method      string
+	contentType string
+	header      http.Header
+	hasBasic    bool
+	basicUser   string
+	basicPass   string
+	// params is the form or JSON body, flattened to strings.
+	params map[string]string
+}
+
+// newFakeTokenServer starts the fake; it accepts clientID and secret and
+// issues tokens living an hour.
+func newFakeTokenServer(t *testing.T, clientID, secret string) *fakeTokenServer {
+	t.Helper()
+	f := &fakeTokenServer{
+		clientID:      clientID,
+		clientSecret:  secret,
+		expiresIn:     3600,
+		refreshTokens: map[string]bool{},
+	}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// tokenURL is the fake's token endpoint.
+func (f *fakeTokenServer) tokenURL() string { return f.srv.URL + "/token" }
+
+// set changes the fake's behaviour under its lock.
+func (f *fakeTokenServer) set(change func(f *fakeTokenServer)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	change(f)
+}
+
+// seen returns a copy of the recorded requests.
+func (f *fakeTokenServer) seen() []fakeRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]fakeRequest(nil), f.requests...)
+}
+
+func (f *fakeTokenServer) serve(w http.ResponseWriter, r *http.Request) {
+	rec := fakeRequest{
+		method:      r.Method,
+		contentType: r.Header.Get("Content-Type"),
+		header:      r.Header.Clone(),
+		params:      map[string]string{},
+	}
+	if user, pass, ok := r.BasicAuth(); ok {
+		// RFC 6749 section 2.3.1: both are form-urlencoded before Basic.
+		rec.hasBasic = true
+		rec.basicUser, _ = url.QueryUnescape(user)
+		rec.basicPass, _ = url.QueryUnescape(pass)
+	}
+	if strings.HasPrefix(rec.contentType, "application/json") {
+		var m map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&m)
+		for k, v := range m {
+			rec.params[k] = fmt.Sprint(v)
+		}
+	} else {
+		_ = r.ParseForm()
+		for k := range r.PostForm {
+			rec.params[k] = r.PostForm.Get(k)
+		}
+	}
+
+	f.mu.Lock()
+	f.requests = append(f.requests, rec)
+	delay, reply := f.delay, f.reply
+	f.mu.Unlock()
+	time.Sleep(delay)
+	if reply != nil {
+		w.Header().Set("Content-Type", "application/json")
+		for k, v := range reply.header {
+			w.Header().Set(k, v)
+		}
+		w.WriteHeader(reply.status)
+		_, _ = w.Write([]byte(reply.body))
+		return
+	}
+
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id, secret := rec.params["client_id"], rec.params["client_secret"]
+	if rec.hasBasic {
+		id, secret = rec.basicUser, rec.basicPass
+	}
+	if id != f.clientID || secret != f.clientSecret {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "invalid_client", "error_description": "client authentication failed"})
+		return
+	}
+	switch rec.params["grant_type"] {
+	case "client_credentials":
+	case "refresh_token":
+		if !f.refreshTokens[rec.params["refresh_token"]] {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "refresh token unknown"})
+			return
+		}
+	default:
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "unsupported_grant_type"})
+		return
+	}
+	f.issued++
+	resp := map[string]any{
+		"access_token": fmt.Sprintf("at-%d", f.issued),
+		"token_type":   "Bearer",
+		"expires_in":   f.expiresIn,
+	}
+	if f.issueRefresh {
+		rt := fmt.Sprintf("rt-%d", f.issued)
+		f.refreshTokens[rt] = true
+		resp["refresh_token"] = rt
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// fakeClock is a settable clock for the cache; it starts at the real time
+// because x/oauth2 stamps expiries with the real clock.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{t: time.Now()} }
+
+// Now returns the clock's time.
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward.
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
