@@ -80,7 +80,7 @@ function signingKeys(store) {
     const jwk = privateKey.export({ format: 'jwk' });
     store.extra.jwks = { keys: [{ ...jwk, kid: crypto.randomUUID(), use: 'sig', alg: 'RS256' }] };
     store.extra.cookieKeys = [crypto.randomBytes(32).toString('base64url')];
-    store.save();
+    store.flush();
   }
   return store.extra.jwks;
 }
@@ -161,7 +161,7 @@ async function main() {
   const admin = adminHandler({ token: settings.adminToken, store, provider, counter });
 
   handler = (req, res) => {
-    const { pathname } = new URL(req.url, issuer);
+    const pathname = req.url.split('?')[0];
     counter.add(req.method, pathname);
     if (pathname === '/_admin' || pathname.startsWith('/_admin/')) {
       admin(req, res, pathname).catch((err) => {
@@ -174,7 +174,10 @@ async function main() {
   };
 
   const stop = () => {
-    server.close(() => process.exit(0));
+    server.close(() => {
+      store.flush();
+      process.exit(0);
+    });
     server.closeAllConnections();
   };
   process.once('SIGTERM', stop);

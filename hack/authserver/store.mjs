@@ -1,6 +1,7 @@
 // Storage for oidc-provider: one map of every model's entries, kept in
-// memory and, when a data file is given, written to that JSON file after each
-// change so a restarted server keeps its clients and tokens.
+// memory and, when a data file is given, written to that JSON file after
+// each burst of changes and on shutdown, so a restarted server keeps its
+// clients and tokens.
 //
 // The adapter contract (upsert, find, findByUid, findByUserCode, consume,
 // destroy, revokeByGrantId) is the one oidc-provider documents for its
@@ -10,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const FILE_VERSION = 1;
+const SAVE_DELAY_MS = 25;
 
 function nowSeconds() {
   return Math.floor(Date.now() / 1000);
@@ -78,8 +80,19 @@ export class Store {
     return out;
   }
 
-  /** save writes the live entries to the data file, atomically; no-op in memory. */
+  /**
+   * save schedules a write of the data file; writes coalesce for SAVE_DELAY_MS
+   * so a burst of requests costs one write. No-op in memory.
+   */
   save() {
+    if (!this.dataFile || this.timer) return;
+    this.timer = setTimeout(() => this.flush(), SAVE_DELAY_MS);
+  }
+
+  /** flush writes the live entries to the data file now, atomically. */
+  flush() {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     if (!this.dataFile) return;
     const now = Date.now();
     const entries = [...this.entries].filter(([, e]) => !e.expiresAt || e.expiresAt > now);

@@ -151,6 +151,25 @@ func TestCacheReusesTokenUntilEarlyRefresh(t *testing.T) {
 	}
 }
 
+func TestDayOfReconciles(t *testing.T) {
+	for _, style := range []AuthStyle{AuthStyleBasic, AuthStyleJSON} {
+		t.Run(string(style), func(t *testing.T) {
+			f := newFakeTokenServer(t, testClientID, testSecret)
+			c, clk := newTestCache(0)
+			src := ccSourceFor(f, style)
+			// A reconcile every 10s for a day, with one-hour tokens.
+			for range 24 * 60 * 6 {
+				mustToken(t, c, "k", src)
+				clk.Advance(10 * time.Second)
+			}
+			// The first token, then one per hour, 60s before expiry.
+			if n := c.Requests("k"); n != 25 {
+				t.Errorf("token requests in a day = %d, want 25", n)
+			}
+		})
+	}
+}
+
 func TestShortLivedTokenRefreshedAtHalfLife(t *testing.T) {
 	f := newFakeTokenServer(t, testClientID, testSecret)
 	f.set(func(f *fakeTokenServer) { f.expiresIn = 30 })

@@ -135,6 +135,11 @@ func (s *ccSource) postForm(ctx context.Context, params map[string]string) (*oau
 	if err != nil {
 		return nil, s.fromOAuth2Error(err)
 	}
+	if !t.Expiry.IsZero() {
+		// x/oauth2 stamps the expiry with the real clock; move it onto
+		// ours so that the refresh schedule uses one clock throughout.
+		t.Expiry = s.now().Add(time.Until(t.Expiry))
+	}
 	return t, nil
 }
 

@@ -54,7 +54,7 @@ type fakeRequest struct {
 
 // newFakeTokenServer starts the fake; it accepts clientID and secret and
 // issues tokens living an hour.
-func newFakeTokenServer(t *testing.T, clientID, secret string) *fakeTokenServer {
+func newFakeTokenServer(t testing.TB, clientID, secret string) *fakeTokenServer {
 	t.Helper()
 	f := &fakeTokenServer{
 		clientID:      clientID,
@@ -166,8 +166,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// fakeClock is a settable clock for the cache; it starts at the real time
-// because x/oauth2 stamps expiries with the real clock.
+// fakeClock is a settable clock for the cache, starting at the real time.
 type fakeClock struct {
 	mu sync.Mutex
 	t  time.Time

@@ -93,10 +93,22 @@ func (s Source) Validate() error {
 	default:
 		return fmt.Errorf("exactly one of initialAccessToken, bearerToken or clientCredentials must be set, got %s", strings.Join(set, " and "))
 	}
-	if s.ClientCredentials == nil {
-		return nil
+	switch {
+	case s.InitialAccessToken != "":
+		return validToken("initialAccessToken", s.InitialAccessToken)
+	case s.BearerToken != "":
+		return validToken("bearerToken", s.BearerToken)
 	}
 	return s.ClientCredentials.validate()
+}
+
+// validToken checks that a static token can be sent in a header. The most
+// common way to break one is a trailing newline in the Secret.
+func validToken(field, token string) error {
+	if !httpguts.ValidHeaderFieldValue(token) || strings.TrimSpace(token) != token {
+		return fmt.Errorf("%s: holds whitespace or control characters (a trailing newline in the Secret?)", field)
+	}
+	return nil
 }
 
 func (c *ClientCredentials) validate() error {

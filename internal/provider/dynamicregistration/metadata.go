@@ -1,0 +1,159 @@
+package dynamicregistration
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+)
+
+// RFC 7591 §2 client metadata and §3.2.1 client information names.
+const (
+	fieldClientID        = "client_id"
+	fieldClientSecret    = "client_secret"
+	fieldIDIssuedAt      = "client_id_issued_at"
+	fieldSecretExpiresAt = "client_secret_expires_at"
+	fieldClientName      = "client_name"
+	fieldGrantTypes      = "grant_types"
+	fieldScope           = "scope"
+	fieldRedirectURIs    = "redirect_uris"
+	fieldAuthMethod      = "token_endpoint_auth_method"
+	fieldResponseTypes   = "response_types"
+)
+
+// reserved are the names Extra may not set: the adapter manages them from
+// ClientSpec fields, or the server assigns them.
+var reserved = []string{
+	fieldClientID, fieldClientSecret, fieldIDIssuedAt, fieldSecretExpiresAt,
+	fieldClientName, fieldGrantTypes, fieldScope, fieldRedirectURIs, fieldAuthMethod, fieldResponseTypes,
+	StateRegistrationAccessToken, StateRegistrationClientURI,
+}
+
+// maxTime is the largest client_secret_expires_at accepted (year 9999).
+const maxTime = 253402300799
+
+// metadata renders spec as an RFC 7591 registration request body.
+//
+// ClientSpec.Description and Audience have no RFC 7591 metadata and are not
+// sent; set a server's own names for them through Extra. response_types is
+// ["code"] for an authorization_code client and [] otherwise, because the
+// RFC 7591 default (["code"]) would otherwise demand redirect URIs.
+func metadata(spec provider.ClientSpec) (map[string]any, error) {
+	m := map[string]any{}
+	for k, v := range spec.Extra {
+		if slices.Contains(reserved, k) {
+			return nil, &provider.Error{Kind: provider.KindInvalidMetadata,
+				Description: fmt.Sprintf("extra metadata %q is set by the adapter or the server and cannot be given as an extra", k)}
+		}
+		m[k] = v
+	}
+	if spec.ClientName != "" {
+		m[fieldClientName] = spec.ClientName
+	}
+	if len(spec.GrantTypes) > 0 {
+		m[fieldGrantTypes] = spec.GrantTypes
+	}
+	if len(spec.Scopes) > 0 {
+		m[fieldScope] = strings.Join(spec.Scopes, " ")
+	}
+	if len(spec.RedirectURIs) > 0 {
+		m[fieldRedirectURIs] = spec.RedirectURIs
+	}
+	if spec.TokenEndpointAuthMethod != "" {
+		m[fieldAuthMethod] = spec.TokenEndpointAuthMethod
+	}
+	m[fieldResponseTypes] = []string{}
+	if slices.Contains(spec.GrantTypes, "authorization_code") {
+		m[fieldResponseTypes] = []string{"code"}
+	}
+	return m, nil
+}
+
+// clientInfo is an RFC 7591 §3.2.1 / RFC 7592 §3 client information response.
+type clientInfo struct {
+	ClientID                string
+	ClientSecret            string
+	SecretExpiresAt         time.Time
+	RegistrationAccessToken string
+	RegistrationClientURI   string
+	// Spec is the registered metadata; Extra holds every other string-valued
+	// field the server returned.
+	Spec provider.ClientSpec
+}
+
+// needsSecret reports whether the effective token endpoint auth method of a
+// registration is one that authenticates with a client secret. An empty
+// method means client_secret_basic, the RFC 7591 default.
+func (c clientInfo) needsSecret(requested string) bool {
+	method := c.Spec.TokenEndpointAuthMethod
+	if method == "" {
+		method = requested
+	}
+	switch method {
+	case "", "client_secret_basic", "client_secret_post", "client_secret_jwt":
+		return true
+	}
+	return false
+}
+
+// parseClientInfo reads a client information response. Its errors name the
+// offending field, never its value.
+func parseClientInfo(body []byte) (clientInfo, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
+		return clientInfo{}, fmt.Errorf("response is not a JSON object")
+	}
+	var c clientInfo
+	var expires float64
+	var scope string
+	fields := []struct {
+		name string
+		into any
+	}{
+		{fieldClientID, &c.ClientID},
+		{fieldClientSecret, &c.ClientSecret},
+		{fieldSecretExpiresAt, &expires},
+		{StateRegistrationAccessToken, &c.RegistrationAccessToken},
+		{StateRegistrationClientURI, &c.RegistrationClientURI},
+		{fieldClientName, &c.Spec.ClientName},
+		{fieldGrantTypes, &c.Spec.GrantTypes},
+		{fieldRedirectURIs, &c.Spec.RedirectURIs},
+		{fieldAuthMethod, &c.Spec.TokenEndpointAuthMethod},
+		{fieldScope, &scope},
+	}
+	for _, f := range fields {
+		v, ok := raw[f.name]
+		if !ok {
+			continue
+		}
+		if err := json.Unmarshal(v, f.into); err != nil {
+			return clientInfo{}, fmt.Errorf("response field %s has the wrong type", f.name)
+		}
+	}
+	if expires < 0 || expires > maxTime || math.IsNaN(expires) {
+		return clientInfo{}, fmt.Errorf("response field %s is out of range", fieldSecretExpiresAt)
+	}
+	if expires > 0 {
+		c.SecretExpiresAt = time.Unix(int64(expires), 0).UTC()
+	}
+	if scopes := strings.Fields(scope); len(scopes) > 0 {
+		c.Spec.Scopes = scopes
+	}
+	for k, v := range raw {
+		if slices.Contains(reserved, k) {
+			continue
+		}
+		var s string
+		if string(v) != "null" && json.Unmarshal(v, &s) == nil {
+			if c.Spec.Extra == nil {
+				c.Spec.Extra = map[string]string{}
+			}
+			c.Spec.Extra[k] = s
+		}
+	}
+	return c, nil
+}

@@ -1,0 +1,354 @@
+// Package providertest is the conformance suite every provider adapter runs
+// against its authorization server, real or faked. An adapter's test builds
+// a Harness and calls Run.
+package providertest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+)
+
+// callTimeout bounds each call the suite makes.
+const callTimeout = 30 * time.Second
+
+// Harness connects the suite to one adapter and its server.
+type Harness struct {
+	// New returns a provider with working management credentials.
+	New func(t *testing.T) provider.Provider
+	// NewUnauthorized returns a provider whose management credentials the
+	// server refuses. Nil when not applicable.
+	NewUnauthorized func(t *testing.T) provider.Provider
+	// CanAuthenticate reports nil when clientID/clientSecret obtain a token
+	// with the given scope (space separated) at the server's token endpoint.
+	CanAuthenticate func(ctx context.Context, clientID, clientSecret, scope string) error
+	// ValidSpec returns a spec the server accepts, with a unique ClientName
+	// per call, the client_credentials grant, a secret-based token endpoint
+	// auth method and at least two scopes the server knows. The suite
+	// registers with all scopes but the last and updates to all but the
+	// first, so that one scope is removed and one added.
+	ValidSpec func(t *testing.T) provider.ClientSpec
+	// InvalidSpec returns a spec the server must reject as invalid metadata.
+	InvalidSpec func(t *testing.T) provider.ClientSpec
+}
+
+// Run runs the conformance suite.
+func Run(t *testing.T, h Harness) {
+	t.Helper()
+	if h.New == nil || h.CanAuthenticate == nil || h.ValidSpec == nil || h.InvalidSpec == nil {
+		t.Fatal("providertest: Harness needs New, CanAuthenticate, ValidSpec and InvalidSpec")
+	}
+	t.Run("CreateIssuesWorkingCredentials", func(t *testing.T) { testCreate(t, h) })
+	t.Run("ObserveSeesWhatWasCreated", func(t *testing.T) { testObserve(t, h) })
+	t.Run("UpdateChangesScopesOnly", func(t *testing.T) { testUpdate(t, h) })
+	t.Run("UpdateStateIsAccepted", func(t *testing.T) { testUpdateState(t, h) })
+	t.Run("DeleteRemovesClient", func(t *testing.T) { testDelete(t, h) })
+	t.Run("DeleteTwiceIsNotAnError", func(t *testing.T) { testDeleteTwice(t, h) })
+	t.Run("InvalidSpecIsInvalidMetadata", func(t *testing.T) { testInvalid(t, h) })
+	t.Run("RefusedCredentialsAreUnauthorized", func(t *testing.T) { testUnauthorized(t, h) })
+	t.Run("CapabilitiesAreHonest", func(t *testing.T) { testCapabilities(t, h) })
+}
+
+// registered is a client the suite created, with what it needs to manage it.
+type registered struct {
+	id, secret string
+	state      provider.State
+	spec       provider.ClientSpec
+}
+
+// scopes splits a valid spec's scopes into the ones to register with and the
+// ones to update to.
+func scopes(t *testing.T, spec provider.ClientSpec) (initial, updated []string) {
+	t.Helper()
+	n := len(spec.Scopes)
+	if n < 2 {
+		t.Fatalf("providertest: ValidSpec must return at least two scopes, got %v", spec.Scopes)
+	}
+	return slices.Clone(spec.Scopes[:n-1]), slices.Clone(spec.Scopes[1:])
+}
+
+// validSpec returns a ValidSpec with its initial scopes.
+func validSpec(t *testing.T, h Harness) provider.ClientSpec {
+	t.Helper()
+	spec := h.ValidSpec(t)
+	spec.Scopes, _ = scopes(t, spec)
+	return spec
+}
+
+// create registers spec and deletes the client when the test ends.
+func create(t *testing.T, p provider.Provider, spec provider.ClientSpec) *registered {
+	t.Helper()
+	ctx := callContext(t)
+	res, err := p.Create(ctx, spec)
+	if err != nil {
+		t.Fatalf("Create(%q): %v", spec.ClientName, err)
+	}
+	if res.Client.ClientID == "" {
+		t.Fatalf("Create(%q) returned no client id", spec.ClientName)
+	}
+	r := &registered{id: res.Client.ClientID, secret: res.Client.ClientSecret, state: res.State, spec: spec}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		if err := p.Delete(ctx, r.id, r.state); err != nil {
+			t.Errorf("cleanup: Delete(%q): %v", r.id, err)
+		}
+	})
+	return r
+}
+
+// callContext returns a context for one call, ended with the test.
+func callContext(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), callTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func testCreate(t *testing.T, h Harness) {
+	p := h.New(t)
+	spec := validSpec(t, h)
+	r := create(t, p, spec)
+	if r.secret == "" {
+		t.Fatalf("Create(%q) returned no client secret for a confidential client", spec.ClientName)
+	}
+	if err := h.CanAuthenticate(callContext(t), r.id, r.secret, strings.Join(spec.Scopes, " ")); err != nil {
+		t.Fatalf("the new client cannot obtain a token with scope %q: %v", strings.Join(spec.Scopes, " "), err)
+	}
+}
+
+func testObserve(t *testing.T, h Harness) {
+	p := h.New(t)
+	spec := validSpec(t, h)
+	r := create(t, p, spec)
+	got, err := p.Observe(callContext(t), r.id, r.state)
+	if err != nil {
+		t.Fatalf("Observe(%q): %v", r.id, err)
+	}
+	if got.ClientID != r.id {
+		t.Errorf("Observe(%q).ClientID = %q", r.id, got.ClientID)
+	}
+	checkSpec(t, "after Create", got.Spec, spec)
+}
+
+// checkSpec compares the fields every adapter must report faithfully.
+func checkSpec(t *testing.T, when string, got, want provider.ClientSpec) {
+	t.Helper()
+	if got.ClientName != want.ClientName {
+		t.Errorf("%s: ClientName = %q, want %q", when, got.ClientName, want.ClientName)
+	}
+	if !sameSet(got.Scopes, want.Scopes) {
+		t.Errorf("%s: Scopes = %v, want %v", when, got.Scopes, want.Scopes)
+	}
+	if !sameSet(got.GrantTypes, want.GrantTypes) {
+		t.Errorf("%s: GrantTypes = %v, want %v", when, got.GrantTypes, want.GrantTypes)
+	}
+	if !sameSet(got.RedirectURIs, want.RedirectURIs) {
+		t.Errorf("%s: RedirectURIs = %v, want %v", when, got.RedirectURIs, want.RedirectURIs)
+	}
+	if want.TokenEndpointAuthMethod != "" && got.TokenEndpointAuthMethod != want.TokenEndpointAuthMethod {
+		t.Errorf("%s: TokenEndpointAuthMethod = %q, want %q", when, got.TokenEndpointAuthMethod, want.TokenEndpointAuthMethod)
+	}
+}
+
+func testUpdate(t *testing.T, h Harness) {
+	p := h.New(t)
+	full := h.ValidSpec(t)
+	initial, updated := scopes(t, full)
+	spec := full
+	spec.Scopes = initial
+	r := create(t, p, spec)
+
+	want := spec
+	want.Scopes = updated
+	res, err := p.Update(callContext(t), r.id, r.state, want)
+	if err != nil {
+		t.Fatalf("Update(%q): %v", r.id, err)
+	}
+	r.adopt(res)
+
+	got, err := p.Observe(callContext(t), r.id, r.state)
+	if err != nil {
+		t.Fatalf("Observe(%q) after Update: %v", r.id, err)
+	}
+	checkSpec(t, "after Update", got.Spec, want)
+
+	added, removed := updated[len(updated)-1], initial[0]
+	if err := h.CanAuthenticate(callContext(t), r.id, r.secret, added); err != nil {
+		t.Errorf("the added scope %q is not granted after Update: %v", added, err)
+	}
+	if err := h.CanAuthenticate(callContext(t), r.id, r.secret, removed); err == nil {
+		t.Errorf("the removed scope %q is still granted after Update", removed)
+	}
+}
+
+// adopt takes what an Update returned: new state and, when the server sent
+// one, the secret.
+func (r *registered) adopt(res provider.Result) {
+	if res.State != nil {
+		r.state = res.State
+	}
+	if res.Client.ClientSecret != "" {
+		r.secret = res.Client.ClientSecret
+	}
+}
+
+func testUpdateState(t *testing.T, h Harness) {
+	p := h.New(t)
+	spec := validSpec(t, h)
+	r := create(t, p, spec)
+	for i := range 3 {
+		spec.ClientName = spec.ClientName + "-u"
+		res, err := p.Update(callContext(t), r.id, r.state, spec)
+		if err != nil {
+			t.Fatalf("Update %d of %q: %v", i+1, r.id, err)
+		}
+		r.adopt(res)
+		got, err := p.Observe(callContext(t), r.id, r.state)
+		if err != nil {
+			t.Fatalf("Observe(%q) with the state of Update %d: %v", r.id, i+1, err)
+		}
+		checkSpec(t, "after repeated Update", got.Spec, spec)
+	}
+	if err := h.CanAuthenticate(callContext(t), r.id, r.secret, strings.Join(spec.Scopes, " ")); err != nil {
+		t.Errorf("the client cannot authenticate after repeated updates: %v", err)
+	}
+}
+
+func testDelete(t *testing.T, h Harness) {
+	p := h.New(t)
+	spec := validSpec(t, h)
+	r := create(t, p, spec)
+	if err := p.Delete(callContext(t), r.id, r.state); err != nil {
+		t.Fatalf("Delete(%q): %v", r.id, err)
+	}
+	_, err := p.Observe(callContext(t), r.id, r.state)
+	if !errors.Is(err, provider.ErrNotFound) {
+		t.Errorf("Observe(%q) after Delete: error = %v, want one matching provider.ErrNotFound", r.id, err)
+	}
+	if err := h.CanAuthenticate(callContext(t), r.id, r.secret, strings.Join(spec.Scopes, " ")); err == nil {
+		t.Errorf("the credentials of deleted client %q still obtain a token", r.id)
+	}
+}
+
+func testDeleteTwice(t *testing.T, h Harness) {
+	p := h.New(t)
+	r := create(t, p, validSpec(t, h))
+	for i := range 2 {
+		if err := p.Delete(callContext(t), r.id, r.state); err != nil {
+			t.Fatalf("Delete %d of %q: %v", i+1, r.id, err)
+		}
+	}
+}
+
+func testInvalid(t *testing.T, h Harness) {
+	p := h.New(t)
+	spec := h.InvalidSpec(t)
+	res, err := p.Create(callContext(t), spec)
+	if err == nil {
+		cleanupUnexpected(t, p, res)
+		t.Fatalf("Create(invalid spec %+v) succeeded with client %q", spec, res.Client.ClientID)
+	}
+	if !errors.Is(err, provider.ErrInvalidMetadata) {
+		t.Fatalf("Create(invalid spec): error = %v, want one matching provider.ErrInvalidMetadata", err)
+	}
+	var pe *provider.Error
+	if !errors.As(err, &pe) || pe.Description == "" {
+		t.Errorf("Create(invalid spec): error %v has no description for the user", err)
+	}
+	if !provider.IsTerminal(err) {
+		t.Errorf("Create(invalid spec): error %v is not terminal", err)
+	}
+}
+
+func testUnauthorized(t *testing.T, h Harness) {
+	if h.NewUnauthorized == nil {
+		t.Skip("the harness has no provider with refused credentials")
+	}
+	p := h.NewUnauthorized(t)
+	res, err := p.Create(callContext(t), validSpec(t, h))
+	if err == nil {
+		cleanupUnexpected(t, p, res)
+		t.Fatalf("Create with refused credentials succeeded with client %q", res.Client.ClientID)
+	}
+	if !errors.Is(err, provider.ErrUnauthorized) {
+		t.Errorf("Create with refused credentials: error = %v, want one matching provider.ErrUnauthorized", err)
+	}
+}
+
+func testCapabilities(t *testing.T, h Harness) {
+	p := h.New(t)
+	caps := p.Capabilities()
+	spec := validSpec(t, h)
+	r := create(t, p, spec)
+	scope := strings.Join(spec.Scopes, " ")
+
+	t.Run("RotateSecret", func(t *testing.T) {
+		res, err := p.RotateSecret(callContext(t), r.id, r.state)
+		if !caps.RegenerateSecret && !caps.OverlapSecrets {
+			if !errors.Is(err, provider.ErrUnsupported) {
+				t.Fatalf("RotateSecret without the capability: error = %v, want provider.ErrUnsupported", err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("RotateSecret: %v", err)
+		}
+		if res.Client.ClientSecret == "" || res.Client.ClientSecret == r.secret {
+			t.Fatal("RotateSecret returned no new secret")
+		}
+		r.adopt(res)
+		if err := h.CanAuthenticate(callContext(t), r.id, r.secret, scope); err != nil {
+			t.Errorf("the rotated secret does not authenticate: %v", err)
+		}
+	})
+
+	t.Run("SetEnabled", func(t *testing.T) {
+		err := p.SetEnabled(callContext(t), r.id, r.state, false)
+		if !caps.NativeDisable {
+			if !errors.Is(err, provider.ErrUnsupported) {
+				t.Fatalf("SetEnabled without the capability: error = %v, want provider.ErrUnsupported", err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("SetEnabled(false): %v", err)
+		}
+		if err := h.CanAuthenticate(callContext(t), r.id, r.secret, scope); err == nil {
+			t.Error("a disabled client still obtains a token")
+		}
+		if c, err := p.Observe(callContext(t), r.id, r.state); err != nil || c.Enabled {
+			t.Errorf("Observe after SetEnabled(false): Enabled = %t, error = %v; want false, nil", c.Enabled, err)
+		}
+		if err := p.SetEnabled(callContext(t), r.id, r.state, true); err != nil {
+			t.Fatalf("SetEnabled(true): %v", err)
+		}
+		if err := h.CanAuthenticate(callContext(t), r.id, r.secret, scope); err != nil {
+			t.Errorf("a re-enabled client cannot obtain a token: %v", err)
+		}
+	})
+}
+
+// cleanupUnexpected deletes a client that should not have been created.
+func cleanupUnexpected(t *testing.T, p provider.Provider, res provider.Result) {
+	t.Helper()
+	if res.Client.ClientID == "" {
+		return
+	}
+	if err := p.Delete(callContext(t), res.Client.ClientID, res.State); err != nil {
+		t.Errorf("deleting unexpected client %q: %v", res.Client.ClientID, err)
+	}
+}
+
+// sameSet reports whether a and b hold the same strings, ignoring order.
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
