@@ -117,7 +117,8 @@ func (r *AuthServerReconciler) connect(ctx context.Context, obj serverObject) (*
 	}
 	cfg := provider.Config{Endpoints: endpoints, HTTPClient: mgmtauth.HeaderClient(hc, headers)}
 	if src != nil {
-		cfg.Management = r.Tokens.TokenSource(string(obj.GetUID()), *src)
+		src.HTTPClient = hc
+		cfg.Management = r.Tokens.TokenSource(tokenKey(obj), *src)
 		if src.ClientCredentials != nil {
 			// Proves the credentials work; the token is cached for later use.
 			if _, err := cfg.Management.Token(); err != nil {
@@ -125,13 +126,19 @@ func (r *AuthServerReconciler) connect(ctx context.Context, obj serverObject) (*
 			}
 		}
 	} else {
-		r.Tokens.Forget(string(obj.GetUID()))
+		r.Tokens.Forget(tokenKey(obj))
 	}
 	p, err := r.Registry.New(ctx, name, cfg)
 	if err != nil {
 		return nil, v1alpha1.ReasonProviderError, fmt.Errorf("setting up provider %s: %w", name, err)
 	}
 	return &Server{Provider: p, Endpoints: endpoints}, v1alpha1.ReasonReady, nil
+}
+
+// tokenKey keys the management token cache: one entry per server and spec
+// generation, so a changed CA bundle or token URL starts afresh.
+func tokenKey(obj serverObject) string {
+	return fmt.Sprintf("%s/%d", obj.GetUID(), obj.GetGeneration())
 }
 
 // credentials reads the management credentials from Secrets of the

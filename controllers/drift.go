@@ -25,7 +25,9 @@ func drift(desired, observed provider.ClientSpec) []string {
 	add("tokenEndpointAuthMethod", observed.TokenEndpointAuthMethod != "" && desired.TokenEndpointAuthMethod != observed.TokenEndpointAuthMethod)
 	add("audience", observed.Audience != nil && !sameSet(desired.Audience, observed.Audience))
 	for _, k := range sortedKeys(desired.Extra) {
-		if observed.Extra != nil && observed.Extra[k] != desired.Extra[k] {
+		// A server may drop metadata it does not know; only a key it
+		// reports with another value is drift.
+		if got, reported := observed.Extra[k]; reported && got != desired.Extra[k] {
 			fields = append(fields, "extraMetadata."+k)
 		}
 	}

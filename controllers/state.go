@@ -2,8 +2,10 @@ package controllers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +34,25 @@ type clientState struct {
 	IssuedAt     time.Time
 	Version      int64
 	Provider     provider.State
+
+	// HandledRequest is the last rotate-requested-at value acted on.
+	HandledRequest string
+	// LastRotation and RotationReason describe the last rotation.
+	LastRotation   time.Time
+	RotationReason string
+	// RolledVersion is the credential version the rollout targets were last
+	// restarted for.
+	RolledVersion int64
+	// Retiring are replaced clients that stay valid until their grace
+	// period ends, then are deleted.
+	Retiring []retiringClient
+}
+
+// retiringClient is an old client kept valid during a grace period.
+type retiringClient struct {
+	ClientID string         `json:"clientID"`
+	RetireAt time.Time      `json:"retireAt"`
+	Provider provider.State `json:"provider,omitempty"`
 }
 
 const (
@@ -40,11 +61,17 @@ const (
 	stateIssuedAt     = "issued_at"
 	stateVersion      = "version"
 	stateProvider     = "provider."
+	stateHandled      = "rotation.handled-request"
+	stateLastRotation = "rotation.last"
+	stateReason       = "rotation.reason"
+	stateRolled       = "rollout.version"
+	stateRetiring     = "retiring"
 )
 
 func (st *clientState) clone() *clientState {
 	c := *st
 	c.Provider = maps.Clone(st.Provider)
+	c.Retiring = slices.Clone(st.Retiring)
 	return &c
 }
 
@@ -66,7 +93,25 @@ func encodeState(st *clientState) map[string][]byte {
 	for k, v := range st.Provider {
 		data[stateProvider+k] = []byte(v)
 	}
+	putString(data, stateHandled, st.HandledRequest)
+	putString(data, stateReason, st.RotationReason)
+	if !st.LastRotation.IsZero() {
+		data[stateLastRotation] = []byte(st.LastRotation.UTC().Format(time.RFC3339))
+	}
+	if st.RolledVersion != 0 {
+		data[stateRolled] = []byte(strconv.FormatInt(st.RolledVersion, 10))
+	}
+	if len(st.Retiring) > 0 {
+		b, _ := json.Marshal(st.Retiring) // plain structs: cannot fail
+		data[stateRetiring] = b
+	}
 	return data
+}
+
+func putString(data map[string][]byte, key, value string) {
+	if value != "" {
+		data[key] = []byte(value)
+	}
 }
 
 // decodeState parses Secret data written by encodeState.
@@ -86,12 +131,24 @@ func decodeState(data map[string][]byte) (*clientState, error) {
 		}
 		st.Version = n
 	}
-	if v := data[stateIssuedAt]; len(v) > 0 {
-		t, err := time.Parse(time.RFC3339, string(v))
-		if err != nil {
-			return nil, fmt.Errorf("state %s: %w", stateIssuedAt, err)
+	var err error
+	if st.IssuedAt, err = parseTime(data, stateIssuedAt); err != nil {
+		return nil, err
+	}
+	if st.LastRotation, err = parseTime(data, stateLastRotation); err != nil {
+		return nil, err
+	}
+	st.HandledRequest = string(data[stateHandled])
+	st.RotationReason = string(data[stateReason])
+	if v := data[stateRolled]; len(v) > 0 {
+		if st.RolledVersion, err = strconv.ParseInt(string(v), 10, 64); err != nil {
+			return nil, fmt.Errorf("state %s: %w", stateRolled, err)
 		}
-		st.IssuedAt = t
+	}
+	if v := data[stateRetiring]; len(v) > 0 {
+		if err := json.Unmarshal(v, &st.Retiring); err != nil {
+			return nil, fmt.Errorf("state %s: %w", stateRetiring, err)
+		}
 	}
 	for k, v := range data {
 		if name, ok := strings.CutPrefix(k, stateProvider); ok {
@@ -99,6 +156,18 @@ func decodeState(data map[string][]byte) (*clientState, error) {
 		}
 	}
 	return st, nil
+}
+
+func parseTime(data map[string][]byte, key string) (time.Time, error) {
+	v := data[key]
+	if len(v) == 0 {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, string(v))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("state %s: %w", key, err)
+	}
+	return t, nil
 }
 
 // stateStore reads and writes state Secrets in the operator's namespace.

@@ -95,10 +95,14 @@ func (c *Cache) newSource(src Source, requests *atomic.Int64) oauth2.TokenSource
 	cc.Scopes = slices.Clone(cc.Scopes)
 	cc.ExtraParams = maps.Clone(cc.ExtraParams)
 	cc.ExtraHeaders = maps.Clone(cc.ExtraHeaders)
+	base := c.hc
+	if src.HTTPClient != nil {
+		base = src.HTTPClient
+	}
 	return &reuseSource{
 		src: &ccSource{
 			cc:       cc,
-			client:   HeaderClient(c.hc, cc.ExtraHeaders),
+			client:   HeaderClient(base, cc.ExtraHeaders),
 			requests: requests,
 			now:      c.now,
 		},

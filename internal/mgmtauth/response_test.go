@@ -24,9 +24,9 @@ func TestParseTokenResponse(t *testing.T) {
 		wantRetry   time.Duration
 	}{
 		{
-			name:   "full",
-			status: 200,
-			body:   `{"access_token":"at","token_type":"Bearer","expires_in":3600,"refresh_token":"rt","scope":"a b"}`,
+			name:      "full",
+			status:    200,
+			body:      `{"access_token":"at","token_type":"Bearer","expires_in":3600,"refresh_token":"rt","scope":"a b"}`,
 			wantToken: "at", wantRefresh: "rt", wantExpiry: now.Add(time.Hour),
 		},
 		{name: "no expiry", status: 200, body: `{"access_token":"at"}`, wantToken: "at"},

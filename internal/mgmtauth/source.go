@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"sort"
 	"strings"
@@ -65,6 +66,10 @@ type Source struct {
 	BearerToken string
 	// ClientCredentials fetches tokens with the client credentials grant.
 	ClientCredentials *ClientCredentials
+	// HTTPClient, when set, carries token requests instead of the cache's
+	// client (e.g. one that trusts the server's CA bundle). It is not part
+	// of the fingerprint: use a new cache key when it must change.
+	HTTPClient *http.Client
 }
 
 // reservedParams are set by this package; ExtraParams may not override them.

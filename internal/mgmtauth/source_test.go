@@ -47,7 +47,9 @@ func TestValidate(t *testing.T) {
 		{name: "empty param name", src: valid(func(c *ClientCredentials) { c.ExtraParams = map[string]string{"": "x"} }), wantErr: "clientCredentials.extraParams: empty parameter name"},
 		{name: "reserved header", src: valid(func(c *ClientCredentials) { c.ExtraHeaders = map[string]string{"authorization": testAPIKey} }), wantErr: "clientCredentials.extraHeaders[authorization]"},
 		{name: "bad header name", src: valid(func(c *ClientCredentials) { c.ExtraHeaders = map[string]string{"X Key": "v"} }), wantErr: `clientCredentials.extraHeaders["X Key"]: not a valid header name`},
-		{name: "bad header value", src: valid(func(c *ClientCredentials) { c.ExtraHeaders = map[string]string{"X-Api-Key": testAPIKey + "\r\nEvil: 1"} }), wantErr: "clientCredentials.extraHeaders[X-Api-Key]: value holds characters"},
+		{name: "bad header value", src: valid(func(c *ClientCredentials) {
+			c.ExtraHeaders = map[string]string{"X-Api-Key": testAPIKey + "\r\nEvil: 1"}
+		}), wantErr: "clientCredentials.extraHeaders[X-Api-Key]: value holds characters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

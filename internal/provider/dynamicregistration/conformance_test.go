@@ -1,0 +1,77 @@
+package dynamicregistration
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/discovery"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
+)
+
+// TestConformance runs the provider conformance suite against the real
+// oidc-provider (hack/authserver), with registration protected by an initial
+// access token, with and without registration access token rotation on
+// update.
+func TestConformance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the real authorization server")
+	}
+	for _, rotate := range []bool{true, false} {
+		t.Run(fmt.Sprintf("rotate=%t", rotate), func(t *testing.T) { conformance(t, rotate) })
+	}
+}
+
+func conformance(t *testing.T, rotate bool) {
+	const iat = "conformance-initial-access-token"
+	srv := authserver.StartT(t, authserver.Options{
+		InitialAccessToken:            iat,
+		Scopes:                        []string{"read", "write", "admin"},
+		RotateRegistrationAccessToken: &rotate,
+	})
+
+	ep, err := discovery.Fetch(t.Context(), nil, srv.Issuer)
+	if err != nil {
+		t.Fatalf("discovering %s: %v", srv.Issuer, err)
+	}
+	build := func(t *testing.T, token string) provider.Provider {
+		p, err := New(t.Context(), provider.Config{
+			Endpoints:  ep,
+			Management: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token}),
+		})
+		if err != nil {
+			t.Fatalf("New: %v", err)
+		}
+		return p
+	}
+	var n atomic.Int64
+	providertest.Run(t, providertest.Harness{
+		New:             func(t *testing.T) provider.Provider { return build(t, iat) },
+		NewUnauthorized: func(t *testing.T) provider.Provider { return build(t, iat+"-wrong") },
+		CanAuthenticate: func(ctx context.Context, id, secret, scope string) error {
+			_, err := srv.ClientCredentialsToken(ctx, id, secret, scope)
+			return err
+		},
+		ValidSpec: func(t *testing.T) provider.ClientSpec {
+			return provider.ClientSpec{
+				ClientName:              fmt.Sprintf("conformance-%s-%d", t.Name(), n.Add(1)),
+				GrantTypes:              []string{"client_credentials"},
+				Scopes:                  []string{"read", "write"},
+				TokenEndpointAuthMethod: "client_secret_basic",
+			}
+		},
+		InvalidSpec: func(*testing.T) provider.ClientSpec {
+			// RFC 6749 §3.1.2: a redirection URI must not have a fragment.
+			return provider.ClientSpec{
+				ClientName:   "conformance-invalid",
+				GrantTypes:   []string{"authorization_code"},
+				RedirectURIs: []string{"https://app.example/callback#fragment"},
+			}
+		},
+	})
+}
