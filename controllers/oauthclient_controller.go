@@ -50,8 +50,17 @@ func (r *OAuthClientReconciler) Reconcile(ctx context.Context, req reconcile.Req
 	}
 	s := r.newSync(oac)
 
-	if !oac.DeletionTimestamp.IsZero() {
+	switch {
+	case !oac.DeletionTimestamp.IsZero():
 		return s.finish(ctx, s.delete(ctx))
+	case oac.Spec.Disabled:
+		return s.finish(ctx, s.steps(ctx,
+			s.ensureFinalizer,
+			s.resolveServer,
+			s.claimSecret,
+			s.loadState,
+			s.disable,
+		))
 	}
 	return s.finish(ctx, s.steps(ctx,
 		s.ensureFinalizer,
@@ -59,7 +68,10 @@ func (r *OAuthClientReconciler) Reconcile(ctx context.Context, req reconcile.Req
 		s.claimSecret,
 		s.loadState,
 		s.syncRemote,
+		s.rotate,
 		s.writeSecret,
+		s.rollout,
+		s.retire,
 	))
 }
 

@@ -56,6 +56,9 @@ func (s *clientSync) deleteRemote(ctx context.Context) error {
 		return fmt.Errorf("cannot delete client %s while its server is unavailable (remove the finalizer %s by hand to abandon it): %w",
 			s.state.ClientID, v1alpha1.Finalizer, err)
 	}
+	if err := s.deleteRetiring(ctx); err != nil {
+		return err
+	}
 	err := s.server.Provider.Delete(ctx, s.state.ClientID, s.state.Provider)
 	if err != nil && !errors.Is(err, provider.ErrNotFound) {
 		return providerFailure(err, "deleting client %s", s.state.ClientID)

@@ -45,6 +45,12 @@ func (s *clientSync) syncRemote(ctx context.Context) error {
 		return providerFailure(err, "reading client %s", s.state.ClientID)
 	}
 	s.remote = &remote
+	if p.Capabilities().NativeDisable && !remote.Enabled {
+		if err := p.SetEnabled(ctx, s.state.ClientID, s.state.Provider, true); err != nil {
+			return providerFailure(err, "enabling client %s", s.state.ClientID)
+		}
+		s.event(corev1.EventTypeNormal, "Enabled", "enabled client %s at the server", s.state.ClientID)
+	}
 	if remote.ClientSecret != "" && remote.ClientSecret != s.state.ClientSecret && !isPublic(desiredSpec(s.oac)) {
 		// The server holds another secret than ours (changed there by hand):
 		// the server's is the live one.
@@ -92,6 +98,8 @@ func (s *clientSync) register(ctx context.Context) error {
 	st := &clientState{
 		ClientID: res.Client.ClientID, ClientSecret: res.Client.ClientSecret,
 		IssuedAt: time.Now().UTC().Truncate(time.Second), Version: version, Provider: res.State,
+		// A rotation request present at registration is already satisfied.
+		HandledRequest: s.oac.Annotations[AnnotationRotateRequestedAt],
 	}
 	if err := s.saveWithRetry(ctx, st); err != nil {
 		if derr := s.server.Provider.Delete(ctx, st.ClientID, st.Provider); derr != nil {

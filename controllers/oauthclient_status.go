@@ -31,7 +31,11 @@ func (s *clientSync) finish(ctx context.Context, err error) (reconcile.Result, e
 	if !s.oac.DeletionTimestamp.IsZero() {
 		return reconcile.Result{}, nil
 	}
-	return reconcile.Result{RequeueAfter: jitter(s.r.ResyncPeriod)}, nil
+	after := jitter(s.r.ResyncPeriod)
+	if !s.wakeAt.IsZero() {
+		after = min(after, max(time.Until(s.wakeAt), 0)+time.Second)
+	}
+	return reconcile.Result{RequeueAfter: after}, nil
 }
 
 // retry decides how to try again after err: when the server said, after a
@@ -65,6 +69,10 @@ func (s *clientSync) setReady(err error) {
 		cond.Status = metav1.ConditionFalse
 		cond.Reason = reasonOf(err)
 		cond.Message = err.Error()
+	case s.disabled != "":
+		cond.Status = metav1.ConditionTrue
+		cond.Reason = v1alpha1.ReasonDisabled
+		cond.Message = s.disabled
 	case !s.oac.DeletionTimestamp.IsZero():
 		cond.Status = metav1.ConditionFalse
 		cond.Reason = v1alpha1.ReasonDeleting

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -22,6 +23,11 @@ type clientSync struct {
 	secret *corev1.Secret   // the delivered Secret as it is, nil when absent
 	state  *clientState     // the durable record of the remote client, nil when none
 	remote *provider.Client // the client as the server reported it
+
+	// wakeAt is when a rotation or retirement is next due.
+	wakeAt time.Time
+	// disabled explains how the client was disabled, when it was.
+	disabled string
 }
 
 func (r *OAuthClientReconciler) newSync(oac *v1alpha1.OAuthClient) *clientSync {

@@ -21,6 +21,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -43,7 +44,22 @@ var (
 	// seen collects every secret value the tests observe, to prove none of
 	// them was ever logged.
 	seen secretsSeen
+	// stopManager stops the running manager.
+	stopManager func()
 )
+
+// restartManager stops the manager and starts a new one with empty memory,
+// as after a crash or a new leader: everything it knows must come from the
+// API server and the auth server.
+func restartManager(t *testing.T, downtime time.Duration) {
+	t.Helper()
+	stopManager()
+	time.Sleep(downtime)
+	var err error
+	if stopManager, err = startManager(context.Background()); err != nil {
+		t.Fatalf("restarting the manager: %v", err)
+	}
+}
 
 const (
 	operatorNamespace  = "oauth-client-operator-system"
@@ -90,18 +106,19 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	stop, err := startManager(ctx)
-	if err != nil {
+	if stopManager, err = startManager(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	code := m.Run()
-	stop()
+	stopManager()
 	if code == 0 {
 		code = checkNoSecretLogged()
 	}
 	return code
 }
+
+var skipNameValidation = true
 
 // startManager runs the controllers as cmd/main.go wires them, logging at
 // the most verbose level into managerLog.
@@ -113,6 +130,8 @@ func startManager(ctx context.Context) (func(), error) {
 		Scheme:  env.Scheme,
 		Logger:  logger,
 		Metrics: metricsserver.Options{BindAddress: "0"},
+		// restartManager runs the same controllers again in this process.
+		Controller: config.Controller{SkipNameValidation: &skipNameValidation},
 		Cache:   cache.Options{ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: owned}}},
 	})
 	if err != nil {

@@ -42,4 +42,5 @@ const (
 	ReasonCredentialsMissing = "CredentialsMissing"
 	ReasonCredentialsRefused = "CredentialsRefused"
 	ReasonProviderError      = "ProviderError"
+	ReasonDisabled           = "Disabled"
 )

@@ -1,0 +1,61 @@
+package controllers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// restartedAtAnnotation is what `kubectl rollout restart` sets on a pod
+// template; changing it rolls the workload's pods.
+const restartedAtAnnotation = "kubectl.kubernetes.io/restartedAt"
+
+// +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;daemonsets,verbs=get;patch
+
+// rollout restarts the spec's rollout targets once per credential change,
+// the way `kubectl rollout restart` does. The version rolled for is recorded
+// durably, so a crash between the Secret write and the rollout still rolls.
+// A missing workload is a Warning event, not a failure.
+func (s *clientSync) rollout(ctx context.Context) error {
+	targets := s.oac.Spec.RolloutTargets
+	if s.state.RolledVersion >= s.state.Version {
+		return nil
+	}
+	// The first credentials need no restart: pods could not have started
+	// with a Secret that did not exist.
+	if s.state.Version > 1 {
+		patch, _ := json.Marshal(map[string]any{"spec": map[string]any{"template": map[string]any{
+			"metadata": map[string]any{"annotations": map[string]string{restartedAtAnnotation: time.Now().UTC().Format(time.RFC3339)}},
+		}}})
+		for _, t := range targets {
+			obj := &unstructured.Unstructured{}
+			obj.SetAPIVersion("apps/v1")
+			obj.SetKind(t.Kind)
+			obj.SetNamespace(s.oac.Namespace)
+			obj.SetName(t.Name)
+			err := s.r.Client.Patch(ctx, obj, client.RawPatch(types.MergePatchType, patch))
+			switch {
+			case apierrors.IsNotFound(err):
+				s.event(corev1.EventTypeWarning, "RolloutTargetMissing", "%s %s does not exist; it was not restarted", t.Kind, t.Name)
+			case err != nil:
+				return fmt.Errorf("restarting %s %s: %w", t.Kind, t.Name, err)
+			default:
+				s.event(corev1.EventTypeNormal, "RolledOut", "restarted %s %s for credentials version %d", t.Kind, t.Name, s.state.Version)
+			}
+		}
+	}
+	st := s.state.clone()
+	st.RolledVersion = st.Version
+	if err := s.saveWithRetry(ctx, st); err != nil {
+		return err
+	}
+	s.state = st
+	return nil
+}
