@@ -76,5 +76,9 @@ fuzz: ## Run every fuzz target briefly (FUZZTIME=10s each).
 build: ## Build the manager binary.
 	go build -o $(BIN)/manager ./cmd
 
+.PHONY: demo
+demo: build authserver-deps ## Run the built operator against a local API server and auth server (docs/demo.md).
+	go run ./hack/demo
+
 $(CONTROLLER_GEN):
 	GOBIN=$(BIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)

@@ -43,12 +43,13 @@ func registry() *provider.Registry {
 
 func run() error {
 	var (
-		metricsAddr, probeAddr, namespaces, operatorNamespace string
-		leaderElect                                           bool
-		opts                                                  controllers.Options
+		metricsAddr, probeAddr, pprofAddr, namespaces, operatorNamespace string
+		leaderElect                                                      bool
+		opts                                                             controllers.Options
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint (0 disables it)")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "address of the /healthz and /readyz probes")
+	flag.StringVar(&pprofAddr, "pprof-bind-address", "", "address of the net/http/pprof endpoints, on their own listener (empty disables them; never expose it publicly)")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "elect a leader so that only one replica reconciles")
 	flag.StringVar(&namespaces, "namespaces", "", "comma-separated namespaces to watch; all when empty")
 	flag.StringVar(&operatorNamespace, "operator-namespace", defaultNamespace(),
@@ -69,7 +70,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	mgr, err := manager.New(cfg, managerOptions(metricsAddr, probeAddr, leaderElect, operatorNamespace, namespaces))
+	mgrOpts := managerOptions(metricsAddr, probeAddr, leaderElect, operatorNamespace, namespaces)
+	// pprof is served by the manager on a listener of its own, off by default.
+	mgrOpts.PprofBindAddress = pprofAddr
+	mgr, err := manager.New(cfg, mgrOpts)
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
 	}

@@ -112,6 +112,9 @@ func runSuite(m *testing.M) int {
 	}
 	code := m.Run()
 	stopManager()
+	if path := os.Getenv("MANAGER_LOG"); path != "" {
+		_ = os.WriteFile(path, []byte(managerLog.String()), 0o600)
+	}
 	if code == 0 {
 		code = checkNoSecretLogged()
 	}

@@ -6,7 +6,8 @@
 // Flags (each also read from the environment variable in brackets; a flag
 // wins over the variable):
 //   --port N                      [AUTHSERVER_PORT]  0 picks a free port (default 0)
-//   --issuer URL                  [AUTHSERVER_ISSUER] default http://127.0.0.1:PORT
+//   --issuer URL                  [AUTHSERVER_ISSUER] default http://127.0.0.1:PORT; when set
+//                                 (a proxy in front), X-Forwarded-Proto/Host are trusted
 //   --initial-access-token T      [AUTHSERVER_INITIAL_ACCESS_TOKEN] empty: open registration
 //   --scopes "a b c"              [AUTHSERVER_SCOPES] default "read write admin"
 //   --access-token-ttl SECONDS    [AUTHSERVER_ACCESS_TOKEN_TTL] default 600
@@ -156,6 +157,9 @@ async function main() {
   const issuer = settings.issuer || `http://127.0.0.1:${port}`;
 
   const provider = new Provider(issuer, providerConfiguration(settings, store));
+  // Behind a proxy (e.g. TLS in front), endpoint URLs follow what the proxy
+  // forwards, so they match the advertised issuer's scheme and host.
+  if (settings.issuer) provider.proxy = true;
   provider.on('server_error', (ctx, err) => console.error(`server_error on ${ctx.method} ${ctx.path}:`, err));
   const oidc = provider.callback();
   const admin = adminHandler({ token: settings.adminToken, store, provider, counter });

@@ -69,7 +69,7 @@ type Source struct {
 	// HTTPClient, when set, carries token requests instead of the cache's
 	// client (e.g. one that trusts the server's CA bundle). It is not part
 	// of the fingerprint: use a new cache key when it must change.
-	HTTPClient *http.Client
+	HTTPClient *http.Client `json:"-"`
 }
 
 // reservedParams are set by this package; ExtraParams may not override them.

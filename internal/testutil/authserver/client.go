@@ -144,7 +144,7 @@ func (s *Server) admin(ctx context.Context, method, path string, body []byte, wh
 	if body != nil {
 		r, contentType = bytes.NewReader(body), "application/json"
 	}
-	status, resp, err := s.do(ctx, method, s.Issuer+path, r, contentType, bearer(s.AdminToken))
+	status, resp, err := s.do(ctx, method, s.URL+path, r, contentType, bearer(s.AdminToken))
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("%s: %w", what, err)

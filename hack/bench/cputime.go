@@ -1,0 +1,95 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// clockTicks is USER_HZ, the unit of utime and stime in /proc/<pid>/stat;
+// 100 on every Linux architecture Go supports.
+const clockTicks = 100
+
+// processCPU returns the CPU seconds (user+system) used so far by the
+// harness and by each of its child processes (kube-apiserver, etcd, node,
+// manager), keyed by process name; same-named processes are added up.
+func processCPU() (map[string]float64, error) {
+	self := os.Getpid()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, fmt.Errorf("reading /proc: %w", err)
+	}
+	out := map[string]float64{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // the process ended meanwhile
+		}
+		st, err := parseStat(string(data))
+		if err != nil {
+			return nil, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+		}
+		switch {
+		case pid == self:
+			out["harness"] += st.cpu
+		case st.ppid == self:
+			out[st.comm] += st.cpu
+		}
+	}
+	return out, nil
+}
+
+// procStat is the part of /proc/<pid>/stat the harness needs.
+type procStat struct {
+	comm string
+	ppid int
+	cpu  float64 // seconds
+}
+
+// parseStat reads "pid (comm) state ppid ... utime stime ...": comm may hold
+// spaces and parentheses, so the fields are counted from the last ')'.
+func parseStat(line string) (procStat, error) {
+	open, closing := strings.IndexByte(line, '('), strings.LastIndexByte(line, ')')
+	if open < 0 || closing < open {
+		return procStat{}, fmt.Errorf("no (comm)")
+	}
+	fields := strings.Fields(line[closing+1:])
+	// fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
+	if len(fields) < 13 {
+		return procStat{}, fmt.Errorf("too few fields")
+	}
+	ppid, err1 := strconv.Atoi(fields[1])
+	utime, err2 := strconv.ParseFloat(fields[11], 64)
+	stime, err3 := strconv.ParseFloat(fields[12], 64)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return procStat{}, fmt.Errorf("bad number")
+	}
+	return procStat{comm: line[open+1 : closing], ppid: ppid, cpu: (utime + stime) / clockTicks}, nil
+}
+
+// cpuUse is the CPU seconds each process used in a phase.
+type cpuUse struct {
+	Seconds map[string]float64 `json:"seconds"`
+	// MachinePercent is the total as a share of all cores over the phase.
+	MachinePercent float64 `json:"machine_percent"`
+}
+
+// newCPUUse is after minus before over a phase of wall seconds on cores.
+func newCPUUse(before, after map[string]float64, wall float64, cores int) cpuUse {
+	u := cpuUse{Seconds: map[string]float64{}}
+	total := 0.0
+	for k, v := range diff(after, before) {
+		u.Seconds[k] = round(v)
+		total += v
+	}
+	if wall > 0 && cores > 0 {
+		u.MachinePercent = round(total / (wall * float64(cores)) * 100)
+	}
+	return u
+}

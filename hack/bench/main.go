@@ -1,0 +1,225 @@
+// Command bench measures the operator at scale: it starts a real API server
+// (envtest) and auth server (npm oidc-provider), runs the manager binary as
+// a child process and reports throughput against a no-controller baseline,
+// apply-to-Secret latency, memory with and without unrelated Secrets, the
+// traffic of a resync with nothing changed, and management-token requests.
+// It prints a table and writes JSON; it asserts nothing.
+//
+//	go run ./hack/bench -n 1000 -concurrency 8 -unrelated-secrets 20000 -out .bench/results.json
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// Settings that are not flags.
+const (
+	createWorkers  = 32 // goroutines that create objects, as kubectl apply of many files or a GitOps sync would
+	trickleClients = 20
+	longResync     = time.Hour
+	minResync      = 30 * time.Second
+	iatValue       = "bench-initial-access-token-0123456789"
+)
+
+// options are the command line.
+type options struct {
+	n, concurrency, unrelated int
+	out                       string
+}
+
+func main() {
+	opts, err := parseFlags()
+	if err == nil {
+		err = run(opts)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags() (options, error) {
+	defN := 1000
+	if v := os.Getenv("N"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return options{}, fmt.Errorf("N=%q: want a positive number", v)
+		}
+		defN = n
+	}
+	var o options
+	flag.IntVar(&o.n, "n", defN, "number of OAuthClients to apply (default from env N, else 1000)")
+	flag.IntVar(&o.concurrency, "concurrency", 8, "manager workers (--concurrency), also the baseline's")
+	flag.IntVar(&o.unrelated, "unrelated-secrets", 20000, "unlabelled Secrets to create to show the cache ignores them")
+	flag.StringVar(&o.out, "out", filepath.Join(".bench", "results.json"), "JSON results file; profiles and logs go next to it")
+	flag.Parse()
+	if o.n <= 0 || o.concurrency <= 0 || o.unrelated < 0 {
+		return o, fmt.Errorf("-n and -concurrency must be positive, -unrelated-secrets not negative")
+	}
+	return o, nil
+}
+
+func run(opts options) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	h, err := setup(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer h.close()
+
+	r := &results{StartedAt: time.Now().UTC(), N: opts.n, Concurrency: opts.concurrency,
+		UnrelatedSecrets: opts.unrelated, TrickleClients: trickleClients, Cores: cpuCores(), Files: h.files}
+	if err := h.measure(ctx, r); err != nil {
+		return err
+	}
+	r.TotalSeconds = seconds(time.Since(h.started))
+	r.Targets = targets(r)
+	if err := writeJSON(opts.out, r); err != nil {
+		return err
+	}
+	return printTable(os.Stdout, r)
+}
+
+// measure runs the phases in order:
+//
+//  1. baseline, with no manager running;
+//  2. manager 1 (resync 1h): AuthServer, apply N clients (profiled), then
+//     single applies on the idle operator;
+//  3. manager 2 (resync short): restart, one full resync, then the
+//     unrelated Secrets are created while it runs;
+//  4. manager 3 (resync 1h): restart with the unrelated Secrets present,
+//     then the client-credentials variant.
+func (h *harness) measure(ctx context.Context, r *results) error {
+	n := h.opts.n
+	progress("baseline: %d registrations, Secret creates and status writes with %d workers", n, h.opts.concurrency)
+	reg, err := newRegistrar(ctx, h.auth.Issuer, iatValue, h.opts.concurrency)
+	if err != nil {
+		return err
+	}
+	if r.Baseline, err = runBaseline(ctx, h.k, reg, n, h.opts.concurrency, createWorkers); err != nil {
+		return err
+	}
+
+	progress("manager 1: AuthServer, then %d OAuthClients at once", n)
+	m1, err := h.startManager(ctx, "apply", longResync)
+	if err != nil {
+		return err
+	}
+	if err := createAuthServer(ctx, h.k, benchNamespace, serverName, h.auth.Issuer,
+		map[string]string{"token": iatValue}, iatCredentials(serverName+"-credentials")); err != nil {
+		_ = m1.stop()
+		return err
+	}
+	if r.Memory.Idle, err = readMemory(ctx, m1); err != nil {
+		_ = m1.stop()
+		return err
+	}
+	profileFor := min(max(3*time.Duration(r.Baseline.Seconds*float64(time.Second)), 5*time.Second), 2*time.Minute).Round(time.Second)
+	if r.Apply, err = h.runApply(ctx, m1, n, profileFor); err != nil {
+		_ = m1.stop()
+		return err
+	}
+	r.OperatorOverBaseline = ratio(r.Apply.AllReadySeconds, r.Baseline.Seconds)
+	if r.Memory.AfterApply, err = readMemory(ctx, m1); err != nil {
+		_ = m1.stop()
+		return err
+	}
+	progress("manager 1: %d single applies on the idle operator", trickleClients)
+	if r.IdleApplyToSecret, err = h.runTrickle(ctx, trickleClients); err != nil {
+		_ = m1.stop()
+		return err
+	}
+	if err := m1.stop(); err != nil {
+		return err
+	}
+
+	clients := n + trickleClients
+	resync := max(minResync, time.Duration(r.Apply.AllReadySeconds*float64(time.Second))).Round(time.Second)
+	progress("manager 2: restart over %d clients, then one full resync (--resync-period=%s)", clients, resync)
+	var m2 *managerProc
+	if r.Steady, r.Memory.RestartWithout, m2, err = h.runSteady(ctx, clients, resync); err != nil {
+		return err
+	}
+	progress("manager 2: creating %d unrelated Secrets", h.opts.unrelated)
+	if err := h.measureLive(ctx, m2, &r.Memory); err != nil {
+		_ = m2.stop()
+		return err
+	}
+	if err := m2.stop(); err != nil {
+		return err
+	}
+
+	progress("manager 3: restart with the unrelated Secrets present")
+	start, err := h.mark(ctx, nil)
+	if err != nil {
+		return err
+	}
+	m3, err := h.startManager(ctx, "unrelated", longResync)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = m3.stop() }()
+	if err := h.waitQuiescent(ctx, m3, clients, readyTimeout(clients)+2*time.Minute); err != nil {
+		return err
+	}
+	settled, err := h.mark(ctx, m3)
+	if err != nil {
+		return err
+	}
+	r.Steady.RestartWithUnrelated = wave(start, settled, clients)
+	if r.Memory.RestartWith, err = readMemory(ctx, m3); err != nil {
+		return err
+	}
+	mem := &r.Memory
+	mem.RestartPeakRSSGrowth = growth(mem.RestartWithout.PeakRSSMiB, mem.RestartWith.PeakRSSMiB)
+	mem.RestartLiveHeapGrowth = growth(mem.RestartWithout.LiveHeapMiB, mem.RestartWith.LiveHeapMiB)
+
+	progress("manager 3: client-credentials AuthServer, %d clients in %d waves", ccWaves*ccPerWave, ccWaves)
+	if r.MgmtTokens.ClientCredentials, err = h.runClientCredentials(ctx); err != nil {
+		return err
+	}
+	counts, err := authRequests(ctx, h.auth)
+	if err != nil {
+		return err
+	}
+	r.MgmtTokens.IATTokenRequests = counts["POST /token"]
+	return m3.stop()
+}
+
+// measureLive reads the running manager's memory before and after the
+// unrelated Secrets are created.
+func (h *harness) measureLive(ctx context.Context, m *managerProc, mem *memoryResult) error {
+	var err error
+	if mem.LiveBefore, err = readMemory(ctx, m); err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := createUnrelatedSecrets(ctx, h.k, unrelatedNamespace, h.opts.unrelated, createWorkers); err != nil {
+		return err
+	}
+	mem.UnrelatedCreateSeconds = seconds(time.Since(start))
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(5 * time.Second): // let any watch traffic arrive
+	}
+	if mem.LiveAfter, err = readMemory(ctx, m); err != nil {
+		return err
+	}
+	mem.LiveRSSGrowth = growth(mem.LiveBefore.RSSMiB, mem.LiveAfter.RSSMiB)
+	mem.LiveHeapGrowth = growth(mem.LiveBefore.LiveHeapMiB, mem.LiveAfter.LiveHeapMiB)
+	return nil
+}
+
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: %s %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}

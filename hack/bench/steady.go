@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// waveResult is what the manager did over one stretch of a steady run.
+type waveResult struct {
+	Seconds    float64 `json:"seconds"`
+	Reconciles float64 `json:"reconciles"`
+	API        traffic `json:"api_server"`
+	Auth       traffic `json:"auth_server"`
+	// AuthReadsPerClient is auth-server reads divided by the clients.
+	AuthReadsPerClient float64 `json:"auth_reads_per_client"`
+	// WentNotReady counts clients whose Ready condition turned False.
+	WentNotReady int `json:"went_not_ready"`
+}
+
+// steadyResult is a second manager run over the same, unchanged clients.
+type steadyResult struct {
+	ResyncPeriod string `json:"resync_period"`
+	Clients      int    `json:"clients"`
+	// Restart is from the process start until every client was reconciled
+	// once, none waits and all are Ready: the cold-cache full resync.
+	Restart waveResult `json:"restart"`
+	// Resync is from then until the manager finished as many more
+	// reconciles as there are clients: one warm periodic resync each.
+	Resync waveResult `json:"resync"`
+	// RestartWithUnrelated is the restart of the third manager, once the
+	// unrelated Secrets exist.
+	RestartWithUnrelated waveResult `json:"restart_with_unrelated"`
+}
+
+// waveMark is the counters at one moment of a run.
+type waveMark struct {
+	at         time.Time
+	api        map[string]float64
+	auth       map[string]float64
+	reconciles float64
+	unready    int
+}
+
+func (h *harness) mark(ctx context.Context, m *managerProc) (waveMark, error) {
+	mk := waveMark{at: time.Now(), api: map[string]float64{}, unready: h.tracker.unreadyCount()}
+	if m != nil {
+		ss, err := m.metrics(ctx)
+		if err != nil {
+			return mk, err
+		}
+		mk.api, mk.reconciles = apiRequests(ss), reconciles(ss)
+	}
+	auth, err := authRequests(ctx, h.auth)
+	if err != nil {
+		return mk, err
+	}
+	mk.auth = auth
+	return mk, nil
+}
+
+// wave is what happened between two marks.
+func wave(from, to waveMark, clients int) waveResult {
+	w := waveResult{
+		Seconds:      seconds(to.at.Sub(from.at)),
+		Reconciles:   to.reconciles - from.reconciles,
+		API:          newTraffic(diff(to.api, from.api)),
+		Auth:         newTraffic(diff(to.auth, from.auth)),
+		WentNotReady: to.unready - from.unready,
+	}
+	w.AuthReadsPerClient = ratio(w.Auth.Reads, float64(clients))
+	return w
+}
+
+// runSteady starts a manager with a short resync period over the clients
+// already there and measures its restart and then one full resync. It
+// returns the manager's memory once the restart settled, and the manager,
+// still running.
+func (h *harness) runSteady(ctx context.Context, clients int, resync time.Duration) (steadyResult, memoryReading, *managerProc, error) {
+	res := steadyResult{ResyncPeriod: resync.String(), Clients: clients}
+	var mem memoryReading
+	start, err := h.mark(ctx, nil) // a new process starts its counters at zero
+	if err != nil {
+		return res, mem, nil, err
+	}
+	m, err := h.startManager(ctx, "steady", resync)
+	if err != nil {
+		return res, mem, nil, err
+	}
+	fail := func(err error) (steadyResult, memoryReading, *managerProc, error) {
+		_ = m.stop()
+		return res, mem, nil, err
+	}
+	if err := h.waitQuiescent(ctx, m, clients, readyTimeout(clients)+2*time.Minute); err != nil {
+		return fail(err)
+	}
+	settled, err := h.mark(ctx, m)
+	if err != nil {
+		return fail(err)
+	}
+	res.Restart = wave(start, settled, clients)
+	if mem, err = readMemory(ctx, m); err != nil {
+		return fail(err)
+	}
+
+	window := 2*resync + readyTimeout(clients)
+	deadline := time.Now().Add(window)
+	for {
+		now, err := h.mark(ctx, m)
+		if err != nil {
+			return fail(err)
+		}
+		if now.reconciles-settled.reconciles >= float64(clients) {
+			res.Resync = wave(settled, now, clients)
+			return res, mem, m, nil
+		}
+		if time.Now().After(deadline) {
+			return fail(fmt.Errorf("steady state: only %v of %d clients were resynced within %s",
+				now.reconciles-settled.reconciles, clients, window))
+		}
+		select {
+		case <-ctx.Done():
+			return fail(ctx.Err())
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// waitQuiescent waits until the manager has finished at least one reconcile
+// per client, nothing waits in its queue, and every client of the benchmark
+// namespace is Ready.
+func (h *harness) waitQuiescent(ctx context.Context, m *managerProc, clients int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	why := ""
+	for time.Now().Before(deadline) {
+		ss, err := m.metrics(ctx)
+		if err != nil {
+			return err
+		}
+		ready, total, err := countReady(ctx, h.k, benchNamespace)
+		if err != nil {
+			return err
+		}
+		done, depth := reconciles(ss), queueDepth(ss)
+		if done >= float64(clients) && depth == 0 && ready == total && total == clients {
+			return nil
+		}
+		why = fmt.Sprintf("%v reconciles, queue depth %v, %d of %d Ready", done, depth, ready, total)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("the restarted manager did not settle within %s: %s", timeout, why)
+}
