@@ -57,7 +57,7 @@ type AuthServerReconciler struct {
 }
 
 // +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=authservers;clusterauthservers,verbs=get;list;watch
-// +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=authservers/status;clusterauthservers/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=authservers/status;clusterauthservers/status,verbs=patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 
 // Reconcile checks one server.
@@ -79,15 +79,28 @@ func (r *AuthServerReconciler) Reconcile(ctx context.Context, req reconcile.Requ
 	if err != nil {
 		r.Servers.Remove(key)
 	} else {
-		r.Servers.Set(key, srv)
+		r.Servers.Set(key, srv, obj)
 	}
 	if perr := r.patchStatus(ctx, obj, srv, reason, err); perr != nil {
 		return reconcile.Result{}, perr
 	}
 	if err != nil {
-		return reconcile.Result{RequeueAfter: retryDelay(err)}, nil
+		return reconcile.Result{RequeueAfter: serverRetry(reason, err)}, nil
 	}
 	return reconcile.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
+}
+
+// serverRetry says when to check a server that is not Ready again: soon
+// when it is unreachable (its clients wait for it), later when a user must
+// change something first.
+func serverRetry(reason string, err error) time.Duration {
+	if d := provider.RetryAfter(err); d > 0 {
+		return min(d, maxRetry)
+	}
+	if reason == v1alpha1.ReasonDiscoveryFailed {
+		return minRetry
+	}
+	return retryDelay(err)
 }
 
 // connect discovers the server, loads its credentials and builds its

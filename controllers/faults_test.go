@@ -79,6 +79,21 @@ var faultCases = []faultCase{
 		words:   []string{"unreadable"},
 	},
 	{
+		name:     "registration answers 503",
+		fault:    faultproxy.Fault{Kind: faultproxy.Status, Status: http.StatusServiceUnavailable, Method: http.MethodPost, Path: "/reg"},
+		register: true,
+		reasons:  []string{v1alpha1.ReasonServerUnavailable},
+		words:    []string{"503"},
+	},
+	{
+		name:     "registration rate limited",
+		fault:    faultproxy.Fault{Kind: faultproxy.RateLimit, RetryAfter: 2 * time.Second, Method: http.MethodPost, Path: "/reg"},
+		register: true,
+		reasons:  []string{v1alpha1.ReasonRateLimited},
+		words:    []string{"429"},
+		during:   waitsForRetryAfter(2 * time.Second),
+	},
+	{
 		name:     "registration response without the secret",
 		fault:    faultproxy.Fault{Kind: faultproxy.StripSecret, Method: http.MethodPost, Path: "/reg"},
 		register: true,
@@ -107,7 +122,9 @@ func TestFaultsAtTheAuthServer(t *testing.T) {
 // with the same credentials once the fault ends.
 func runFaultOnReadyClient(t *testing.T, fx *proxiedServer, tc faultCase, name string) {
 	newClient(t, fx.ns, name, v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
+	fx.deleteAtEnd(t, name)
 	before := waitReady(t, fx.ns, name)
+	recordState(t, before)
 	secret := secretOf(t, fx.ns, name)
 
 	fx.set(t, tc.fault)
@@ -142,6 +159,7 @@ func runFaultOnReadyClient(t *testing.T, fx *proxiedServer, tc faultCase, name s
 func runFaultOnRegistration(t *testing.T, fx *proxiedServer, tc faultCase, name string) {
 	fx.set(t, tc.fault)
 	newClient(t, fx.ns, name, v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
+	fx.deleteAtEnd(t, name)
 	cond := waitReason(t, fx.ns, name, tc.reasons...)
 	t.Logf("%s: Ready=False %s: %s", tc.fault, cond.Reason, cond.Message)
 	checkMessage(t, cond, tc.words)
@@ -162,6 +180,7 @@ func runFaultOnRegistration(t *testing.T, fx *proxiedServer, tc faultCase, name 
 
 	fx.clear(t)
 	oac := waitReady(t, fx.ns, name)
+	recordState(t, oac)
 	secret := secretOf(t, fx.ns, name)
 	if len(secret.Data["client_secret"]) == 0 {
 		t.Fatal("Ready with an empty client_secret")
@@ -250,6 +269,25 @@ func (fx *proxiedServer) set(t *testing.T, f faultproxy.Fault) {
 	}
 	// Whatever happens in the test, the next one starts without a fault.
 	t.Cleanup(func() { _ = fx.proxy.Clear() })
+}
+
+// deleteAtEnd deletes the OAuthClient when the test ends, once the fault is
+// cleared, so that the next fault meets only its own client, and checks
+// that the remote client went with it.
+func (fx *proxiedServer) deleteAtEnd(t *testing.T, name string) {
+	t.Helper()
+	t.Cleanup(func() {
+		_ = fx.proxy.Clear()
+		oac := &v1alpha1.OAuthClient{ObjectMeta: metav1.ObjectMeta{Namespace: fx.ns, Name: name}}
+		if err := k8s.Delete(context.Background(), oac); client.IgnoreNotFound(err) != nil {
+			t.Error(err)
+			return
+		}
+		waitGone(t, &v1alpha1.OAuthClient{}, fx.ns, name)
+		if ids := fx.remoteClients(t, desiredName(fx.ns, name)); len(ids) != 0 {
+			t.Errorf("deleting %s left clients %v at the server", name, ids)
+		}
+	})
 }
 
 func (fx *proxiedServer) clear(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 )
@@ -36,10 +37,10 @@ type OAuthClientReconciler struct {
 	states *stateStore
 }
 
-// +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=oauthclients,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=oauthclients/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=oauthclients,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=oauthclients/status,verbs=patch
 // +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=oauthclients/finalizers,verbs=update
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile brings one OAuthClient in line with its manifest.
@@ -87,6 +88,7 @@ func (r *OAuthClientReconciler) SetupWithManager(ctx context.Context, mgr manage
 		Owns(&corev1.Secret{}).
 		Watches(&v1alpha1.AuthServer{}, handler.EnqueueRequestsFromMapFunc(r.clientsOf("AuthServer"))).
 		Watches(&v1alpha1.ClusterAuthServer{}, handler.EnqueueRequestsFromMapFunc(r.clientsOf("ClusterAuthServer"))).
+		WatchesRawSource(source.Channel(r.Servers.Ready(), handler.EnqueueRequestsFromMapFunc(r.clientsOfReady))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.MaxConcurrentReconciles, 1)}).
 		Complete(r)
 }
@@ -116,6 +118,14 @@ func (r *OAuthClientReconciler) clientsOf(kind string) handler.MapFunc {
 		}
 		return reqs
 	}
+}
+
+// clientsOfReady maps a server that became Ready to its clients.
+func (r *OAuthClientReconciler) clientsOfReady(ctx context.Context, obj client.Object) []reconcile.Request {
+	if _, cluster := obj.(*v1alpha1.ClusterAuthServer); cluster {
+		return r.clientsOf("ClusterAuthServer")(ctx, obj)
+	}
+	return r.clientsOf("AuthServer")(ctx, obj)
 }
 
 func serverRefKind(oac *v1alpha1.OAuthClient) string {

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
@@ -39,6 +40,9 @@ func (s *clientSync) delete(ctx context.Context) error {
 	if err := s.r.states.remove(ctx, s.oac); err != nil {
 		return err
 	}
+	if err := crashpoint.Reached(crashpoint.AfterStateRemove); err != nil {
+		return err
+	}
 	patch := client.MergeFrom(s.oac.DeepCopy())
 	s.oac.Finalizers = removeString(s.oac.Finalizers, v1alpha1.Finalizer)
 	if err := s.r.Client.Patch(ctx, s.oac, patch); err != nil {
@@ -62,6 +66,9 @@ func (s *clientSync) deleteRemote(ctx context.Context) error {
 	err := s.server.Provider.Delete(ctx, s.state.ClientID, s.state.Provider)
 	if err != nil && !errors.Is(err, provider.ErrNotFound) {
 		return providerFailure(err, "deleting client %s", s.state.ClientID)
+	}
+	if err := crashpoint.Reached(crashpoint.AfterRemoteDelete); err != nil {
+		return err
 	}
 	s.event(corev1.EventTypeNormal, "Deleted", "deleted client %s at the server", s.state.ClientID)
 	return nil

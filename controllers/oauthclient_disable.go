@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
@@ -51,6 +52,9 @@ func (s *clientSync) disable(ctx context.Context) error {
 	err := s.server.Provider.Delete(ctx, s.state.ClientID, s.state.Provider)
 	if err != nil && !errors.Is(err, provider.ErrNotFound) {
 		return providerFailure(err, "deleting client %s to disable it", s.state.ClientID)
+	}
+	if err := crashpoint.Reached(crashpoint.AfterDisableDelete); err != nil {
+		return err
 	}
 	if s.secret != nil {
 		// Keep the Secret and its other keys; only the secret goes.

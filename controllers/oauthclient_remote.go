@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
@@ -85,6 +86,9 @@ func (s *clientSync) register(ctx context.Context) error {
 	if err != nil {
 		return providerFailure(err, "registering client %q", desired.ClientName)
 	}
+	if err := crashpoint.Reached(crashpoint.AfterRemoteCreate); err != nil {
+		return err
+	}
 	if res.Client.ClientSecret == "" && !isPublic(desired) {
 		_ = s.server.Provider.Delete(ctx, res.Client.ClientID, res.State)
 		return fail(v1alpha1.ReasonServerUnavailable, "the server registered client %s without issuing a secret; it was deleted again", res.Client.ClientID)
@@ -108,6 +112,9 @@ func (s *clientSync) register(ctx context.Context) error {
 		return fmt.Errorf("recording new client %s failed, so it was deleted again: %w", st.ClientID, err)
 	}
 	s.state = st
+	if err := crashpoint.Reached(crashpoint.AfterStateSave); err != nil {
+		return err
+	}
 	s.event(corev1.EventTypeNormal, "Registered", "registered client %s at %s", st.ClientID, s.server.Endpoints.Issuer)
 	return nil
 }

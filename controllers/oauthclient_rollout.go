@@ -17,7 +17,7 @@ import (
 // template; changing it rolls the workload's pods.
 const restartedAtAnnotation = "kubectl.kubernetes.io/restartedAt"
 
-// +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;daemonsets,verbs=get;patch
+// +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;daemonsets,verbs=patch
 
 // rollout restarts the spec's rollout targets once per credential change,
 // the way `kubectl rollout restart` does. The version rolled for is recorded

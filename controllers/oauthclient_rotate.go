@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
@@ -60,6 +61,9 @@ func (s *clientSync) rotate(ctx context.Context) error {
 		return err
 	}
 	s.state = next
+	if err := crashpoint.Reached(crashpoint.AfterRotationSave); err != nil {
+		return err
+	}
 	s.oac.Status.LastRotationTime = optionalTime(now)
 	s.oac.Status.LastRotationReason = decision.Reason
 	if in.Interval > 0 {
@@ -77,6 +81,9 @@ func (s *clientSync) replace(ctx context.Context, next *clientState) error {
 	res, err := s.server.Provider.Create(ctx, desiredSpec(s.oac))
 	if err != nil {
 		return providerFailure(err, "registering the replacement client")
+	}
+	if err := crashpoint.Reached(crashpoint.AfterReplaceCreate); err != nil {
+		return err
 	}
 	if res.Client.ClientSecret == "" {
 		_ = s.server.Provider.Delete(ctx, res.Client.ClientID, res.State)
@@ -116,6 +123,9 @@ func (s *clientSync) retire(ctx context.Context) error {
 		err := s.server.Provider.Delete(ctx, rc.ClientID, rc.Provider)
 		if err != nil && !errors.Is(err, provider.ErrNotFound) {
 			return providerFailure(err, "retiring replaced client %s", rc.ClientID)
+		}
+		if err := crashpoint.Reached(crashpoint.AfterRetireDelete); err != nil {
+			return err
 		}
 		s.event(corev1.EventTypeNormal, "Retired", "deleted replaced client %s after its grace period", rc.ClientID)
 	}

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
 )
 
 // claimSecret finds the delivered Secret and makes sure this OAuthClient
@@ -62,6 +63,9 @@ func (s *clientSync) writeSecret(ctx context.Context) error {
 			return fmt.Errorf("updating Secret %s: %w", want.Name, err)
 		}
 		s.event(corev1.EventTypeNormal, "SecretUpdated", "Secret %s now holds version %d of the credentials", want.Name, s.state.Version)
+	}
+	if err := crashpoint.Reached(crashpoint.AfterSecretWrite); err != nil {
+		return err
 	}
 	st := &s.oac.Status
 	st.ClientID = s.state.ClientID

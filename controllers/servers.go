@@ -3,6 +3,9 @@ package controllers
 import (
 	"sync"
 
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
@@ -26,10 +29,18 @@ type ServerKey struct {
 type Servers struct {
 	mu sync.RWMutex
 	m  map[ServerKey]*Server
+	// ready announces a server that became Ready, so the clients that wait
+	// for it are reconciled at once (e.g. right after the manager starts).
+	ready chan event.GenericEvent
 }
 
 // NewServers returns an empty set.
-func NewServers() *Servers { return &Servers{m: map[ServerKey]*Server{}} }
+func NewServers() *Servers {
+	return &Servers{m: map[ServerKey]*Server{}, ready: make(chan event.GenericEvent, 1024)}
+}
+
+// Ready yields the server objects that became Ready.
+func (s *Servers) Ready() <-chan event.GenericEvent { return s.ready }
 
 // Get returns the server for key, or nil when it is not Ready.
 func (s *Servers) Get(key ServerKey) *Server {
@@ -38,11 +49,15 @@ func (s *Servers) Get(key ServerKey) *Server {
 	return s.m[key]
 }
 
-// Set records a Ready server.
-func (s *Servers) Set(key ServerKey, srv *Server) {
+// Set records a Ready server; obj is the AuthServer or ClusterAuthServer.
+func (s *Servers) Set(key ServerKey, srv *Server, obj client.Object) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	_, known := s.m[key]
 	s.m[key] = srv
+	s.mu.Unlock()
+	if !known {
+		s.ready <- event.GenericEvent{Object: obj}
+	}
 }
 
 // Remove forgets a server that is gone or not Ready.

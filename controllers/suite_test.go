@@ -135,7 +135,7 @@ func startManager(ctx context.Context) (func(), error) {
 		Metrics: metricsserver.Options{BindAddress: "0"},
 		// restartManager runs the same controllers again in this process.
 		Controller: config.Controller{SkipNameValidation: &skipNameValidation},
-		Cache:   cache.Options{ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: owned}}},
+		Cache:      cache.Options{ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: owned}}},
 	})
 	if err != nil {
 		return nil, err

@@ -183,6 +183,37 @@ func TestTLSWithCABundle(t *testing.T) {
 	}
 }
 
+// Admission refuses a plain-http issuer off loopback; endpoints that
+// discovery or an override yields are checked again at run time.
+func TestTLSPlainHTTPEndpointOnlyOnLoopbackOrAllowed(t *testing.T) {
+	cases := []struct {
+		name          string
+		allowInsecure bool
+		reason        string
+	}{
+		{"refused", false, v1alpha1.ReasonDiscoveryFailed},
+		{"allowed explicitly", true, v1alpha1.ReasonReady},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ns := newServerNamespace(t, v1alpha1.AuthServerSpec{
+				IssuerURL:         auth.Issuer,
+				AllowInsecureHTTP: tc.allowInsecure,
+				Endpoints:         &v1alpha1.EndpointOverrides{Registration: "http://auth.example.com/reg"},
+			}, false)
+			cond := waitServer(t, &v1alpha1.AuthServer{}, ns, "dev", tc.reason)
+			if tc.reason == v1alpha1.ReasonReady {
+				return
+			}
+			for _, want := range []string{"registration endpoint", "plain http", "spec.allowInsecureHTTP"} {
+				if !strings.Contains(cond.Message, want) {
+					t.Errorf("the message does not say %q: %s", want, cond.Message)
+				}
+			}
+		})
+	}
+}
+
 // startTLSServer runs an authorization server behind a TLS reverse proxy
 // serving leaf on 127.0.0.1, and returns the https issuer and the server.
 func startTLSServer(t *testing.T, leaf tls.Certificate) (string, *authserver.Server) {

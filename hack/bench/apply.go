@@ -64,17 +64,14 @@ func (h *harness) runApply(ctx context.Context, m *managerProc, n int, profileFo
 		return res, err
 	}
 	sampler := startHeapSampler(ctx, m)
-	res.GoroutineProfiles = filepath.Join(h.outDir, "goroutines-apply")
-	h.files["goroutine profiles (apply)"] = res.GoroutineProfiles
+	res.GoroutineProfiles = h.file("goroutine profiles (apply)", "goroutines-apply")
 	stopGoroutines, err := sampleGoroutines(ctx, m, res.GoroutineProfiles, 200*time.Millisecond)
 	if err != nil {
 		return res, err
 	}
-	res.CPUProfile = filepath.Join(h.outDir, "cpu-apply.pprof")
+	res.CPUProfile = h.file("CPU profile (apply)", "cpu-apply.pprof")
 	res.CPUProfileSeconds = profileFor.Seconds()
-	res.HeapProfile = filepath.Join(h.outDir, "heap-apply.pprof")
-	h.files["CPU profile (apply)"] = res.CPUProfile
-	h.files["heap profile (end of apply)"] = res.HeapProfile
+	res.HeapProfile = h.file("heap profile (end of apply)", "heap-apply.pprof")
 	profErr := make(chan error, 1)
 	go func() {
 		profErr <- m.saveProfile(ctx, fmt.Sprintf("profile?seconds=%d", int(profileFor.Seconds())), res.CPUProfile)

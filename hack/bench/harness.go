@@ -118,3 +118,11 @@ func (h *harness) close() {
 		h.closers[i]()
 	}
 }
+
+// file returns the path of name in the output directory and lists it in
+// the report under what.
+func (h *harness) file(what, name string) string {
+	path := filepath.Join(h.outDir, name)
+	h.files[what] = path
+	return path
+}

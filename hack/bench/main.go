@@ -25,8 +25,12 @@ const (
 	createWorkers  = 32 // goroutines that create objects, as kubectl apply of many files or a GitOps sync would
 	trickleClients = 20
 	longResync     = time.Hour
-	minResync      = 30 * time.Second
-	iatValue       = "bench-initial-access-token-0123456789"
+	// minResync is the shortest steady-state resync period. A restarted
+	// manager may reconcile clients before their AuthServer is connected;
+	// those retry after a minute. The period must be longer than that, or
+	// the restart and the first resync overlap and neither is measured.
+	minResync = 90 * time.Second
+	iatValue  = "bench-initial-access-token-0123456789"
 )
 
 // options are the command line.
@@ -119,7 +123,7 @@ func (h *harness) measure(ctx context.Context, r *results) error {
 		_ = m1.stop()
 		return err
 	}
-	if r.Memory.Idle, err = readMemory(ctx, m1); err != nil {
+	if r.Memory.Idle, err = readMemory(ctx, m1, ""); err != nil {
 		_ = m1.stop()
 		return err
 	}
@@ -129,7 +133,7 @@ func (h *harness) measure(ctx context.Context, r *results) error {
 		return err
 	}
 	r.OperatorOverBaseline = ratio(r.Apply.AllReadySeconds, r.Baseline.Seconds)
-	if r.Memory.AfterApply, err = readMemory(ctx, m1); err != nil {
+	if r.Memory.AfterApply, err = readMemory(ctx, m1, ""); err != nil {
 		_ = m1.stop()
 		return err
 	}
@@ -143,7 +147,7 @@ func (h *harness) measure(ctx context.Context, r *results) error {
 	}
 
 	clients := n + trickleClients
-	resync := max(minResync, time.Duration(r.Apply.AllReadySeconds*float64(time.Second))).Round(time.Second)
+	resync := max(minResync, time.Minute+time.Duration(r.Apply.AllReadySeconds*float64(time.Second))).Round(time.Second)
 	progress("manager 2: restart over %d clients, then one full resync (--resync-period=%s)", clients, resync)
 	var m2 *managerProc
 	if r.Steady, r.Memory.RestartWithout, m2, err = h.runSteady(ctx, clients, resync); err != nil {
@@ -175,8 +179,8 @@ func (h *harness) measure(ctx context.Context, r *results) error {
 	if err != nil {
 		return err
 	}
-	r.Steady.RestartWithUnrelated = wave(start, settled, clients)
-	if r.Memory.RestartWith, err = readMemory(ctx, m3); err != nil {
+	r.Steady.RestartWithUnrelated = wave(start, settled)
+	if r.Memory.RestartWith, err = readMemory(ctx, m3, h.file("heap profile (restart, unrelated Secrets)", "heap-restart-with-unrelated.pprof")); err != nil {
 		return err
 	}
 	mem := &r.Memory
@@ -199,7 +203,7 @@ func (h *harness) measure(ctx context.Context, r *results) error {
 // unrelated Secrets are created.
 func (h *harness) measureLive(ctx context.Context, m *managerProc, mem *memoryResult) error {
 	var err error
-	if mem.LiveBefore, err = readMemory(ctx, m); err != nil {
+	if mem.LiveBefore, err = readMemory(ctx, m, ""); err != nil {
 		return err
 	}
 	start := time.Now()
@@ -212,7 +216,7 @@ func (h *harness) measureLive(ctx context.Context, m *managerProc, mem *memoryRe
 		return ctx.Err()
 	case <-time.After(5 * time.Second): // let any watch traffic arrive
 	}
-	if mem.LiveAfter, err = readMemory(ctx, m); err != nil {
+	if mem.LiveAfter, err = readMemory(ctx, m, ""); err != nil {
 		return err
 	}
 	mem.LiveRSSGrowth = growth(mem.LiveBefore.RSSMiB, mem.LiveAfter.RSSMiB)

@@ -29,8 +29,11 @@ type memoryReading struct {
 	LiveHeapMiB float64 `json:"live_heap_mib"`
 }
 
-// readMemory reads /proc and the metrics endpoint of the manager.
-func readMemory(ctx context.Context, m *managerProc) (memoryReading, error) {
+// readMemory reads /proc and the metrics endpoint of the manager. The live
+// heap is the least of three readings, each right after a forced GC, so a
+// reconcile in flight does not count. When heapProfile is set, the first
+// forced-GC heap profile is saved there.
+func readMemory(ctx context.Context, m *managerProc, heapProfile string) (memoryReading, error) {
 	pm, err := m.memory()
 	if err != nil {
 		return memoryReading{}, err
@@ -45,13 +48,31 @@ func readMemory(ctx context.Context, m *managerProc) (memoryReading, error) {
 		HeapAllocMiB: mib(ss.sum("go_memstats_heap_alloc_bytes", nil)),
 		HeapInuseMiB: mib(ss.sum("go_memstats_heap_inuse_bytes", nil)),
 	}
-	if err := m.fetchProfile(ctx, "heap?gc=1", io.Discard); err != nil {
-		return r, err
+	live := 0.0
+	for i := range 3 {
+		if i == 0 && heapProfile != "" {
+			err = m.saveProfile(ctx, "heap?gc=1", heapProfile)
+		} else {
+			err = m.fetchProfile(ctx, "heap?gc=1", io.Discard)
+		}
+		if err != nil {
+			return r, err
+		}
+		if ss, err = m.metrics(ctx); err != nil {
+			return r, err
+		}
+		if v := ss.sum("go_memstats_heap_alloc_bytes", nil); i == 0 || v < live {
+			live = v
+		}
+		if i < 2 {
+			select {
+			case <-ctx.Done():
+				return r, ctx.Err()
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
 	}
-	if ss, err = m.metrics(ctx); err != nil {
-		return r, err
-	}
-	r.LiveHeapMiB = mib(ss.sum("go_memstats_heap_alloc_bytes", nil))
+	r.LiveHeapMiB = mib(live)
 	return r, nil
 }
 

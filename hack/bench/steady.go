@@ -12,8 +12,10 @@ type waveResult struct {
 	Reconciles float64 `json:"reconciles"`
 	API        traffic `json:"api_server"`
 	Auth       traffic `json:"auth_server"`
-	// AuthReadsPerClient is auth-server reads divided by the clients.
-	AuthReadsPerClient float64 `json:"auth_reads_per_client"`
+	// AuthReadsPerReconcile is auth-server reads divided by reconciles:
+	// each reconcile of a resync is one client's check, and a window cut
+	// by polling may hold a few reconciles more than there are clients.
+	AuthReadsPerReconcile float64 `json:"auth_reads_per_reconcile"`
 	// WentNotReady counts clients whose Ready condition turned False.
 	WentNotReady int `json:"went_not_ready"`
 }
@@ -60,7 +62,7 @@ func (h *harness) mark(ctx context.Context, m *managerProc) (waveMark, error) {
 }
 
 // wave is what happened between two marks.
-func wave(from, to waveMark, clients int) waveResult {
+func wave(from, to waveMark) waveResult {
 	w := waveResult{
 		Seconds:      seconds(to.at.Sub(from.at)),
 		Reconciles:   to.reconciles - from.reconciles,
@@ -68,7 +70,7 @@ func wave(from, to waveMark, clients int) waveResult {
 		Auth:         newTraffic(diff(to.auth, from.auth)),
 		WentNotReady: to.unready - from.unready,
 	}
-	w.AuthReadsPerClient = ratio(w.Auth.Reads, float64(clients))
+	w.AuthReadsPerReconcile = ratio(w.Auth.Reads, w.Reconciles)
 	return w
 }
 
@@ -98,8 +100,8 @@ func (h *harness) runSteady(ctx context.Context, clients int, resync time.Durati
 	if err != nil {
 		return fail(err)
 	}
-	res.Restart = wave(start, settled, clients)
-	if mem, err = readMemory(ctx, m); err != nil {
+	res.Restart = wave(start, settled)
+	if mem, err = readMemory(ctx, m, h.file("heap profile (restart)", "heap-restart.pprof")); err != nil {
 		return fail(err)
 	}
 
@@ -111,7 +113,7 @@ func (h *harness) runSteady(ctx context.Context, clients int, resync time.Durati
 			return fail(err)
 		}
 		if now.reconciles-settled.reconciles >= float64(clients) {
-			res.Resync = wave(settled, now, clients)
+			res.Resync = wave(settled, now)
 			return res, mem, m, nil
 		}
 		if time.Now().After(deadline) {
