@@ -82,3 +82,7 @@ demo: build authserver-deps ## Run the built operator against a local API server
 
 $(CONTROLLER_GEN):
 	GOBIN=$(BIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
+
+.PHONY: bench
+bench: build authserver-deps ## Measure the operator at scale (N=1000 clients; `make bench N=200`); results in .bench/ (docs/performance.md).
+	go run ./hack/bench

@@ -48,7 +48,7 @@ func (s *clientSync) retry(ctx context.Context, err error) (reconcile.Result, er
 		return reconcile.Result{RequeueAfter: min(d, maxRetry)}, nil
 	}
 	switch reason {
-	case v1alpha1.ReasonSecretConflict, v1alpha1.ReasonInvalidTemplate, v1alpha1.ReasonInvalidMetadata:
+	case v1alpha1.ReasonSecretConflict, v1alpha1.ReasonInvalidTemplate, v1alpha1.ReasonInvalidMetadata, v1alpha1.ReasonProviderError:
 		// Retrying the same spec cannot help; a spec change triggers a
 		// reconcile at once, the pause catches changes made elsewhere.
 		return reconcile.Result{RequeueAfter: maxRetry}, nil

@@ -75,6 +75,8 @@ func reasonOf(err error) string {
 		return v1alpha1.ReasonUnauthorized
 	case provider.KindRateLimited:
 		return v1alpha1.ReasonRateLimited
+	case provider.KindUnsupported:
+		return v1alpha1.ReasonProviderError
 	default:
 		return v1alpha1.ReasonServerUnavailable
 	}

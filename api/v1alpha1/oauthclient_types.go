@@ -144,6 +144,7 @@ type SecretTemplate struct {
 	// .ClientSecret, .TokenURL, .Issuer and .Scope, e.g. a properties file.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=16
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[-._a-zA-Z0-9]+$') && size(k) <= 253)",message="keys must be valid Secret keys: letters, digits, '-', '_' and '.'"
 	Data map[string]string `json:"data,omitempty"`
 }
 

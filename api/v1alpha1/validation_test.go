@@ -72,6 +72,7 @@ func TestInvalidManifestsAreRefusedNamingTheField(t *testing.T) {
 		{"rotation strategy unknown", "client", "  rotation: {strategy: Sometimes}\n", []string{"spec.rotation.strategy", "Unsupported value"}},
 		{"rollout target kind unknown", "client", "  rolloutTargets: [{kind: Pod, name: web}]\n", []string{"spec.rolloutTargets[0].kind", "Unsupported value"}},
 		{"secret template key with a slash", "client", "  secretTemplate: {keys: {clientID: \"a/b\"}}\n", []string{"spec.secretTemplate.keys.clientID"}},
+		{"secret template data key with a slash", "client", "  secretTemplate: {data: {\"conf/app.properties\": \"x\"}}\n", []string{"spec.secretTemplate.data", "valid Secret keys"}},
 		{"no provider block", "server", "  issuerURL: https://auth.example.com\n", []string{"spec", "exactly one provider block"}},
 		{"issuer not a URL", "server", "  issuerURL: \"not a url\"\n  dynamicRegistration: {}\n", []string{"spec.issuerURL", "absolute http(s) URL"}},
 		{"plain http issuer off loopback", "server", "  issuerURL: http://auth.example.com\n  dynamicRegistration: {}\n", []string{"spec.issuerURL", "must use https"}},

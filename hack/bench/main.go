@@ -127,7 +127,7 @@ func (h *harness) measure(ctx context.Context, r *results) error {
 		_ = m1.stop()
 		return err
 	}
-	profileFor := min(max(3*time.Duration(r.Baseline.Seconds*float64(time.Second)), 5*time.Second), 2*time.Minute).Round(time.Second)
+	profileFor := min(max(4*time.Duration(r.Baseline.Seconds*float64(time.Second)), 5*time.Second), 2*time.Minute).Round(time.Second)
 	if r.Apply, err = h.runApply(ctx, m1, n, profileFor); err != nil {
 		_ = m1.stop()
 		return err

@@ -112,12 +112,16 @@ func targets(r *results) []target {
 	}
 }
 
-// table lays out rows in aligned columns; a title row spans the line.
+// table lays out rows of four aligned columns; a one-cell row (a title or
+// a note) is printed as it is and does not widen the columns.
 type table struct {
-	rows [][]string // nil cells after the first mean "title"
+	rows [][]string
 }
 
-func (t *table) title(s string) { t.rows = append(t.rows, []string{s}) }
+// title starts a section; note adds an indented line of text; row adds up
+// to four cells.
+func (t *table) title(s string) { t.rows = append(t.rows, []string{"\n" + s}) }
+func (t *table) note(s string)  { t.rows = append(t.rows, []string{"  " + s}) }
 func (t *table) row(cols ...string) {
 	t.rows = append(t.rows, append(cols, make([]string, 4-len(cols))...))
 }
@@ -134,7 +138,7 @@ func (t *table) write(w io.Writer) error {
 	var b strings.Builder
 	for _, r := range t.rows {
 		if len(r) == 1 {
-			b.WriteString("\n" + r[0] + "\n")
+			b.WriteString(r[0] + "\n")
 			continue
 		}
 		line := ""
@@ -180,6 +184,7 @@ func printTable(w io.Writer, r *results) error {
 	t.row("manager → auth server, per client", perClient(a.Auth, a.Clients))
 	t.row("reconciles per client; mean reconcile", fmt.Sprintf("%.2f; %.1f ms", ratio(a.Reconciles, float64(a.Clients)), a.ReconcileMeanMs))
 	t.row("CPU s by process", cpuText(a.CPU))
+	t.row("profiles", fmt.Sprintf("CPU over the first %.0f s, goroutines every 200 ms, heap at the end", a.CPUProfileSeconds))
 
 	t.title("MEMORY of the manager (VmHWM/VmRSS from /proc; Go heap from its metrics; live heap = heap after a forced GC)")
 	t.row("idle: AuthServer Ready, no clients", memText(m.Idle))
@@ -195,9 +200,9 @@ func printTable(w io.Writer, r *results) error {
 			m.LiveBefore.RSSMiB, m.LiveAfter.RSSMiB, m.LiveRSSGrowth, m.LiveBefore.LiveHeapMiB, m.LiveAfter.LiveHeapMiB, m.LiveHeapGrowth, m.UnrelatedCreateSeconds))
 
 	t.title(fmt.Sprintf("STEADY STATE: manager 2 over the same %d clients, --resync-period=%s, nothing changed", s.Clients, s.ResyncPeriod))
-	t.row("method", "restart counted from process start until every client was reconciled, the queue is empty and all are Ready;")
-	t.row("", "then one resync = as many reconciles as clients. The period exceeds the 1-minute retry of clients")
-	t.row("", "reconciled before their AuthServer reconnected, so the restart and the first resync do not overlap.")
+	t.note("Restart: from process start until every client was reconciled, the queue is empty and all are Ready.")
+	t.note("Then one resync: as many reconciles as there are clients. The period is longer than the 1-minute retry")
+	t.note("of clients reconciled before their AuthServer reconnected, so the restart and the resync do not overlap.")
 	restart := waveText(s.Restart)
 	if p, err := time.ParseDuration(s.ResyncPeriod); err == nil && s.Restart.Seconds > 0.9*p.Seconds() {
 		restart += " (OVERLAPS the first resync)"

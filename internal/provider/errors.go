@@ -84,9 +84,13 @@ func KindOf(err error) Kind {
 	return KindTransient
 }
 
-// IsTerminal reports whether retrying the same request cannot succeed.
+// IsTerminal reports whether retrying the same request cannot succeed:
+// the metadata was rejected, or the server cannot do what is asked (retrying
+// a registration the server answers in an unusable way would only leave
+// more clients behind).
 func IsTerminal(err error) bool {
-	return KindOf(err) == KindInvalidMetadata
+	k := KindOf(err)
+	return k == KindInvalidMetadata || k == KindUnsupported
 }
 
 // RetryAfter returns the server's requested delay, or zero.
