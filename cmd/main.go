@@ -45,12 +45,18 @@ func run() error {
 	var (
 		metricsAddr, probeAddr, pprofAddr, namespaces, operatorNamespace string
 		leaderElect                                                      bool
+		leaseDuration, renewDeadline, retryPeriod                        time.Duration
 		opts                                                             controllers.Options
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint (0 disables it)")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "address of the /healthz and /readyz probes")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "", "address of the net/http/pprof endpoints, on their own listener (empty disables them; never expose it publicly)")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "elect a leader so that only one replica reconciles")
+	flag.DurationVar(&leaseDuration, "leader-election-lease-duration", 15*time.Second,
+		"how long a standby waits after the last renewal before it takes the lease over")
+	flag.DurationVar(&renewDeadline, "leader-election-renew-deadline", 10*time.Second,
+		"how long the leader keeps retrying to renew before it gives up leading (shorter than the lease duration)")
+	flag.DurationVar(&retryPeriod, "leader-election-retry-period", 2*time.Second, "how often candidates try to acquire or renew the lease")
 	flag.StringVar(&namespaces, "namespaces", "", "comma-separated namespaces to watch; all when empty")
 	flag.StringVar(&operatorNamespace, "operator-namespace", defaultNamespace(),
 		"namespace for ClusterAuthServer credentials and the operator's internal client state")
@@ -58,6 +64,8 @@ func run() error {
 	flag.DurationVar(&opts.HTTPTimeout, "http-timeout", 30*time.Second, "timeout of each request to an authorization server")
 	flag.DurationVar(&opts.TokenEarlyRefresh, "token-early-refresh", time.Minute, "renew management tokens this long before they expire")
 	flag.IntVar(&opts.MaxConcurrentReconciles, "concurrency", 4, "number of OAuthClient workers")
+	flag.Float64Var(&opts.AuthServerQPS, "auth-server-qps", 50, "requests per second to each authorization server whose spec sets no rateLimit (0: no limit)")
+	flag.IntVar(&opts.AuthServerBurst, "auth-server-burst", 100, "burst of requests to each authorization server whose spec sets no rateLimit")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -73,6 +81,7 @@ func run() error {
 	mgrOpts := managerOptions(metricsAddr, probeAddr, leaderElect, operatorNamespace, namespaces)
 	// pprof is served by the manager on a listener of its own, off by default.
 	mgrOpts.PprofBindAddress = pprofAddr
+	mgrOpts.LeaseDuration, mgrOpts.RenewDeadline, mgrOpts.RetryPeriod = &leaseDuration, &renewDeadline, &retryPeriod
 	mgr, err := manager.New(cfg, mgrOpts)
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)

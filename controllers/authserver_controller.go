@@ -26,6 +26,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/discovery"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/mgmtauth"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/ratelimit"
 )
 
 // serverObject is an AuthServer or a ClusterAuthServer.
@@ -54,6 +55,10 @@ type AuthServerReconciler struct {
 	ResyncPeriod time.Duration
 	// HTTPTimeout bounds each request to the server.
 	HTTPTimeout time.Duration
+	// QPS and Burst limit requests to each server unless its spec says
+	// otherwise.
+	QPS   float64
+	Burst int
 }
 
 // +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=authservers;clusterauthservers,verbs=get;list;watch
@@ -115,6 +120,8 @@ func (r *AuthServerReconciler) connect(ctx context.Context, obj serverObject) (*
 	if err != nil {
 		return nil, v1alpha1.ReasonDiscoveryFailed, err
 	}
+	qps, burst := r.rateLimit(spec)
+	hc = ratelimit.Client(hc, qps, burst)
 	endpoints, err := discovery.Fetch(ctx, hc, spec.IssuerURL)
 	if err != nil {
 		return nil, v1alpha1.ReasonDiscoveryFailed, fmt.Errorf("discovering %s: %w", spec.IssuerURL, err)
@@ -146,6 +153,18 @@ func (r *AuthServerReconciler) connect(ctx context.Context, obj serverObject) (*
 		return nil, v1alpha1.ReasonProviderError, fmt.Errorf("setting up provider %s: %w", name, err)
 	}
 	return &Server{Provider: p, Endpoints: endpoints}, v1alpha1.ReasonReady, nil
+}
+
+// rateLimit is the server's request rate and burst.
+func (r *AuthServerReconciler) rateLimit(spec *v1alpha1.AuthServerSpec) (float64, int) {
+	if rl := spec.RateLimit; rl != nil {
+		burst := int(rl.Burst)
+		if burst == 0 {
+			burst = 2 * int(rl.RequestsPerSecond)
+		}
+		return float64(rl.RequestsPerSecond), burst
+	}
+	return r.QPS, r.Burst
 }
 
 // tokenKey keys the management token cache: one entry per server and spec

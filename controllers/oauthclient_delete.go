@@ -65,7 +65,7 @@ func (s *clientSync) deleteRemote(ctx context.Context) error {
 	}
 	err := s.server.Provider.Delete(ctx, s.state.ClientID, s.state.Provider)
 	if err != nil && !errors.Is(err, provider.ErrNotFound) {
-		return providerFailure(err, "deleting client %s", s.state.ClientID)
+		return providerFailure(err, "")
 	}
 	if err := crashpoint.Reached(crashpoint.AfterRemoteDelete); err != nil {
 		return err

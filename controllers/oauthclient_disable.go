@@ -31,7 +31,7 @@ func (s *clientSync) disable(ctx context.Context) error {
 		}
 		remote, err := s.server.Provider.Observe(ctx, s.state.ClientID, s.state.Provider)
 		if err != nil && !errors.Is(err, provider.ErrNotFound) {
-			return providerFailure(err, "reading client %s", s.state.ClientID)
+			return providerFailure(err, "")
 		}
 		if err == nil && remote.Enabled {
 			if err := s.server.Provider.SetEnabled(ctx, s.state.ClientID, s.state.Provider, false); err != nil {

@@ -43,7 +43,7 @@ func (s *clientSync) syncRemote(ctx context.Context) error {
 		return s.register(ctx)
 	}
 	if err != nil {
-		return providerFailure(err, "reading client %s", s.state.ClientID)
+		return providerFailure(err, "")
 	}
 	s.remote = &remote
 	if p.Capabilities().NativeDisable && !remote.Enabled {
@@ -84,7 +84,7 @@ func (s *clientSync) register(ctx context.Context) error {
 	desired := desiredSpec(s.oac)
 	res, err := s.server.Provider.Create(ctx, desired)
 	if err != nil {
-		return providerFailure(err, "registering client %q", desired.ClientName)
+		return providerFailure(err, "")
 	}
 	if err := crashpoint.Reached(crashpoint.AfterRemoteCreate); err != nil {
 		return err

@@ -83,7 +83,11 @@ func reasonOf(err error) string {
 }
 
 // providerFailure wraps a provider error with what was being done, keeping
-// its kind for requeue decisions.
+// its kind for requeue decisions. Adapters already name the call they made
+// ("reading client X: ..."), so plain calls pass no words of their own.
 func providerFailure(err error, doing string, args ...any) error {
+	if doing == "" {
+		return &stepError{reason: reasonOf(err), err: err}
+	}
 	return &stepError{reason: reasonOf(err), err: fmt.Errorf(doing+": %w", append(args, err)...)}
 }

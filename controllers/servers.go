@@ -56,7 +56,8 @@ func (s *Servers) Set(key ServerKey, srv *Server, obj client.Object) {
 	s.m[key] = srv
 	s.mu.Unlock()
 	if !known {
-		s.ready <- event.GenericEvent{Object: obj}
+		// A copy: the caller goes on to write obj's status.
+		s.ready <- event.GenericEvent{Object: obj.DeepCopyObject().(client.Object)}
 	}
 }
 

@@ -25,6 +25,10 @@ type Options struct {
 	TokenEarlyRefresh time.Duration
 	// MaxConcurrentReconciles is the number of OAuthClient workers.
 	MaxConcurrentReconciles int
+	// AuthServerQPS and AuthServerBurst limit the requests to each
+	// authorization server whose spec sets no rateLimit; zero QPS: none.
+	AuthServerQPS   float64
+	AuthServerBurst int
 }
 
 // Setup adds the AuthServer, ClusterAuthServer and OAuthClient controllers
@@ -46,6 +50,7 @@ func Setup(ctx context.Context, mgr manager.Manager, opts Options) error {
 			Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Kind: kind,
 			Servers: servers, Registry: opts.Registry, Tokens: tokens,
 			OperatorNamespace: opts.OperatorNamespace, ResyncPeriod: opts.ResyncPeriod, HTTPTimeout: opts.HTTPTimeout,
+			QPS: opts.AuthServerQPS, Burst: opts.AuthServerBurst,
 		}
 		if err := r.SetupWithManager(mgr); err != nil {
 			return err

@@ -36,10 +36,29 @@ type AuthServerSpec struct {
 	// +optional
 	Credentials *ManagementCredentials `json:"credentials,omitempty"`
 
+	// RateLimit caps the operator's requests to this server. The manager's
+	// --auth-server-qps and --auth-server-burst apply when it is not set.
+	// +optional
+	RateLimit *RateLimit `json:"rateLimit,omitempty"`
+
 	// DynamicRegistration manages clients through OAuth 2.0 Dynamic Client
 	// Registration (RFC 7591) and its management protocol (RFC 7592).
 	// +optional
 	DynamicRegistration *DynamicRegistrationProvider `json:"dynamicRegistration,omitempty"`
+}
+
+// RateLimit is a token bucket: a steady rate with bursts.
+type RateLimit struct {
+	// RequestsPerSecond is the steady rate.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=10000
+	RequestsPerSecond int32 `json:"requestsPerSecond"`
+
+	// Burst is how many requests may go at once; defaults to twice the rate.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=20000
+	Burst int32 `json:"burst,omitempty"`
 }
 
 // EndpointOverrides replaces discovered endpoints.

@@ -25,11 +25,10 @@ const (
 	createWorkers  = 32 // goroutines that create objects, as kubectl apply of many files or a GitOps sync would
 	trickleClients = 20
 	longResync     = time.Hour
-	// minResync is the shortest steady-state resync period. A restarted
-	// manager may reconcile clients before their AuthServer is connected;
-	// those retry after a minute. The period must be longer than that, or
-	// the restart and the first resync overlap and neither is measured.
-	minResync = 90 * time.Second
+	// minResync is the shortest steady-state resync period; it grows with
+	// N (half the apply time) so that the restart, which must settle before
+	// the first resync begins, stays well inside one period.
+	minResync = 30 * time.Second
 	iatValue  = "bench-initial-access-token-0123456789"
 )
 
@@ -147,7 +146,7 @@ func (h *harness) measure(ctx context.Context, r *results) error {
 	}
 
 	clients := n + trickleClients
-	resync := max(minResync, time.Minute+time.Duration(r.Apply.AllReadySeconds*float64(time.Second))).Round(time.Second)
+	resync := max(minResync, time.Duration(r.Apply.AllReadySeconds/2*float64(time.Second))).Round(time.Second)
 	progress("manager 2: restart over %d clients, then one full resync (--resync-period=%s)", clients, resync)
 	var m2 *managerProc
 	if r.Steady, r.Memory.RestartWithout, m2, err = h.runSteady(ctx, clients, resync); err != nil {

@@ -200,9 +200,9 @@ func printTable(w io.Writer, r *results) error {
 			m.LiveBefore.RSSMiB, m.LiveAfter.RSSMiB, m.LiveRSSGrowth, m.LiveBefore.LiveHeapMiB, m.LiveAfter.LiveHeapMiB, m.LiveHeapGrowth, m.UnrelatedCreateSeconds))
 
 	t.title(fmt.Sprintf("STEADY STATE: manager 2 over the same %d clients, --resync-period=%s, nothing changed", s.Clients, s.ResyncPeriod))
-	t.note("Restart: from process start until every client was reconciled, the queue is empty and all are Ready.")
-	t.note("Then one resync: as many reconciles as there are clients. The period is longer than the 1-minute retry")
-	t.note("of clients reconciled before their AuthServer reconnected, so the restart and the resync do not overlap.")
+	t.note("Restart: from process start until every client was reconciled, the queue is empty and all are Ready (cold:")
+	t.note("state read from the API server). Then one resync: from there until as many more reconciles as clients (warm).")
+	t.note("The period is max(30s, half the apply time) so the restart settles first; an overlap is flagged.")
 	restart := waveText(s.Restart)
 	if p, err := time.ParseDuration(s.ResyncPeriod); err == nil && s.Restart.Seconds > 0.9*p.Seconds() {
 		restart += " (OVERLAPS the first resync)"
