@@ -63,8 +63,9 @@ hack/authserver/node_modules/.package-lock.json: hack/authserver/package-lock.js
 	cd hack/authserver && npm ci --no-audit --no-fund --loglevel=error
 
 .PHONY: test
-test: verify authserver-deps ## Verify, then run unit and envtest suites with the real auth server.
+test: verify authserver-deps ## Verify, run every test (unit, envtest, e2e) with the real auth server, fuzz briefly.
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go test $(GO_TEST_FLAGS) ./...
+	hack/fuzz.sh $${FUZZTIME:-5s}
 
 .PHONY: fuzz
 fuzz: ## Run every fuzz target briefly (FUZZTIME=10s each).

@@ -11,16 +11,19 @@ import (
 
 // applyResult is the operator serving N new OAuthClients at once.
 type applyResult struct {
-	Clients          int     `json:"clients"`
-	CreateWorkers    int     `json:"create_workers"`
-	CreateSeconds    float64 `json:"create_seconds"`
-	AllReadySeconds  float64 `json:"all_ready_seconds"`
+	Clients         int     `json:"clients"`
+	CreateWorkers   int     `json:"create_workers"`
+	CreateSeconds   float64 `json:"create_seconds"`
+	AllReadySeconds float64 `json:"all_ready_seconds"`
+	// DrainedSeconds is until the manager was idle again: the follow-up
+	// reconciles (e.g. for the Secret it just created) run after Ready.
+	DrainedSeconds   float64 `json:"drained_seconds"`
 	ClientsPerSecond float64 `json:"clients_per_second"`
 	// ApplyToSecret is from the harness's create returning to the Secret's
 	// first appearance in a watch; ApplyToReady likewise to Ready=True.
 	ApplyToSecret latencies `json:"apply_to_secret"`
 	ApplyToReady  latencies `json:"apply_to_ready"`
-	// Reconciles, API and Auth are what the manager did in the phase;
+	// Reconciles, API and Auth are what the manager did until drained;
 	// APIByCode counts its API requests by HTTP status.
 	Reconciles float64            `json:"reconciles"`
 	API        traffic            `json:"api_server"`
@@ -87,6 +90,10 @@ func (h *harness) runApply(ctx context.Context, m *managerProc, n int, profileFo
 	if err != nil {
 		return res, err
 	}
+	if err := waitIdle(ctx, m, readyTimeout(n)); err != nil {
+		return res, err
+	}
+	res.DrainedSeconds = seconds(time.Since(start))
 	toSecret, toReady, last := h.tracker.timings(keys)
 	cpu1, err := processCPU()
 	if err != nil {
@@ -121,10 +128,14 @@ func (h *harness) runApply(ctx context.Context, m *managerProc, n int, profileFo
 }
 
 // runTrickle creates n OAuthClients one at a time, each once the previous
-// one's Secret exists: the latency of a single apply on an idle operator.
-func (h *harness) runTrickle(ctx context.Context, n int) (latencies, error) {
+// one is Ready and the manager idle: the latency of a single apply on an
+// idle operator.
+func (h *harness) runTrickle(ctx context.Context, m *managerProc, n int) (latencies, error) {
 	names := clientNames("trickle", n)
 	for _, name := range names {
+		if err := waitIdle(ctx, m, time.Minute); err != nil {
+			return latencies{}, err
+		}
 		if err := createClients(ctx, h.k, h.tracker, benchNamespace, []string{name}, 1); err != nil {
 			return latencies{}, err
 		}

@@ -61,6 +61,11 @@ func queueDepth(ss samples) float64 {
 	return ss.sum("workqueue_depth", map[string]string{"name": "oauthclient"})
 }
 
+// activeWorkers is the number of OAuthClient reconciles running now.
+func activeWorkers(ss samples) float64 {
+	return ss.sum("controller_runtime_active_workers", map[string]string{"controller": "oauthclient"})
+}
+
 // authRequests are the auth server's request counts so far (never reset:
 // phases take differences).
 func authRequests(ctx context.Context, s *authserver.Server) (map[string]float64, error) {

@@ -114,3 +114,27 @@ func TestParseStat(t *testing.T) {
 		})
 	}
 }
+
+func TestParseMachineBusy(t *testing.T) {
+	tests := []struct {
+		name    string
+		line    string
+		want    float64
+		wantErr bool
+	}{
+		{"busy fields only", "cpu  100 20 30 5000 70 1 2 3 0 0", 1.56, false},
+		{"not the cpu line", "cpu0 1 2 3 4 5 6 7 8", 0, true},
+		{"too short", "cpu 1 2 3", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseMachineBusy(tt.line)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if err == nil && round(got) != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -137,7 +137,7 @@ func (h *harness) measure(ctx context.Context, r *results) error {
 		return err
 	}
 	progress("manager 1: %d single applies on the idle operator", trickleClients)
-	if r.IdleApplyToSecret, err = h.runTrickle(ctx, trickleClients); err != nil {
+	if r.IdleApplyToSecret, err = h.runTrickle(ctx, m1, trickleClients); err != nil {
 		_ = m1.stop()
 		return err
 	}

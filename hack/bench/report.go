@@ -173,12 +173,14 @@ func printTable(w io.Writer, r *results) error {
 	t.row("  time for all", fmt.Sprintf("%.2f s (%.0f clients/s)", b.Seconds, b.ClientsPerSecond))
 	t.row("  start→Secret p50/p90/p99/max", latencyText(b.StartToSecret))
 	t.row("  CPU s by process", cpuText(b.CPU))
-	t.row("operator: first create → all Ready", fmt.Sprintf("%.2f s (%.0f clients/s; creates took %.2f s)", a.AllReadySeconds, a.ClientsPerSecond, a.CreateSeconds))
+	t.row("operator: first create → all Ready", fmt.Sprintf("%.2f s (%.0f clients/s; creates took %.2f s; manager idle at %.2f s)",
+		a.AllReadySeconds, a.ClientsPerSecond, a.CreateSeconds, a.DrainedSeconds))
 	judged("operator / baseline", fmt.Sprintf("%.2f", r.OperatorOverBaseline), tRatio)
 	tg := byName[tP99]
 	t.row("apply→Secret p50/p90/p99/max", latencyText(a.ApplyToSecret), "p99 "+tg.Goal, tg.Verdict)
 	t.row("apply→Ready p50/p90/p99/max", latencyText(a.ApplyToReady))
 	t.row(fmt.Sprintf("idle apply→Secret p50/p90/p99/max (%d)", r.TrickleClients), latencyText(r.IdleApplyToSecret))
+	t.note("Traffic, reconciles and CPU below are until the manager was idle again.")
 	t.row("manager → API server, per client", perClient(a.API, a.Clients))
 	t.row("  by HTTP status, per client", perClientCodes(a.APIByCode, a.Clients))
 	t.row("manager → auth server, per client", perClient(a.Auth, a.Clients))
@@ -210,15 +212,18 @@ func printTable(w io.Writer, r *results) error {
 	t.row("restart: until all reconciled, queue empty, all Ready", restart)
 	t.row("  API server", trafficText(s.Restart.API))
 	t.row("  auth server", trafficText(s.Restart.Auth))
+	t.row("  CPU s by process", cpuText(s.Restart.CPU))
 	t.row("one full resync: as many reconciles as clients", waveText(s.Resync))
 	tg = byName[tAPIWrites]
 	t.row("  API server", trafficText(s.Resync.API), "writes "+tg.Goal, tg.Verdict)
 	tg = byName[tAuthWrites]
 	t.row("  auth server", trafficText(s.Resync.Auth), "writes "+tg.Goal, tg.Verdict)
 	judged("  auth-server reads per client resync", fmt.Sprintf("%.2f (reads / reconciles)", s.Resync.AuthReadsPerReconcile), tAuthReads)
+	t.row("  CPU s by process", cpuText(s.Resync.CPU))
 	t.row("manager 3 restart, unrelated Secrets present", waveText(s.RestartWithUnrelated))
 	t.row("  API server", trafficText(s.RestartWithUnrelated.API))
 	t.row("  auth server", trafficText(s.RestartWithUnrelated.Auth))
+	t.row("  CPU s by process", cpuText(s.RestartWithUnrelated.CPU))
 
 	t.title("MANAGEMENT TOKENS: POST /token by the manager")
 	judged("initial-access-token AuthServer, whole run", fmt.Sprintf("%g", r.MgmtTokens.IATTokenRequests), tTokensIAT)
@@ -255,9 +260,11 @@ func waveText(w waveResult) string {
 func cpuText(u cpuUse) string {
 	var parts []string
 	for _, k := range sortedKeys(u.Seconds) {
-		parts = append(parts, fmt.Sprintf("%s %.1f", k, u.Seconds[k]))
+		if k != otherProcesses {
+			parts = append(parts, fmt.Sprintf("%s %.1f", k, u.Seconds[k]))
+		}
 	}
-	return fmt.Sprintf("%s (%.0f%% of the machine)", strings.Join(parts, ", "), u.MachinePercent)
+	return fmt.Sprintf("%s = %.0f%% of the machine; other processes %.0f%%", strings.Join(parts, ", "), u.MachinePercent, u.OthersPercent)
 }
 
 // trafficText is "writes W (POST a, ...); reads R (GET b, ...)".

@@ -18,6 +18,8 @@ type waveResult struct {
 	AuthReadsPerReconcile float64 `json:"auth_reads_per_reconcile"`
 	// WentNotReady counts clients whose Ready condition turned False.
 	WentNotReady int `json:"went_not_ready"`
+	// CPU is the CPU time of every process over the stretch.
+	CPU cpuUse `json:"cpu"`
 }
 
 // steadyResult is a second manager run over the same, unchanged clients.
@@ -42,10 +44,15 @@ type waveMark struct {
 	auth       map[string]float64
 	reconciles float64
 	unready    int
+	cpu        map[string]float64
 }
 
 func (h *harness) mark(ctx context.Context, m *managerProc) (waveMark, error) {
-	mk := waveMark{at: time.Now(), api: map[string]float64{}, unready: h.tracker.unreadyCount()}
+	cpu, err := processCPU()
+	if err != nil {
+		return waveMark{}, err
+	}
+	mk := waveMark{at: time.Now(), api: map[string]float64{}, unready: h.tracker.unreadyCount(), cpu: cpu}
 	if m != nil {
 		ss, err := m.metrics(ctx)
 		if err != nil {
@@ -69,6 +76,7 @@ func wave(from, to waveMark) waveResult {
 		API:          newTraffic(diff(to.api, from.api)),
 		Auth:         newTraffic(diff(to.auth, from.auth)),
 		WentNotReady: to.unready - from.unready,
+		CPU:          newCPUUse(from.cpu, to.cpu, to.at.Sub(from.at).Seconds(), cpuCores()),
 	}
 	w.AuthReadsPerReconcile = ratio(w.Auth.Reads, w.Reconciles)
 	return w
@@ -155,4 +163,31 @@ func (h *harness) waitQuiescent(ctx context.Context, m *managerProc, clients int
 		}
 	}
 	return fmt.Errorf("the restarted manager did not settle within %s: %s", timeout, why)
+}
+
+// waitIdle waits until no OAuthClient waits in the manager's queue and no
+// reconcile runs, seen twice in a row a poll apart.
+func waitIdle(ctx context.Context, m *managerProc, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	calm := 0
+	for time.Now().Before(deadline) {
+		ss, err := m.metrics(ctx)
+		if err != nil {
+			return err
+		}
+		if queueDepth(ss) == 0 && activeWorkers(ss) == 0 {
+			calm++
+		} else {
+			calm = 0
+		}
+		if calm == 2 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("the manager was still busy after %s", timeout)
 }
