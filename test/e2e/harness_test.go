@@ -44,8 +44,8 @@ var (
 	sharedErr  error
 )
 
-// TestMain stops what the tests started. The working directory (manager
-// and auth server logs) is removed when every test passed, kept otherwise.
+// TestMain stops what the tests started. The working directory is removed
+// when every test passed; otherwise its logs are kept (the binary is not).
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if shared != nil {
@@ -53,6 +53,7 @@ func TestMain(m *testing.M) {
 		if code == 0 {
 			_ = os.RemoveAll(shared.dir)
 		} else {
+			_ = os.Remove(shared.manager)
 			fmt.Fprintf(os.Stderr, "e2e: manager and auth server logs kept in %s\n", shared.dir)
 		}
 	}
@@ -176,8 +177,14 @@ func (h *harness) create(t *testing.T, obj client.Object) {
 // newClient creates OAuthClient name in ns, registered by AuthServer dev.
 func (h *harness) newClient(t *testing.T, ns, name string, spec v1alpha1.OAuthClientSpec) {
 	t.Helper()
+	h.create(t, clientObject(ns, name, spec))
+}
+
+// clientObject is OAuthClient name in ns with spec, registered by
+// AuthServer dev.
+func clientObject(ns, name string, spec v1alpha1.OAuthClientSpec) *v1alpha1.OAuthClient {
 	spec.ServerRef = v1alpha1.ServerReference{Name: "dev"}
-	h.create(t, &v1alpha1.OAuthClient{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: spec})
+	return &v1alpha1.OAuthClient{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: spec}
 }
 
 // getClient reads an OAuthClient; found is false when it does not exist.
