@@ -35,8 +35,8 @@ type applyResult struct {
 	ReconcileMeanMs float64 `json:"reconcile_mean_ms"`
 	// CPU is the CPU time of every process during the phase.
 	CPU cpuUse `json:"cpu"`
-	// GoroutineProfiles are goroutine profiles taken every 200ms during the
-	// phase: merged, they show where the workers wait.
+	// GoroutineProfiles are goroutine profiles taken every 200ms until the
+	// manager was idle: merged, they show where the workers wait.
 	GoroutineProfiles string `json:"goroutine_profiles"`
 	// CPUProfile covers the first CPUProfileSeconds of the phase.
 	CPUProfile        string  `json:"cpu_profile"`
@@ -86,11 +86,11 @@ func (h *harness) runApply(ctx context.Context, m *managerProc, n int, profileFo
 	}
 	res.CreateSeconds = seconds(time.Since(start))
 	err = h.tracker.waitReady(ctx, keys, readyTimeout(n))
+	if err == nil {
+		err = waitIdle(ctx, m, readyTimeout(n))
+	}
 	stopGoroutines()
 	if err != nil {
-		return res, err
-	}
-	if err := waitIdle(ctx, m, readyTimeout(n)); err != nil {
 		return res, err
 	}
 	res.DrainedSeconds = seconds(time.Since(start))
@@ -166,6 +166,9 @@ func meanMs(before, after samples, histogram string, match map[string]string) fl
 // sampleGoroutines saves a goroutine profile of the manager into dir every
 // interval until the returned stop function is called.
 func sampleGoroutines(ctx context.Context, m *managerProc, dir string, every time.Duration) (stop func(), err error) {
+	if err := os.RemoveAll(dir); err != nil { // profiles of an earlier run must not mix in
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}

@@ -94,7 +94,9 @@ func setup(ctx context.Context, opts options) (_ *harness, err error) {
 	}
 	tctx, cancel := context.WithCancel(ctx)
 	h.closers = append(h.closers, cancel)
-	if h.tracker, err = startTracker(tctx, cfg, h.env.Scheme, benchNamespace, ccNamespace); err != nil {
+	// The baseline's namespace is watched too, so the API server serves the
+	// same watches to the harness in the baseline as in the operator's run.
+	if h.tracker, err = startTracker(tctx, cfg, h.env.Scheme, benchNamespace, ccNamespace, baselineNamespace); err != nil {
 		return nil, err
 	}
 	h.files["JSON results"] = opts.out
@@ -108,7 +110,8 @@ func (h *harness) startManager(ctx context.Context, name string, resync time.Dur
 	h.files["manager log ("+name+")"] = logPath
 	return startManager(ctx, managerConfig{
 		binary: h.managerBin, kubeconfig: h.kubeconfig, operatorNamespace: operatorNamespace,
-		resync: resync, tokenEarlyRefresh: ccEarlyRefresh, concurrency: h.opts.concurrency, logPath: logPath,
+		resync: resync, tokenEarlyRefresh: ccEarlyRefresh, concurrency: h.opts.concurrency,
+		authServerQPS: h.opts.authServerQPS, logPath: logPath,
 	})
 }
 

@@ -35,6 +35,7 @@ const (
 // options are the command line.
 type options struct {
 	n, concurrency, unrelated int
+	authServerQPS             float64
 	out                       string
 }
 
@@ -62,10 +63,12 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.n, "n", defN, "number of OAuthClients to apply (default from env N, else 1000)")
 	flag.IntVar(&o.concurrency, "concurrency", 8, "manager workers (--concurrency), also the baseline's")
 	flag.IntVar(&o.unrelated, "unrelated-secrets", 20000, "unlabelled Secrets to create to show the cache ignores them")
+	flag.Float64Var(&o.authServerQPS, "auth-server-qps", 0,
+		"the manager's --auth-server-qps: its client-side limit of requests per auth server (0: none, like the baseline)")
 	flag.StringVar(&o.out, "out", filepath.Join(".bench", "results.json"), "JSON results file; profiles and logs go next to it")
 	flag.Parse()
-	if o.n <= 0 || o.concurrency <= 0 || o.unrelated < 0 {
-		return o, fmt.Errorf("-n and -concurrency must be positive, -unrelated-secrets not negative")
+	if o.n <= 0 || o.concurrency <= 0 || o.unrelated < 0 || o.authServerQPS < 0 {
+		return o, fmt.Errorf("-n and -concurrency must be positive, -unrelated-secrets and -auth-server-qps not negative")
 	}
 	return o, nil
 }
@@ -80,7 +83,8 @@ func run(opts options) error {
 	defer h.close()
 
 	r := &results{StartedAt: time.Now().UTC(), N: opts.n, Concurrency: opts.concurrency,
-		UnrelatedSecrets: opts.unrelated, TrickleClients: trickleClients, Cores: cpuCores(), Files: h.files}
+		UnrelatedSecrets: opts.unrelated, AuthServerQPS: opts.authServerQPS, TrickleClients: trickleClients,
+		Cores: cpuCores(), Files: h.files}
 	if err := h.measure(ctx, r); err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ type managerConfig struct {
 	binary, kubeconfig, operatorNamespace string
 	resync, tokenEarlyRefresh             time.Duration
 	concurrency                           int
+	authServerQPS                         float64
 	logPath                               string
 }
 
@@ -77,6 +78,7 @@ func startManager(ctx context.Context, cfg managerConfig) (*managerProc, error) 
 		"--resync-period", cfg.resync.String(),
 		"--token-early-refresh", cfg.tokenEarlyRefresh.String(),
 		"--concurrency", strconv.Itoa(cfg.concurrency),
+		"--auth-server-qps", strconv.FormatFloat(cfg.authServerQPS, 'g', -1, 64),
 	)
 	m.cmd.Stdout, m.cmd.Stderr = logFile, logFile
 	m.cmd.SysProcAttr = sysProcAttr()

@@ -16,6 +16,7 @@ type results struct {
 	N                int       `json:"n"`
 	Concurrency      int       `json:"concurrency"`
 	UnrelatedSecrets int       `json:"unrelated_secrets"`
+	AuthServerQPS    float64   `json:"auth_server_qps"`
 	TrickleClients   int       `json:"trickle_clients"`
 	Cores            int       `json:"cores"`
 	TotalSeconds     float64   `json:"total_seconds"`
@@ -164,8 +165,8 @@ func printTable(w io.Writer, r *results) error {
 		tg := byName[name]
 		t.row(label, value, tg.Goal, tg.Verdict)
 	}
-	fmt.Fprintf(w, "oauth-client-operator benchmark: N=%d, manager --concurrency=%d, %d unrelated Secrets, %d cores, %s in all\n",
-		r.N, r.Concurrency, r.UnrelatedSecrets, cpuCores(), time.Duration(r.TotalSeconds*float64(time.Second)).Round(time.Second))
+	fmt.Fprintf(w, "oauth-client-operator benchmark: N=%d, manager --concurrency=%d --auth-server-qps=%g, %d unrelated Secrets, %d cores, %s in all\n",
+		r.N, r.Concurrency, r.AuthServerQPS, r.UnrelatedSecrets, r.Cores, time.Duration(r.TotalSeconds*float64(time.Second)).Round(time.Second))
 	t.row("METRIC", "VALUE", "TARGET", "RESULT")
 
 	t.title(fmt.Sprintf("APPLY: %d OAuthClients created at once by %d goroutines; manager 1, --resync-period=1h", a.Clients, a.CreateWorkers))

@@ -101,7 +101,13 @@ func (h *harness) runSteady(ctx context.Context, clients int, resync time.Durati
 		_ = m.stop()
 		return res, mem, nil, err
 	}
-	if err := h.waitQuiescent(ctx, m, clients, readyTimeout(clients)+2*time.Minute); err != nil {
+	stopGoroutines, err := sampleGoroutines(ctx, m, h.file("goroutine profiles (restart)", "goroutines-restart"), 200*time.Millisecond)
+	if err != nil {
+		return fail(err)
+	}
+	err = h.waitQuiescent(ctx, m, clients, readyTimeout(clients)+2*time.Minute)
+	stopGoroutines()
+	if err != nil {
 		return fail(err)
 	}
 	settled, err := h.mark(ctx, m)
