@@ -65,5 +65,8 @@ func TestBadInputTheSchemaCannotSee(t *testing.T) {
 		if !strings.Contains(cond.Message, `spec.secretTemplate.data["app.properties"]`) {
 			t.Errorf("message does not name the template key: %s", cond.Message)
 		}
+		if remoteClientsNamed(t, ns+"/badtmpl") != 0 {
+			t.Error("a client was registered although its Secret cannot be rendered")
+		}
 	})
 }

@@ -68,6 +68,7 @@ func (r *OAuthClientReconciler) Reconcile(ctx context.Context, req reconcile.Req
 		s.ensureFinalizer,
 		s.resolveServer,
 		s.claimSecret,
+		s.checkTemplate,
 		s.loadState,
 		s.syncRemote,
 		s.rotate,

@@ -45,6 +45,16 @@ func (s *clientSync) claimSecret(ctx context.Context) error {
 	return nil
 }
 
+// checkTemplate renders the Secret template with placeholder values, so a
+// template that cannot render is reported before anything is registered.
+func (s *clientSync) checkTemplate(context.Context) error {
+	placeholder := credentials{ClientID: "id", ClientSecret: "secret", TokenURL: "https://token", Issuer: "https://issuer", Scope: "scope"}
+	if _, err := secretData(s.oac.Spec.SecretTemplate, placeholder); err != nil {
+		return fail(v1alpha1.ReasonInvalidTemplate, "%v", err)
+	}
+	return nil
+}
+
 // writeSecret delivers the credentials: creates the Secret, or updates it
 // when anything the operator manages differs. With nothing changed it
 // writes nothing.
