@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -36,6 +37,39 @@ type OAuthClientReconciler struct {
 	MaxConcurrentReconciles int
 
 	states *stateStore
+	// synced remembers when each client was last known to match the server
+	// (types.UID -> syncMark).
+	synced sync.Map
+}
+
+// syncMark is a client known to match the server at one generation and
+// credential version.
+type syncMark struct {
+	generation int64
+	version    int64
+	at         time.Time
+}
+
+// recentSync is how long a sync stands in for asking the server again.
+// Resyncs come much later; the reconciles caused by the operator's own
+// writes come within it.
+const recentSync = 30 * time.Second
+
+// recentlySynced reports whether oac at its current generation and
+// credentials matched the server moments ago.
+func (r *OAuthClientReconciler) recentlySynced(oac *v1alpha1.OAuthClient, st *clientState) bool {
+	v, ok := r.synced.Load(oac.UID)
+	if !ok {
+		return false
+	}
+	m := v.(syncMark)
+	return m.generation == oac.Generation && m.version == st.Version &&
+		time.Since(m.at) < min(recentSync, r.ResyncPeriod/2)
+}
+
+// markSynced records that oac matches the server now.
+func (r *OAuthClientReconciler) markSynced(oac *v1alpha1.OAuthClient, st *clientState) {
+	r.synced.Store(oac.UID, syncMark{generation: oac.Generation, version: st.Version, at: time.Now()})
 }
 
 // +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=oauthclients,verbs=get;list;watch;patch

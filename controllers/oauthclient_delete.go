@@ -40,6 +40,7 @@ func (s *clientSync) delete(ctx context.Context) error {
 	if err := s.r.states.remove(ctx, s.oac); err != nil {
 		return err
 	}
+	s.r.synced.Delete(s.oac.UID)
 	if err := crashpoint.Reached(crashpoint.AfterStateRemove); err != nil {
 		return err
 	}

@@ -35,6 +35,11 @@ func (s *clientSync) syncRemote(ctx context.Context) error {
 		}
 		return s.register(ctx)
 	}
+	if s.r.recentlySynced(s.oac, s.state) {
+		// The reconcile that follows our own writes (the Secret's watch
+		// event) need not ask the server again.
+		return nil
+	}
 	p := s.server.Provider
 	remote, err := p.Observe(ctx, s.state.ClientID, s.state.Provider)
 	if errors.Is(err, provider.ErrNotFound) {
@@ -62,6 +67,7 @@ func (s *clientSync) syncRemote(ctx context.Context) error {
 	desired := desiredSpec(s.oac)
 	changed := drift(desired, remote.Spec)
 	if len(changed) == 0 {
+		s.r.markSynced(s.oac, s.state)
 		return nil
 	}
 	res, err := p.Update(ctx, s.state.ClientID, s.state.Provider, desired)
@@ -74,6 +80,7 @@ func (s *clientSync) syncRemote(ctx context.Context) error {
 		}
 	}
 	s.event(corev1.EventTypeNormal, "Updated", "updated client %s at the server: %s", s.state.ClientID, strings.Join(changed, ", "))
+	s.r.markSynced(s.oac, s.state)
 	return nil
 }
 
@@ -115,6 +122,7 @@ func (s *clientSync) register(ctx context.Context) error {
 	if err := crashpoint.Reached(crashpoint.AfterStateSave); err != nil {
 		return err
 	}
+	s.r.markSynced(s.oac, st)
 	s.event(corev1.EventTypeNormal, "Registered", "registered client %s at %s", st.ClientID, s.server.Endpoints.Issuer)
 	return nil
 }

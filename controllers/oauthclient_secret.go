@@ -67,7 +67,6 @@ func (s *clientSync) writeSecret(ctx context.Context) error {
 		if err := s.r.Client.Create(ctx, want); err != nil {
 			return fmt.Errorf("creating Secret %s: %w", want.Name, err)
 		}
-		s.event(corev1.EventTypeNormal, "SecretCreated", "wrote the credentials of client %s into Secret %s", s.state.ClientID, want.Name)
 	} else if mergeSecret(s.secret, want) {
 		if err := s.r.Client.Update(ctx, s.secret); err != nil {
 			return fmt.Errorf("updating Secret %s: %w", want.Name, err)

@@ -101,9 +101,11 @@ func run(opts options) error {
 //  1. baseline, with no manager running;
 //  2. manager 1 (resync 1h): AuthServer, apply N clients (profiled), then
 //     single applies on the idle operator;
-//  3. manager 2 (resync short): restart, one full resync, then the
-//     unrelated Secrets are created while it runs;
-//  4. manager 3 (resync 1h): restart with the unrelated Secrets present,
+//  3. manager 2 (resync short): restart, then one full resync;
+//  4. manager 2b (resync 1h): restart again, to see how much memory varies
+//     between two restarts with nothing changed; then the unrelated
+//     Secrets are created while it runs;
+//  5. manager 3 (resync 1h): restart with the unrelated Secrets present,
 //     then the client-credentials variant.
 func (h *harness) measure(ctx context.Context, r *results) error {
 	n := h.opts.n
@@ -115,37 +117,7 @@ func (h *harness) measure(ctx context.Context, r *results) error {
 	if r.Baseline, err = runBaseline(ctx, h.k, reg, n, h.opts.concurrency, createWorkers); err != nil {
 		return err
 	}
-
-	progress("manager 1: AuthServer, then %d OAuthClients at once", n)
-	m1, err := h.startManager(ctx, "apply", longResync)
-	if err != nil {
-		return err
-	}
-	if err := createAuthServer(ctx, h.k, benchNamespace, serverName, h.auth.Issuer,
-		map[string]string{"token": iatValue}, iatCredentials(serverName+"-credentials")); err != nil {
-		_ = m1.stop()
-		return err
-	}
-	if r.Memory.Idle, err = readMemory(ctx, m1, ""); err != nil {
-		_ = m1.stop()
-		return err
-	}
-	profileFor := min(max(4*time.Duration(r.Baseline.Seconds*float64(time.Second)), 5*time.Second), 2*time.Minute).Round(time.Second)
-	if r.Apply, err = h.runApply(ctx, m1, n, profileFor); err != nil {
-		_ = m1.stop()
-		return err
-	}
-	r.OperatorOverBaseline = ratio(r.Apply.AllReadySeconds, r.Baseline.Seconds)
-	if r.Memory.AfterApply, err = readMemory(ctx, m1, ""); err != nil {
-		_ = m1.stop()
-		return err
-	}
-	progress("manager 1: %d single applies on the idle operator", trickleClients)
-	if r.IdleApplyToSecret, err = h.runTrickle(ctx, m1, trickleClients); err != nil {
-		_ = m1.stop()
-		return err
-	}
-	if err := m1.stop(); err != nil {
+	if err := h.phaseApply(ctx, r); err != nil {
 		return err
 	}
 
@@ -156,39 +128,32 @@ func (h *harness) measure(ctx context.Context, r *results) error {
 	if r.Steady, r.Memory.RestartWithout, m2, err = h.runSteady(ctx, clients, resync); err != nil {
 		return err
 	}
-	progress("manager 2: creating %d unrelated Secrets", h.opts.unrelated)
-	if err := h.measureLive(ctx, m2, &r.Memory); err != nil {
-		_ = m2.stop()
-		return err
-	}
 	if err := m2.stop(); err != nil {
 		return err
 	}
 
-	progress("manager 3: restart with the unrelated Secrets present")
-	start, err := h.mark(ctx, nil)
+	progress("manager 2b: restart again, then create %d unrelated Secrets", h.opts.unrelated)
+	m2b, w2b, err := h.restart(ctx, "restart-again", clients, &r.Memory.RestartWithoutAgain, "")
 	if err != nil {
 		return err
 	}
-	m3, err := h.startManager(ctx, "unrelated", longResync)
+	r.Steady.RestartAgain = w2b
+	if err := h.measureLive(ctx, m2b, &r.Memory); err != nil {
+		_ = m2b.stop()
+		return err
+	}
+	if err := m2b.stop(); err != nil {
+		return err
+	}
+
+	progress("manager 3: restart with the unrelated Secrets present")
+	m3, w, err := h.restart(ctx, "unrelated", clients, &r.Memory.RestartWith, "heap-restart-with-unrelated.pprof")
 	if err != nil {
 		return err
 	}
 	defer func() { _ = m3.stop() }()
-	if err := h.waitQuiescent(ctx, m3, clients, readyTimeout(clients)+2*time.Minute); err != nil {
-		return err
-	}
-	settled, err := h.mark(ctx, m3)
-	if err != nil {
-		return err
-	}
-	r.Steady.RestartWithUnrelated = wave(start, settled)
-	if r.Memory.RestartWith, err = readMemory(ctx, m3, h.file("heap profile (restart, unrelated Secrets)", "heap-restart-with-unrelated.pprof")); err != nil {
-		return err
-	}
-	mem := &r.Memory
-	mem.RestartPeakRSSGrowth = growth(mem.RestartWithout.PeakRSSMiB, mem.RestartWith.PeakRSSMiB)
-	mem.RestartLiveHeapGrowth = growth(mem.RestartWithout.LiveHeapMiB, mem.RestartWith.LiveHeapMiB)
+	r.Steady.RestartWithUnrelated = w
+	r.Memory.judgeUnrelated()
 
 	progress("manager 3: client-credentials AuthServer, %d clients in %d waves", ccWaves*ccPerWave, ccWaves)
 	if r.MgmtTokens.ClientCredentials, err = h.runClientCredentials(ctx); err != nil {
@@ -200,6 +165,71 @@ func (h *harness) measure(ctx context.Context, r *results) error {
 	}
 	r.MgmtTokens.IATTokenRequests = counts["POST /token"]
 	return m3.stop()
+}
+
+// phaseApply runs manager 1: the AuthServer, the apply of N clients and the
+// single applies on the idle operator.
+func (h *harness) phaseApply(ctx context.Context, r *results) (err error) {
+	progress("manager 1: AuthServer, then %d OAuthClients at once", h.opts.n)
+	m1, err := h.startManager(ctx, "apply", longResync)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if serr := m1.stop(); err == nil {
+			err = serr
+		}
+	}()
+	if err := createAuthServer(ctx, h.k, benchNamespace, serverName, h.auth.Issuer,
+		map[string]string{"token": iatValue}, iatCredentials(serverName+"-credentials")); err != nil {
+		return err
+	}
+	if r.Memory.Idle, err = readMemory(ctx, m1, ""); err != nil {
+		return err
+	}
+	profileFor := min(max(4*time.Duration(r.Baseline.Seconds*float64(time.Second)), 5*time.Second), 2*time.Minute).Round(time.Second)
+	if r.Apply, err = h.runApply(ctx, m1, h.opts.n, profileFor); err != nil {
+		return err
+	}
+	r.OperatorOverBaseline = ratio(r.Apply.AllReadySeconds, r.Baseline.Seconds)
+	if r.Memory.AfterApply, err = readMemory(ctx, m1, ""); err != nil {
+		return err
+	}
+	progress("manager 1: %d single applies on the idle operator", trickleClients)
+	r.IdleApplyToSecret, err = h.runTrickle(ctx, m1, trickleClients)
+	return err
+}
+
+// restart starts a manager (resync 1h) over the existing clients, waits
+// until it settled and reads its memory into mem (saving a forced-GC heap
+// profile as heapProfile when set). The manager keeps running.
+func (h *harness) restart(ctx context.Context, name string, clients int, mem *memoryReading, heapProfile string) (*managerProc, waveResult, error) {
+	start, err := h.mark(ctx, nil)
+	if err != nil {
+		return nil, waveResult{}, err
+	}
+	m, err := h.startManager(ctx, name, longResync)
+	if err != nil {
+		return nil, waveResult{}, err
+	}
+	fail := func(err error) (*managerProc, waveResult, error) {
+		_ = m.stop()
+		return nil, waveResult{}, err
+	}
+	if err := h.waitQuiescent(ctx, m, clients, readyTimeout(clients)+2*time.Minute); err != nil {
+		return fail(err)
+	}
+	settled, err := h.mark(ctx, m)
+	if err != nil {
+		return fail(err)
+	}
+	if heapProfile != "" {
+		heapProfile = h.file("heap profile ("+name+")", heapProfile)
+	}
+	if *mem, err = readMemory(ctx, m, heapProfile); err != nil {
+		return fail(err)
+	}
+	return m, wave(start, settled), nil
 }
 
 // measureLive reads the running manager's memory before and after the

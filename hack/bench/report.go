@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -41,20 +42,37 @@ type memoryResult struct {
 	// AfterApply: first manager, right after all N clients were Ready; its
 	// peak RSS is the peak of the apply phase.
 	AfterApply memoryReading `json:"after_apply"`
-	// RestartWithout and RestartWith: a fresh manager once it settled over
-	// the same clients, before and after the unrelated Secrets existed.
-	RestartWithout memoryReading `json:"restart_without_unrelated"`
-	RestartWith    memoryReading `json:"restart_with_unrelated"`
+	// RestartWithout, RestartWithoutAgain and RestartWith: a fresh manager
+	// once it settled over the same clients; twice before the unrelated
+	// Secrets existed (their difference is the noise), once after.
+	RestartWithout      memoryReading `json:"restart_without_unrelated"`
+	RestartWithoutAgain memoryReading `json:"restart_without_unrelated_again"`
+	RestartWith         memoryReading `json:"restart_with_unrelated"`
 	// LiveBefore and LiveAfter: a running manager before and after the
 	// unrelated Secrets were created.
 	LiveBefore             memoryReading `json:"live_before_unrelated"`
 	LiveAfter              memoryReading `json:"live_after_unrelated"`
 	UnrelatedCreateSeconds float64       `json:"unrelated_create_seconds"`
-	// Growth in percent that came with the unrelated Secrets.
+	// Growth in percent that came with the unrelated Secrets, against the
+	// mean of the two restarts without them; Spread is how far those two
+	// differ from each other, in percent of their mean.
 	RestartPeakRSSGrowth  float64 `json:"restart_peak_rss_growth_percent"`
 	RestartLiveHeapGrowth float64 `json:"restart_live_heap_growth_percent"`
+	RestartPeakRSSSpread  float64 `json:"restart_peak_rss_spread_percent"`
+	RestartLiveHeapSpread float64 `json:"restart_live_heap_spread_percent"`
 	LiveRSSGrowth         float64 `json:"live_rss_growth_percent"`
 	LiveHeapGrowth        float64 `json:"live_live_heap_growth_percent"`
+}
+
+// judgeUnrelated computes the growth that came with the unrelated Secrets
+// and the spread between the two restarts without them.
+func (m *memoryResult) judgeUnrelated() {
+	a, b, c := m.RestartWithout, m.RestartWithoutAgain, m.RestartWith
+	peak, live := (a.PeakRSSMiB+b.PeakRSSMiB)/2, (a.LiveHeapMiB+b.LiveHeapMiB)/2
+	m.RestartPeakRSSGrowth = growth(peak, c.PeakRSSMiB)
+	m.RestartLiveHeapGrowth = growth(live, c.LiveHeapMiB)
+	m.RestartPeakRSSSpread = ratio(math.Abs(a.PeakRSSMiB-b.PeakRSSMiB)*100, peak)
+	m.RestartLiveHeapSpread = ratio(math.Abs(a.LiveHeapMiB-b.LiveHeapMiB)*100, live)
 }
 
 // target is one goal and how this run fared.
@@ -194,11 +212,13 @@ func printTable(w io.Writer, r *results) error {
 	tg = byName[tPeakRSS]
 	t.row(fmt.Sprintf("after applying %d (peak = apply peak)", a.Clients), memText(m.AfterApply), "peak "+tg.Goal, tg.Verdict)
 	t.row("  heap peak sampled during apply", fmt.Sprintf("in use %.1f MiB, alloc %.1f MiB", a.PeakHeapInuseMiB, a.PeakHeapAllocMiB))
-	t.row("fresh manager settled", memText(m.RestartWithout))
-	t.row(fmt.Sprintf("fresh manager settled, +%d unrelated", r.UnrelatedSecrets), memText(m.RestartWith))
-	judged("  peak RSS growth", fmt.Sprintf("%+.1f%%", m.RestartPeakRSSGrowth), tUnrelRSS)
-	judged("  live heap growth", fmt.Sprintf("%+.1f%%", m.RestartLiveHeapGrowth), tUnrelHeap)
-	t.row(fmt.Sprintf("running manager, %d unrelated created", r.UnrelatedSecrets),
+	t.row("fresh manager settled (manager 2)", memText(m.RestartWithout))
+	t.row("fresh manager settled again (manager 2b)", memText(m.RestartWithoutAgain))
+	t.row("  spread between the two, nothing changed", fmt.Sprintf("peak RSS %.1f%%, live heap %.1f%%", m.RestartPeakRSSSpread, m.RestartLiveHeapSpread))
+	t.row(fmt.Sprintf("fresh manager settled, +%d unrelated (manager 3)", r.UnrelatedSecrets), memText(m.RestartWith))
+	judged("  peak RSS growth vs mean of 2 and 2b", fmt.Sprintf("%+.1f%%", m.RestartPeakRSSGrowth), tUnrelRSS)
+	judged("  live heap growth vs mean of 2 and 2b", fmt.Sprintf("%+.1f%%", m.RestartLiveHeapGrowth), tUnrelHeap)
+	t.row(fmt.Sprintf("manager 2b running, %d unrelated created", r.UnrelatedSecrets),
 		fmt.Sprintf("RSS %.1f → %.1f MiB (%+.1f%%), live heap %.1f → %.1f MiB (%+.1f%%); created in %.0f s",
 			m.LiveBefore.RSSMiB, m.LiveAfter.RSSMiB, m.LiveRSSGrowth, m.LiveBefore.LiveHeapMiB, m.LiveAfter.LiveHeapMiB, m.LiveHeapGrowth, m.UnrelatedCreateSeconds))
 
@@ -221,6 +241,9 @@ func printTable(w io.Writer, r *results) error {
 	t.row("  auth server", trafficText(s.Resync.Auth), "writes "+tg.Goal, tg.Verdict)
 	judged("  auth-server reads per client resync", fmt.Sprintf("%.2f (reads / reconciles)", s.Resync.AuthReadsPerReconcile), tAuthReads)
 	t.row("  CPU s by process", cpuText(s.Resync.CPU))
+	t.row("manager 2b restart", waveText(s.RestartAgain))
+	t.row("  API server", trafficText(s.RestartAgain.API))
+	t.row("  auth server", trafficText(s.RestartAgain.Auth))
 	t.row("manager 3 restart, unrelated Secrets present", waveText(s.RestartWithUnrelated))
 	t.row("  API server", trafficText(s.RestartWithUnrelated.API))
 	t.row("  auth server", trafficText(s.RestartWithUnrelated.Auth))
@@ -255,7 +278,15 @@ func memText(m memoryReading) string {
 }
 
 func waveText(w waveResult) string {
-	return fmt.Sprintf("%g reconciles in %.1f s; %d went not-Ready", w.Reconciles, w.Seconds, w.WentNotReady)
+	text := fmt.Sprintf("%g reconciles in %.1f s; %d went not-Ready", w.Reconciles, w.Seconds, w.WentNotReady)
+	var reasons []string
+	for _, k := range sortedKeys(w.NotReadyReasons) {
+		reasons = append(reasons, fmt.Sprintf("%s %g", k, w.NotReadyReasons[k]))
+	}
+	if len(reasons) > 0 {
+		text += " (" + strings.Join(reasons, ", ") + ")"
+	}
+	return text
 }
 
 func cpuText(u cpuUse) string {

@@ -16,8 +16,10 @@ type waveResult struct {
 	// each reconcile of a resync is one client's check, and a window cut
 	// by polling may hold a few reconciles more than there are clients.
 	AuthReadsPerReconcile float64 `json:"auth_reads_per_reconcile"`
-	// WentNotReady counts clients whose Ready condition turned False.
-	WentNotReady int `json:"went_not_ready"`
+	// WentNotReady counts clients whose Ready condition turned False;
+	// NotReadyReasons says with which reasons.
+	WentNotReady    int                `json:"went_not_ready"`
+	NotReadyReasons map[string]float64 `json:"not_ready_reasons,omitempty"`
 	// CPU is the CPU time of every process over the stretch.
 	CPU cpuUse `json:"cpu"`
 }
@@ -32,8 +34,9 @@ type steadyResult struct {
 	// Resync is from then until the manager finished as many more
 	// reconciles as there are clients: one warm periodic resync each.
 	Resync waveResult `json:"resync"`
-	// RestartWithUnrelated is the restart of the third manager, once the
-	// unrelated Secrets exist.
+	// RestartAgain and RestartWithUnrelated are the restarts of managers 2b
+	// and 3, before and after the unrelated Secrets existed.
+	RestartAgain         waveResult `json:"restart_again"`
 	RestartWithUnrelated waveResult `json:"restart_with_unrelated"`
 }
 
@@ -44,6 +47,7 @@ type waveMark struct {
 	auth       map[string]float64
 	reconciles float64
 	unready    int
+	reasons    map[string]float64
 	cpu        map[string]float64
 }
 
@@ -52,7 +56,8 @@ func (h *harness) mark(ctx context.Context, m *managerProc) (waveMark, error) {
 	if err != nil {
 		return waveMark{}, err
 	}
-	mk := waveMark{at: time.Now(), api: map[string]float64{}, unready: h.tracker.unreadyCount(), cpu: cpu}
+	mk := waveMark{at: time.Now(), api: map[string]float64{}, cpu: cpu}
+	mk.unready, mk.reasons = h.tracker.unreadyCount()
 	if m != nil {
 		ss, err := m.metrics(ctx)
 		if err != nil {
@@ -71,12 +76,13 @@ func (h *harness) mark(ctx context.Context, m *managerProc) (waveMark, error) {
 // wave is what happened between two marks.
 func wave(from, to waveMark) waveResult {
 	w := waveResult{
-		Seconds:      seconds(to.at.Sub(from.at)),
-		Reconciles:   to.reconciles - from.reconciles,
-		API:          newTraffic(diff(to.api, from.api)),
-		Auth:         newTraffic(diff(to.auth, from.auth)),
-		WentNotReady: to.unready - from.unready,
-		CPU:          newCPUUse(from.cpu, to.cpu, to.at.Sub(from.at).Seconds(), cpuCores()),
+		Seconds:         seconds(to.at.Sub(from.at)),
+		Reconciles:      to.reconciles - from.reconciles,
+		API:             newTraffic(diff(to.api, from.api)),
+		Auth:            newTraffic(diff(to.auth, from.auth)),
+		WentNotReady:    to.unready - from.unready,
+		NotReadyReasons: diff(to.reasons, from.reasons),
+		CPU:             newCPUUse(from.cpu, to.cpu, to.at.Sub(from.at).Seconds(), cpuCores()),
 	}
 	w.AuthReadsPerReconcile = ratio(w.Auth.Reads, w.Reconciles)
 	return w

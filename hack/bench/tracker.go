@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -28,6 +29,8 @@ type tracker struct {
 	// unready counts Ready→not-Ready transitions of clients that had been
 	// Ready: a steady operator makes none.
 	unready int
+	// reasons counts the Ready reasons of those transitions.
+	reasons map[string]float64
 	isReady map[string]bool
 }
 
@@ -44,7 +47,7 @@ func startTracker(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme,
 	}
 	t := &tracker{
 		created: map[string]time.Time{}, secret: map[string]time.Time{},
-		ready: map[string]time.Time{}, isReady: map[string]bool{},
+		ready: map[string]time.Time{}, isReady: map[string]bool{}, reasons: map[string]float64{},
 	}
 	secrets, err := c.GetInformer(ctx, &corev1.Secret{})
 	if err != nil {
@@ -100,6 +103,11 @@ func (t *tracker) onClient(obj any) {
 	k := key(oac.Namespace, oac.Name)
 	if t.isReady[k] && !ready {
 		t.unready++
+		reason := "no Ready condition"
+		if c := meta.FindStatusCondition(oac.Status.Conditions, v1alpha1.ConditionReady); c != nil {
+			reason = c.Reason
+		}
+		t.reasons[reason]++
 	}
 	t.isReady[k] = ready
 	if _, seen := t.ready[k]; ready && !seen {
@@ -107,11 +115,12 @@ func (t *tracker) onClient(obj any) {
 	}
 }
 
-// unreadyCount is the number of Ready→not-Ready transitions so far.
-func (t *tracker) unreadyCount() int {
+// unreadyCount is the number of Ready→not-Ready transitions so far, and
+// their count by reason.
+func (t *tracker) unreadyCount() (int, map[string]float64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.unready
+	return t.unready, maps.Clone(t.reasons)
 }
 
 // isReady says whether the Ready condition is True for the current spec.
