@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -11,6 +12,9 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 )
+
+// errWaitForServer asks to try again shortly without changing status.
+var errWaitForServer = errors.New("waiting for this process to connect to the server")
 
 // ensureFinalizer makes sure the remote client is handled before the
 // OAuthClient goes away.
@@ -61,7 +65,13 @@ func (s *clientSync) resolveServer(ctx context.Context) error {
 		return fmt.Errorf("reading %s %q: %w", key.Kind, key.Name, err)
 	}
 	msg := "it has not been checked yet"
-	if c := meta.FindStatusCondition(obj.ServerStatus().Conditions, v1alpha1.ConditionReady); c != nil && c.Status != "True" {
+	if c := meta.FindStatusCondition(obj.ServerStatus().Conditions, v1alpha1.ConditionReady); c != nil {
+		if c.Status == "True" && c.ObservedGeneration == obj.GetGeneration() {
+			// Ready, but this process has not connected to it yet (it just
+			// started or became leader): wait without touching status; the
+			// server's readiness wakes this client.
+			return errWaitForServer
+		}
 		msg = c.Reason + ": " + c.Message
 	}
 	return fail(v1alpha1.ReasonServerNotReady, "%s %q is not ready: %s", key.Kind, key.Name, msg)

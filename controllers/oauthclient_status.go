@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -19,6 +20,9 @@ import (
 // finish records the outcome in the Ready condition, writes status once when
 // it changed, and says when to look again.
 func (s *clientSync) finish(ctx context.Context, err error) (reconcile.Result, error) {
+	if errors.Is(err, errWaitForServer) {
+		return reconcile.Result{RequeueAfter: 2 * time.Second}, nil
+	}
 	if s.oac.DeletionTimestamp.IsZero() || controllerHasFinalizer(s.oac) {
 		s.setReady(err)
 		if perr := s.patchStatus(ctx); perr != nil {

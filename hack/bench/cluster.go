@@ -124,17 +124,3 @@ func keysOf(ns string, names []string) []string {
 	}
 	return keys
 }
-
-// countReady lists the OAuthClients of ns and counts those Ready now.
-func countReady(ctx context.Context, k client.Client, ns string) (ready, total int, err error) {
-	var list v1alpha1.OAuthClientList
-	if err := k.List(ctx, &list, client.InNamespace(ns)); err != nil {
-		return 0, 0, fmt.Errorf("listing OAuthClients in %s: %w", ns, err)
-	}
-	for i := range list.Items {
-		if isReady(&list.Items[i]) {
-			ready++
-		}
-	}
-	return ready, len(list.Items), nil
-}

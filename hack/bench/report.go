@@ -299,7 +299,8 @@ func cpuText(u cpuUse) string {
 	return fmt.Sprintf("%s = %.0f%% of the machine; other processes %.0f%%", strings.Join(parts, ", "), u.MachinePercent, u.OthersPercent)
 }
 
-// trafficText is "writes W (POST a, ...); reads R (GET b, ...)".
+// trafficText is "writes W (POST a, ...); reads R (GET b, ...)", leaving
+// out an empty list.
 func trafficText(t traffic) string {
 	var writes, reads []string
 	for _, k := range sortedKeys(t.Requests) {
@@ -310,7 +311,13 @@ func trafficText(t traffic) string {
 			reads = append(reads, item)
 		}
 	}
-	return fmt.Sprintf("writes %g (%s); reads %g (%s)", t.Writes, strings.Join(writes, ", "), t.Reads, strings.Join(reads, ", "))
+	list := func(items []string) string {
+		if len(items) == 0 {
+			return ""
+		}
+		return " (" + strings.Join(items, ", ") + ")"
+	}
+	return fmt.Sprintf("writes %g%s; reads %g%s", t.Writes, list(writes), t.Reads, list(reads))
 }
 
 // perClient is trafficText with every count divided by n.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strings"
 	"sync"
 	"time"
 
@@ -65,6 +66,7 @@ func startTracker(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme,
 	if _, err := clients.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { t.onClient(obj) },
 		UpdateFunc: func(_, obj any) { t.onClient(obj) },
+		DeleteFunc: func(obj any) { t.onClientGone(obj) },
 	}); err != nil {
 		return nil, err
 	}
@@ -113,6 +115,20 @@ func (t *tracker) onClient(obj any) {
 	if _, seen := t.ready[k]; ready && !seen {
 		t.ready[k] = now
 	}
+}
+
+// onClientGone forgets a deleted OAuthClient's current readiness.
+func (t *tracker) onClientGone(obj any) {
+	if tomb, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
+		obj = tomb.Obj
+	}
+	oac, ok := obj.(*v1alpha1.OAuthClient)
+	if !ok {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.isReady, key(oac.Namespace, oac.Name))
 }
 
 // unreadyCount is the number of Ready→not-Ready transitions so far, and
@@ -189,4 +205,20 @@ func (t *tracker) timings(keys []string) (toSecret, toReady []time.Duration, las
 		}
 	}
 	return toSecret, toReady, lastReady
+}
+
+// readyNow counts the OAuthClients of ns the watch has seen, and those of
+// them Ready now.
+func (t *tracker) readyNow(ns string) (ready, total int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k, ok := range t.isReady {
+		if strings.HasPrefix(k, ns+"/") {
+			total++
+			if ok {
+				ready++
+			}
+		}
+	}
+	return ready, total
 }
