@@ -16,6 +16,9 @@ import (
 
 // loadState reads the durable record of the remote client.
 func (s *clientSync) loadState(ctx context.Context) error {
+	if s.fresh {
+		return nil
+	}
 	st, err := s.r.states.load(ctx, s.oac)
 	if err != nil {
 		return err
@@ -111,6 +114,11 @@ func (s *clientSync) register(ctx context.Context) error {
 		IssuedAt: time.Now().UTC().Truncate(time.Second), Version: version, Provider: res.State,
 		// A rotation request present at registration is already satisfied.
 		HandledRequest: s.oac.Annotations[AnnotationRotateRequestedAt],
+	}
+	if version == 1 {
+		// The first credentials restart nothing (see rollout): say so in
+		// this write rather than in another one.
+		st.RolledVersion = version
 	}
 	if err := s.saveWithRetry(ctx, st); err != nil {
 		if derr := s.server.Provider.Delete(ctx, st.ClientID, st.Provider); derr != nil {

@@ -29,6 +29,7 @@ func (s *clientSync) ensureFinalizer(ctx context.Context) error {
 	}
 	s.before.Finalizers = s.oac.Finalizers
 	s.before.ResourceVersion = s.oac.ResourceVersion
+	s.fresh = true
 	return nil
 }
 

@@ -28,6 +28,9 @@ type clientSync struct {
 	wakeAt time.Time
 	// disabled explains how the client was disabled, when it was.
 	disabled string
+	// fresh: this reconcile added the finalizer, so no state can exist yet
+	// (state is only ever written to a client that has the finalizer).
+	fresh bool
 }
 
 func (r *OAuthClientReconciler) newSync(oac *v1alpha1.OAuthClient) *clientSync {

@@ -179,13 +179,20 @@ type stateStore struct {
 	client    client.Client
 	reader    client.Reader
 	namespace string
-	mem       sync.Map // types.UID -> clientState
+	mem       sync.Map // types.UID -> storedState
+}
+
+// storedState is a state as last written or read, with the Secret's
+// resourceVersion, so the next save is a single update.
+type storedState struct {
+	state           clientState
+	resourceVersion string
 }
 
 // load returns the state of oac, or nil when there is none.
 func (s *stateStore) load(ctx context.Context, oac *v1alpha1.OAuthClient) (*clientState, error) {
 	if v, ok := s.mem.Load(oac.UID); ok {
-		st := v.(clientState)
+		st := v.(storedState).state
 		return st.clone(), nil
 	}
 	var sec corev1.Secret
@@ -200,31 +207,64 @@ func (s *stateStore) load(ctx context.Context, oac *v1alpha1.OAuthClient) (*clie
 	if err != nil {
 		return nil, fmt.Errorf("client state Secret %s/%s is damaged: %w", s.namespace, sec.Name, err)
 	}
-	s.mem.Store(oac.UID, *st.clone())
+	s.mem.Store(oac.UID, storedState{state: *st.clone(), resourceVersion: sec.ResourceVersion})
 	return st, nil
 }
 
-// save writes st, creating the Secret when needed.
+// save writes st: one update when the Secret's version is known, else a
+// create (or, when it exists after all, a read and an update).
 func (s *stateStore) save(ctx context.Context, oac *v1alpha1.OAuthClient, st *clientState) error {
 	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
-		Name: stateSecretName(oac.UID), Namespace: s.namespace, Labels: ownerLabels(oac),
+		Name: stateSecretName(oac.UID), Namespace: s.namespace, Labels: stateLabels(oac),
 	}}
 	sec.Type = corev1.SecretTypeOpaque
 	sec.Data = encodeState(st)
-	err := s.client.Create(ctx, sec)
-	if apierrors.IsAlreadyExists(err) {
-		var current corev1.Secret
-		if err := s.reader.Get(ctx, client.ObjectKeyFromObject(sec), &current); err != nil {
-			return fmt.Errorf("saving client state: %w", err)
-		}
-		current.Data = sec.Data
-		err = s.client.Update(ctx, &current)
+	var err error
+	if v, ok := s.mem.Load(oac.UID); ok && v.(storedState).resourceVersion != "" {
+		sec.ResourceVersion = v.(storedState).resourceVersion
+		err = s.client.Update(ctx, sec)
+	} else {
+		err = s.client.Create(ctx, sec)
+	}
+	if apierrors.IsAlreadyExists(err) || apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+		err = s.getAndUpdate(ctx, sec)
 	}
 	if err != nil {
+		s.mem.Delete(oac.UID) // read afresh next time
 		return fmt.Errorf("saving client state: %w", err)
 	}
-	s.mem.Store(oac.UID, *st.clone())
+	s.mem.Store(oac.UID, storedState{state: *st.clone(), resourceVersion: sec.ResourceVersion})
 	return nil
+}
+
+// getAndUpdate writes sec's data over the Secret as it is now, creating it
+// when it is gone.
+func (s *stateStore) getAndUpdate(ctx context.Context, sec *corev1.Secret) error {
+	var current corev1.Secret
+	err := s.reader.Get(ctx, client.ObjectKeyFromObject(sec), &current)
+	if apierrors.IsNotFound(err) {
+		sec.ResourceVersion = ""
+		return s.client.Create(ctx, sec)
+	}
+	if err != nil {
+		return err
+	}
+	current.Data = sec.Data
+	current.Labels = sec.Labels
+	if err := s.client.Update(ctx, &current); err != nil {
+		return err
+	}
+	sec.ResourceVersion = current.ResourceVersion
+	return nil
+}
+
+// stateLabels tie a state Secret to its OAuthClient. Their managed-by value
+// differs from the delivered Secrets' on purpose: state is never read from
+// the informer cache, so it is kept out of it.
+func stateLabels(oac *v1alpha1.OAuthClient) map[string]string {
+	l := ownerLabels(oac)
+	l[v1alpha1.LabelManagedBy] = v1alpha1.ManagedByValue + "-state"
+	return l
 }
 
 // remove deletes the state of oac.
