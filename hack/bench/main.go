@@ -37,6 +37,8 @@ type options struct {
 	n, concurrency, unrelated int
 	authServerQPS             float64
 	out                       string
+	// goMemLimit is GOMEMLIMIT for the manager only ("": inherit).
+	goMemLimit string
 }
 
 func main() {
@@ -65,12 +67,23 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.unrelated, "unrelated-secrets", 20000, "unlabelled Secrets to create to show the cache ignores them")
 	flag.Float64Var(&o.authServerQPS, "auth-server-qps", 0,
 		"the manager's --auth-server-qps: its client-side limit of requests per auth server (0: none, like the baseline)")
+	flag.StringVar(&o.goMemLimit, "gomemlimit", "",
+		"GOMEMLIMIT for the manager process only, e.g. 200MiB as config/manager sets it (empty: inherit the harness's environment)")
 	flag.StringVar(&o.out, "out", filepath.Join(".bench", "results.json"), "JSON results file; profiles and logs go next to it")
 	flag.Parse()
 	if o.n <= 0 || o.concurrency <= 0 || o.unrelated < 0 || o.authServerQPS < 0 {
 		return o, fmt.Errorf("-n and -concurrency must be positive, -unrelated-secrets and -auth-server-qps not negative")
 	}
 	return o, nil
+}
+
+// managerMemLimit is the GOMEMLIMIT the manager runs with: the flag's, else
+// the one it inherits ("" when none).
+func managerMemLimit(opts options) string {
+	if opts.goMemLimit != "" {
+		return opts.goMemLimit
+	}
+	return os.Getenv("GOMEMLIMIT")
 }
 
 func run(opts options) error {
@@ -83,7 +96,7 @@ func run(opts options) error {
 	defer h.close()
 
 	r := &results{StartedAt: time.Now().UTC(), N: opts.n, Concurrency: opts.concurrency,
-		UnrelatedSecrets: opts.unrelated, AuthServerQPS: opts.authServerQPS, TrickleClients: trickleClients,
+		UnrelatedSecrets: opts.unrelated, AuthServerQPS: opts.authServerQPS, GoMemLimit: managerMemLimit(opts), TrickleClients: trickleClients,
 		Cores: cpuCores(), Files: h.files}
 	if err := h.measure(ctx, r); err != nil {
 		return err

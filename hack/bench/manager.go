@@ -24,6 +24,8 @@ type managerConfig struct {
 	concurrency                           int
 	authServerQPS                         float64
 	logPath                               string
+	// goMemLimit, when set, is GOMEMLIMIT in the manager's environment.
+	goMemLimit string
 }
 
 // managerProc is a running manager binary.
@@ -80,6 +82,9 @@ func startManager(ctx context.Context, cfg managerConfig) (*managerProc, error) 
 		"--concurrency", strconv.Itoa(cfg.concurrency),
 		"--auth-server-qps", strconv.FormatFloat(cfg.authServerQPS, 'g', -1, 64),
 	)
+	if cfg.goMemLimit != "" {
+		m.cmd.Env = append(os.Environ(), "GOMEMLIMIT="+cfg.goMemLimit)
+	}
 	m.cmd.Stdout, m.cmd.Stderr = logFile, logFile
 	m.cmd.SysProcAttr = sysProcAttr()
 	if err := m.cmd.Start(); err != nil {

@@ -18,6 +18,7 @@ type results struct {
 	Concurrency      int       `json:"concurrency"`
 	UnrelatedSecrets int       `json:"unrelated_secrets"`
 	AuthServerQPS    float64   `json:"auth_server_qps"`
+	GoMemLimit       string    `json:"gomemlimit,omitempty"`
 	TrickleClients   int       `json:"trickle_clients"`
 	Cores            int       `json:"cores"`
 	TotalSeconds     float64   `json:"total_seconds"`
@@ -183,8 +184,12 @@ func printTable(w io.Writer, r *results) error {
 		tg := byName[name]
 		t.row(label, value, tg.Goal, tg.Verdict)
 	}
-	fmt.Fprintf(w, "oauth-client-operator benchmark: N=%d, manager --concurrency=%d --auth-server-qps=%g, %d unrelated Secrets, %d cores, %s in all\n",
-		r.N, r.Concurrency, r.AuthServerQPS, r.UnrelatedSecrets, r.Cores, time.Duration(r.TotalSeconds*float64(time.Second)).Round(time.Second))
+	memLimit := "no GOMEMLIMIT"
+	if r.GoMemLimit != "" {
+		memLimit = "GOMEMLIMIT=" + r.GoMemLimit
+	}
+	fmt.Fprintf(w, "oauth-client-operator benchmark: N=%d, manager --concurrency=%d --auth-server-qps=%g %s, %d unrelated Secrets, %d cores, %s in all\n",
+		r.N, r.Concurrency, r.AuthServerQPS, memLimit, r.UnrelatedSecrets, r.Cores, time.Duration(r.TotalSeconds*float64(time.Second)).Round(time.Second))
 	t.row("METRIC", "VALUE", "TARGET", "RESULT")
 
 	t.title(fmt.Sprintf("APPLY: %d OAuthClients created at once by %d goroutines; manager 1, --resync-period=1h", a.Clients, a.CreateWorkers))
