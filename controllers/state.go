@@ -187,13 +187,23 @@ type stateStore struct {
 type storedState struct {
 	state           clientState
 	resourceVersion string
+	// unsaved: the last save failed. The state (perhaps a rotated
+	// registration access token the server already switched to) is kept in
+	// memory and saved again by the next reconcile, not forgotten.
+	unsaved bool
 }
 
-// load returns the state of oac, or nil when there is none.
+// load returns the state of oac, or nil when there is none. A state whose
+// last save failed is saved first.
 func (s *stateStore) load(ctx context.Context, oac *v1alpha1.OAuthClient) (*clientState, error) {
 	if v, ok := s.mem.Load(oac.UID); ok {
-		st := v.(storedState).state
-		return st.clone(), nil
+		stored := v.(storedState)
+		if stored.unsaved {
+			if err := s.save(ctx, oac, &stored.state); err != nil {
+				return nil, err
+			}
+		}
+		return stored.state.clone(), nil
 	}
 	var sec corev1.Secret
 	err := s.reader.Get(ctx, types.NamespacedName{Namespace: s.namespace, Name: stateSecretName(oac.UID)}, &sec)
@@ -230,7 +240,7 @@ func (s *stateStore) save(ctx context.Context, oac *v1alpha1.OAuthClient, st *cl
 		err = s.getAndUpdate(ctx, sec)
 	}
 	if err != nil {
-		s.mem.Delete(oac.UID) // read afresh next time
+		s.mem.Store(oac.UID, storedState{state: *st.clone(), unsaved: true})
 		return fmt.Errorf("saving client state: %w", err)
 	}
 	s.mem.Store(oac.UID, storedState{state: *st.clone(), resourceVersion: sec.ResourceVersion})
