@@ -95,19 +95,6 @@ func (r *AuthServerReconciler) Reconcile(ctx context.Context, req reconcile.Requ
 	return reconcile.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
 }
 
-// serverRetry says when to check a server that is not Ready again: soon
-// when it is unreachable (its clients wait for it), later when a user must
-// change something first.
-func serverRetry(reason string, err error) time.Duration {
-	if d := provider.RetryAfter(err); d > 0 {
-		return min(d, maxRetry)
-	}
-	if reason == v1alpha1.ReasonDiscoveryFailed {
-		return minRetry
-	}
-	return retryDelay(err)
-}
-
 // connect discovers the server, loads its credentials and builds its
 // provider. On failure it returns the condition reason to show.
 func (r *AuthServerReconciler) connect(ctx context.Context, obj serverObject) (*Server, string, error) {

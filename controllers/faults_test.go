@@ -2,7 +2,6 @@ package controllers_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -340,56 +338,19 @@ func workloadToken(hc *http.Client, s *corev1.Secret) error {
 	return nil
 }
 
-// createNamespace creates an empty namespace.
-func createNamespace(t *testing.T) string {
-	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "t-"}}
-	if err := k8s.Create(context.Background(), ns); err != nil {
-		t.Fatal(err)
-	}
-	return ns.Name
-}
-
 // newServerNamespace creates a namespace with the registration Secret and
 // an AuthServer "dev" with spec (dynamic registration and the initial
 // access token filled in), waiting for it to be Ready when wait is set.
 func newServerNamespace(t *testing.T, spec v1alpha1.AuthServerSpec, wait bool) string {
 	t.Helper()
 	ns := createNamespace(t)
-	mustCreate(t, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "dev-registration", Namespace: ns},
-		StringData: map[string]string{"token": initialAccessToken},
-	})
-	spec.DynamicRegistration = &v1alpha1.DynamicRegistrationProvider{}
-	spec.Credentials = &v1alpha1.ManagementCredentials{
-		InitialAccessToken: &v1alpha1.SecretKeySelector{Name: "dev-registration", Key: "token"},
-	}
-	as := &v1alpha1.AuthServer{ObjectMeta: metav1.ObjectMeta{Name: "dev", Namespace: ns}, Spec: spec}
-	mustCreate(t, as)
+	as := createDevServer(t, ns, spec)
 	// Stop using the test's server when the test ends.
 	t.Cleanup(func() { _ = k8s.Delete(context.Background(), as) })
 	if wait {
 		waitServer(t, &v1alpha1.AuthServer{}, ns, "dev", v1alpha1.ReasonReady)
 	}
 	return ns
-}
-
-// waitServer waits until an AuthServer or ClusterAuthServer shows reason
-// at its current generation, and returns the Ready condition.
-func waitServer(t *testing.T, obj serverObject, ns, name, reason string) *metav1.Condition {
-	t.Helper()
-	var cond *metav1.Condition
-	waitFor(t, fmt.Sprintf("%T %s reason %s", obj, name, reason), func() (bool, string) {
-		if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, obj); err != nil {
-			return false, err.Error()
-		}
-		cond = meta.FindStatusCondition(obj.ServerStatus().Conditions, v1alpha1.ConditionReady)
-		if cond == nil {
-			return false, "no Ready condition"
-		}
-		return cond.Reason == reason && cond.ObservedGeneration == obj.GetGeneration(), cond.Reason + ": " + cond.Message
-	})
-	return cond
 }
 
 // serverObject is an AuthServer or a ClusterAuthServer.

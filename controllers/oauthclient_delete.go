@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
@@ -19,7 +20,7 @@ import (
 // the Secret; Orphan keeps both and detaches the Secret. The finalizer goes
 // last, so a crash anywhere leaves the work to the next reconcile.
 func (s *clientSync) delete(ctx context.Context) error {
-	if !controllerHasFinalizer(s.oac) {
+	if !controllerutil.ContainsFinalizer(s.oac, v1alpha1.Finalizer) {
 		return nil
 	}
 	if err := s.loadState(ctx); err != nil {
@@ -45,7 +46,7 @@ func (s *clientSync) delete(ctx context.Context) error {
 		return err
 	}
 	patch := client.MergeFrom(s.oac.DeepCopy())
-	s.oac.Finalizers = removeString(s.oac.Finalizers, v1alpha1.Finalizer)
+	controllerutil.RemoveFinalizer(s.oac, v1alpha1.Finalizer)
 	if err := s.r.Client.Patch(ctx, s.oac, patch); err != nil {
 		return client.IgnoreNotFound(err)
 	}
@@ -125,14 +126,4 @@ func (s *clientSync) orphanSecret(ctx context.Context) error {
 	}
 	s.event(corev1.EventTypeNormal, "Orphaned", "left client %s and Secret %s in place (deletionPolicy Orphan)", s.oac.Status.ClientID, sec.Name)
 	return nil
-}
-
-func removeString(list []string, s string) []string {
-	out := list[:0:0]
-	for _, v := range list {
-		if v != s {
-			out = append(out, v)
-		}
-	}
-	return out
 }

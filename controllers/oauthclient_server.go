@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 )
@@ -19,11 +20,11 @@ var errWaitForServer = errors.New("waiting for this process to connect to the se
 // ensureFinalizer makes sure the remote client is handled before the
 // OAuthClient goes away.
 func (s *clientSync) ensureFinalizer(ctx context.Context) error {
-	if controllerHasFinalizer(s.oac) {
+	if controllerutil.ContainsFinalizer(s.oac, v1alpha1.Finalizer) {
 		return nil
 	}
 	patch := client.MergeFrom(s.oac.DeepCopy())
-	s.oac.Finalizers = append(s.oac.Finalizers, v1alpha1.Finalizer)
+	controllerutil.AddFinalizer(s.oac, v1alpha1.Finalizer)
 	if err := s.r.Client.Patch(ctx, s.oac, patch); err != nil {
 		return fmt.Errorf("adding finalizer: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -23,7 +24,7 @@ func (s *clientSync) finish(ctx context.Context, err error) (reconcile.Result, e
 	if errors.Is(err, errWaitForServer) {
 		return reconcile.Result{RequeueAfter: 2 * time.Second}, nil
 	}
-	if s.oac.DeletionTimestamp.IsZero() || controllerHasFinalizer(s.oac) {
+	if s.oac.DeletionTimestamp.IsZero() || controllerutil.ContainsFinalizer(s.oac, v1alpha1.Finalizer) {
 		s.setReady(err)
 		if perr := s.patchStatus(ctx); perr != nil {
 			return reconcile.Result{}, perr
@@ -106,13 +107,4 @@ func (s *clientSync) event(eventType, reason, note string, args ...any) {
 	if s.r.Recorder != nil {
 		s.r.Recorder.Eventf(s.oac, nil, eventType, reason, reason, note, args...)
 	}
-}
-
-func controllerHasFinalizer(oac *v1alpha1.OAuthClient) bool {
-	for _, f := range oac.Finalizers {
-		if f == v1alpha1.Finalizer {
-			return true
-		}
-	}
-	return false
 }

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
@@ -24,15 +25,18 @@ func jitter(d time.Duration) time.Duration {
 	return d - time.Duration(spread/2) + time.Duration(rand.Int64N(spread+1)) //nolint:gosec // not for security
 }
 
-// retryDelay says when to try again after err: the server's Retry-After when
-// it gave one, a long pause for errors retrying cannot fix, a short one
-// otherwise.
-func retryDelay(err error) time.Duration {
+// serverRetry says when to check a server that is not Ready again: when the
+// server said (Retry-After), soon when it is unreachable (its clients wait
+// for it), later when a user must change something first.
+func serverRetry(reason string, err error) time.Duration {
 	if d := provider.RetryAfter(err); d > 0 {
-		return min(max(d, time.Second), maxRetry)
+		return min(d, maxRetry)
 	}
-	if provider.IsTerminal(err) {
+	switch {
+	case reason == v1alpha1.ReasonDiscoveryFailed:
+		return minRetry
+	case provider.IsTerminal(err):
 		return maxRetry
 	}
-	return minRetry * 6
+	return 6 * minRetry
 }

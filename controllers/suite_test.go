@@ -229,34 +229,56 @@ func (s *secretsSeen) all() []string {
 // test authorization server, and waits for it to be Ready.
 func newNamespace(t *testing.T) string {
 	t.Helper()
-	ctx := context.Background()
+	ns := createNamespace(t)
+	createDevServer(t, ns, v1alpha1.AuthServerSpec{IssuerURL: auth.Issuer})
+	waitServer(t, &v1alpha1.AuthServer{}, ns, "dev", v1alpha1.ReasonReady)
+	return ns
+}
+
+// createNamespace creates an empty namespace.
+func createNamespace(t *testing.T) string {
+	t.Helper()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "t-"}}
-	if err := k8s.Create(ctx, ns); err != nil {
+	if err := k8s.Create(context.Background(), ns); err != nil {
 		t.Fatal(err)
 	}
-	name := ns.Name
+	return ns.Name
+}
+
+// createDevServer creates the registration Secret and an AuthServer "dev"
+// in ns with spec, dynamic registration and the initial access token filled
+// in.
+func createDevServer(t *testing.T, ns string, spec v1alpha1.AuthServerSpec) *v1alpha1.AuthServer {
+	t.Helper()
 	mustCreate(t, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "dev-registration", Namespace: name},
+		ObjectMeta: metav1.ObjectMeta{Name: "dev-registration", Namespace: ns},
 		StringData: map[string]string{"token": initialAccessToken},
 	})
-	mustCreate(t, &v1alpha1.AuthServer{
-		ObjectMeta: metav1.ObjectMeta{Name: "dev", Namespace: name},
-		Spec: v1alpha1.AuthServerSpec{
-			IssuerURL:           auth.Issuer,
-			DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{},
-			Credentials: &v1alpha1.ManagementCredentials{
-				InitialAccessToken: &v1alpha1.SecretKeySelector{Name: "dev-registration", Key: "token"},
-			},
-		},
-	})
-	waitFor(t, "AuthServer dev Ready", func() (bool, string) {
-		var as v1alpha1.AuthServer
-		if err := k8s.Get(ctx, client.ObjectKey{Namespace: name, Name: "dev"}, &as); err != nil {
+	spec.DynamicRegistration = &v1alpha1.DynamicRegistrationProvider{}
+	spec.Credentials = &v1alpha1.ManagementCredentials{
+		InitialAccessToken: &v1alpha1.SecretKeySelector{Name: "dev-registration", Key: "token"},
+	}
+	as := &v1alpha1.AuthServer{ObjectMeta: metav1.ObjectMeta{Name: "dev", Namespace: ns}, Spec: spec}
+	mustCreate(t, as)
+	return as
+}
+
+// waitServer waits until an AuthServer or ClusterAuthServer shows reason
+// at its current generation, and returns the Ready condition.
+func waitServer(t *testing.T, obj serverObject, ns, name, reason string) *metav1.Condition {
+	t.Helper()
+	var cond *metav1.Condition
+	waitFor(t, fmt.Sprintf("%T %s reason %s", obj, name, reason), func() (bool, string) {
+		if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, obj); err != nil {
 			return false, err.Error()
 		}
-		return isReady(as.Status.Conditions, as.Generation)
+		cond = meta.FindStatusCondition(obj.ServerStatus().Conditions, v1alpha1.ConditionReady)
+		if cond == nil {
+			return false, "no Ready condition"
+		}
+		return cond.Reason == reason && cond.ObservedGeneration == obj.GetGeneration(), cond.Reason + ": " + cond.Message
 	})
-	return name
+	return cond
 }
 
 func mustCreate(t *testing.T, obj client.Object) {

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/proc"
 )
 
 // managerConfig is how a manager process is started.
@@ -86,7 +88,7 @@ func startManager(ctx context.Context, cfg managerConfig) (*managerProc, error) 
 		m.cmd.Env = append(os.Environ(), "GOMEMLIMIT="+cfg.goMemLimit)
 	}
 	m.cmd.Stdout, m.cmd.Stderr = logFile, logFile
-	m.cmd.SysProcAttr = sysProcAttr()
+	m.cmd.SysProcAttr = proc.SysProcAttr()
 	if err := m.cmd.Start(); err != nil {
 		_ = logFile.Close()
 		return nil, fmt.Errorf("starting the manager: %w", err)
@@ -103,23 +105,16 @@ func startManager(ctx context.Context, cfg managerConfig) (*managerProc, error) 
 }
 
 func (m *managerProc) waitReady(ctx context.Context) error {
-	deadline := time.Now().Add(time.Minute)
-	for time.Now().Before(deadline) {
-		select {
-		case <-m.done:
-			return fmt.Errorf("the manager exited before it was ready (%v); see %s", m.waitErr, m.log.Name())
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		if resp, err := m.http.Get(m.probeURL); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	err := proc.WaitOK(ctx, m.probeURL, m.done)
+	switch {
+	case errors.Is(err, proc.ErrExited):
+		return fmt.Errorf("the manager exited before it was ready (%v); see %s", m.waitErr, m.log.Name())
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("the manager was not ready after a minute; see %s", m.log.Name())
 	}
-	return fmt.Errorf("the manager was not ready after a minute; see %s", m.log.Name())
+	return err
 }
 
 // stop ends the manager with SIGTERM (SIGKILL after 20s) and waits for it.

@@ -2,16 +2,16 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/proc"
 )
 
 const (
@@ -43,7 +43,7 @@ func (d *demo) startManager(ctx context.Context) error {
 		"--zap-log-level", "debug",
 	)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = sysProcAttr()
+	cmd.SysProcAttr = proc.SysProcAttr()
 	if err := cmd.Start(); err != nil {
 		_ = logFile.Close()
 		return fmt.Errorf("starting %s: %w", d.cfg.manager, err)
@@ -73,28 +73,7 @@ func (d *demo) startManager(ctx context.Context) error {
 func waitHealthy(ctx context.Context, url string, done <-chan struct{}) error {
 	ctx, cancel := context.WithTimeout(ctx, managerReadyTimeout)
 	defer cancel()
-	hc := &http.Client{Timeout: 2 * time.Second}
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return err
-		}
-		if resp, err := hc.Do(req); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-done:
-			return errors.New("the process exited")
-		case <-tick.C:
-		}
-	}
+	return proc.WaitOK(ctx, url, done)
 }
 
 // stopProcess sends SIGTERM to the process group, SIGKILL after a while,
@@ -103,12 +82,12 @@ func stopProcess(p *os.Process, done <-chan struct{}) error {
 	if isClosed(done) {
 		return nil
 	}
-	signalGroup(p, syscall.SIGTERM)
+	proc.SignalGroup(p, syscall.SIGTERM)
 	select {
 	case <-done:
 		return nil
 	case <-time.After(managerStopTimeout):
-		signalGroup(p, syscall.SIGKILL)
+		proc.SignalGroup(p, syscall.SIGKILL)
 		<-done
 		return fmt.Errorf("killed after %s without exiting", managerStopTimeout)
 	}

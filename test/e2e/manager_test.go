@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/proc"
 )
 
 const (
@@ -112,7 +112,7 @@ func (h *harness) tryStartManager(o managerOptions, logPath string) (*managerPro
 	cmd := exec.Command(h.manager, args...)
 	cmd.Env = managerEnv(o.crashAt)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = sysProcAttr()
+	cmd.SysProcAttr = proc.SysProcAttr()
 	if err := cmd.Start(); err != nil {
 		_ = logFile.Close()
 		return nil, fmt.Errorf("starting %s: %w", h.manager, err)
@@ -152,26 +152,14 @@ func managerEnv(crashAt string) []string {
 func (m *managerProc) waitReady(url string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), managerReadyWait)
 	defer cancel()
-	hc := &http.Client{Timeout: 2 * time.Second}
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return err
-		}
-		if resp, err := hc.Do(req); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-m.done:
-			return fmt.Errorf("it exited (%v) before it was ready", m.waitErr)
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for %s: %w", url, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
+	err := proc.WaitOK(ctx, url, m.done)
+	switch {
+	case errors.Is(err, proc.ErrExited):
+		return fmt.Errorf("it exited (%v) before it was ready", m.waitErr)
+	case err != nil:
+		return fmt.Errorf("waiting for %s: %w", url, err)
 	}
+	return nil
 }
 
 // exited says whether the process has ended.
@@ -192,7 +180,7 @@ func (m *managerProc) stop(t *testing.T) {
 	if m.exited() {
 		return
 	}
-	signalGroup(m.cmd.Process, syscall.SIGTERM)
+	proc.SignalGroup(m.cmd.Process, syscall.SIGTERM)
 	select {
 	case <-m.done:
 		if m.waitErr != nil {
@@ -206,7 +194,7 @@ func (m *managerProc) stop(t *testing.T) {
 
 // kill ends the process with SIGKILL and waits for it.
 func (m *managerProc) kill() {
-	signalGroup(m.cmd.Process, syscall.SIGKILL)
+	proc.SignalGroup(m.cmd.Process, syscall.SIGKILL)
 	<-m.done
 }
 

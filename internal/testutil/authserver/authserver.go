@@ -26,6 +26,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/proc"
 )
 
 const (
@@ -212,7 +214,7 @@ func (s *Server) start(ctx context.Context, port int) (endpoints, error) {
 	if s.opts.Stderr != nil {
 		p.cmd.Stderr = io.MultiWriter(p.stderr, s.opts.Stderr)
 	}
-	p.cmd.SysProcAttr = sysProcAttr()
+	p.cmd.SysProcAttr = proc.SysProcAttr()
 	if err := p.cmd.Start(); err != nil {
 		return endpoints{}, fmt.Errorf("starting the auth server with %s: %w", s.node, err)
 	}
@@ -320,11 +322,11 @@ func (s *Server) stopLocked() error {
 	}
 	s.proc = nil
 	defer s.http.CloseIdleConnections()
-	signalGroup(p.cmd.Process, syscall.SIGTERM)
+	proc.SignalGroup(p.cmd.Process, syscall.SIGTERM)
 	select {
 	case <-p.done:
 	case <-time.After(stopTimeout):
-		signalGroup(p.cmd.Process, syscall.SIGKILL)
+		proc.SignalGroup(p.cmd.Process, syscall.SIGKILL)
 		<-p.done
 		return fmt.Errorf("stopping the auth server: killed after %s without exiting", stopTimeout)
 	}
