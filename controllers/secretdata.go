@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"strconv"
+	"strings"
 	"text/template"
 	"time"
 
@@ -107,6 +108,12 @@ func desiredSecret(oac *v1alpha1.OAuthClient, c credentials, version int64, issu
 	if t := oac.Spec.SecretTemplate; t != nil {
 		maps.Copy(labels, t.Labels)
 		maps.Copy(annotations, t.Annotations)
+		if len(t.Labels) > 0 {
+			annotations[v1alpha1.AnnotationTemplateLabels] = strings.Join(sortedKeys(t.Labels), ",")
+		}
+		if len(t.Annotations) > 0 {
+			annotations[v1alpha1.AnnotationTemplateAnnotations] = strings.Join(sortedKeys(t.Annotations), ",")
+		}
 	}
 	maps.Copy(labels, ownerLabels(oac))
 	annotations[v1alpha1.AnnotationVersion] = strconv.FormatInt(version, 10)
@@ -142,8 +149,13 @@ func ownerLabels(oac *v1alpha1.OAuthClient) map[string]string {
 }
 
 // mergeSecret makes current carry everything desired says, keeping labels
-// and annotations others added. It reports whether current changed.
+// and annotations others added, and removing those an earlier template set
+// that desired no longer has. It reports whether current changed.
 func mergeSecret(current, desired *corev1.Secret) bool {
+	// What the last template put there, read before desired overwrites it.
+	oldLabels := listed(current.Annotations[v1alpha1.AnnotationTemplateLabels])
+	oldAnnotations := append(listed(current.Annotations[v1alpha1.AnnotationTemplateAnnotations]),
+		v1alpha1.AnnotationTemplateLabels, v1alpha1.AnnotationTemplateAnnotations)
 	changed := false
 	if !maps.EqualFunc(current.Data, desired.Data, bytes.Equal) {
 		current.Data = desired.Data
@@ -168,6 +180,12 @@ func mergeSecret(current, desired *corev1.Secret) bool {
 			changed = true
 		}
 	}
+	if removeDropped(current.Labels, oldLabels, desired.Labels) {
+		changed = true
+	}
+	if removeDropped(current.Annotations, oldAnnotations, desired.Annotations) {
+		changed = true
+	}
 	if !hasOwner(current, desired.OwnerReferences[0].UID) {
 		current.OwnerReferences = append(current.OwnerReferences, desired.OwnerReferences[0])
 		changed = true
@@ -182,4 +200,28 @@ func hasOwner(s *corev1.Secret, uid types.UID) bool {
 		}
 	}
 	return false
+}
+
+// listed splits a comma-separated list of keys.
+func listed(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// removeDropped deletes from m each of keys that desired does not have. It
+// reports whether m changed.
+func removeDropped(m map[string]string, keys []string, desired map[string]string) bool {
+	changed := false
+	for _, k := range keys {
+		if _, keep := desired[k]; keep {
+			continue
+		}
+		if _, ok := m[k]; ok {
+			delete(m, k)
+			changed = true
+		}
+	}
+	return changed
 }

@@ -21,6 +21,12 @@ const (
 	AnnotationIssuedAt = "oauth.clientoperator.io/issued-at"
 	// AnnotationClientID on the delivered Secret is the client it holds.
 	AnnotationClientID = "oauth.clientoperator.io/client-id"
+	// AnnotationTemplateLabels and AnnotationTemplateAnnotations on the
+	// delivered Secret list, comma-separated, the label and annotation keys
+	// that spec.secretTemplate put there, so that a key removed from the
+	// template is removed from the Secret while keys others added stay.
+	AnnotationTemplateLabels      = "oauth.clientoperator.io/template-labels"
+	AnnotationTemplateAnnotations = "oauth.clientoperator.io/template-annotations"
 
 	// Finalizer keeps an OAuthClient until its remote client is handled.
 	Finalizer = "oauth.clientoperator.io/finalizer"
