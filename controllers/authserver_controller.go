@@ -2,12 +2,16 @@ package controllers
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -55,6 +59,9 @@ type AuthServerReconciler struct {
 	ResyncPeriod time.Duration
 	// HTTPTimeout bounds each request to the server.
 	HTTPTimeout time.Duration
+	// CredentialCheckPeriod is how often a Ready server's credential Secrets
+	// are read again (at most ResyncPeriod; zero: one minute).
+	CredentialCheckPeriod time.Duration
 	// QPS and Burst limit requests to each server unless its spec says
 	// otherwise.
 	QPS   float64
@@ -80,10 +87,20 @@ func (r *AuthServerReconciler) Reconcile(ctx context.Context, req reconcile.Requ
 		return reconcile.Result{}, nil
 	}
 
-	srv, reason, err := r.connect(ctx, obj)
+	// The credential Secrets are read on every check, which comes at least
+	// every credentialCheck, so a changed credential takes effect without
+	// watching Secrets the operator does not own.
+	secrets, secretsErr := r.readSecrets(ctx, obj)
+	checked := fingerprint(obj.GetGeneration(), secrets)
+	if secretsErr == nil && r.Servers.Current(key, checked, r.ResyncPeriod) {
+		return reconcile.Result{RequeueAfter: jitter(r.credentialCheck())}, nil
+	}
+
+	srv, reason, err := r.connect(ctx, obj, secrets, secretsErr)
 	if err != nil {
 		r.Servers.Remove(key)
 	} else {
+		srv.checked, srv.checkedAt = checked, time.Now()
 		r.Servers.Set(key, srv, obj)
 	}
 	if perr := r.patchStatus(ctx, obj, srv, reason, err); perr != nil {
@@ -92,12 +109,23 @@ func (r *AuthServerReconciler) Reconcile(ctx context.Context, req reconcile.Requ
 	if err != nil {
 		return reconcile.Result{RequeueAfter: serverRetry(reason, err)}, nil
 	}
-	return reconcile.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
+	return reconcile.Result{RequeueAfter: jitter(r.credentialCheck())}, nil
 }
 
-// connect discovers the server, loads its credentials and builds its
-// provider. On failure it returns the condition reason to show.
-func (r *AuthServerReconciler) connect(ctx context.Context, obj serverObject) (*Server, string, error) {
+// credentialCheck is how often a Ready server's credential Secrets are read
+// again; discovery and a management token are checked every ResyncPeriod,
+// or at once when the spec or a credential changed.
+func (r *AuthServerReconciler) credentialCheck() time.Duration {
+	if r.CredentialCheckPeriod <= 0 {
+		return min(time.Minute, r.ResyncPeriod)
+	}
+	return min(r.CredentialCheckPeriod, r.ResyncPeriod)
+}
+
+// connect discovers the server, builds its credentials from the Secret
+// values read for them and builds its provider. On failure it returns the
+// condition reason to show.
+func (r *AuthServerReconciler) connect(ctx context.Context, obj serverObject, secrets map[string]string, secretsErr error) (*Server, string, error) {
 	spec := obj.ServerSpec()
 	name := spec.ProviderName()
 	if name == "" {
@@ -118,7 +146,10 @@ func (r *AuthServerReconciler) connect(ctx context.Context, obj serverObject) (*
 		return nil, v1alpha1.ReasonDiscoveryFailed, err
 	}
 
-	src, headers, err := r.credentials(ctx, obj, endpoints.Token)
+	if secretsErr != nil {
+		return nil, v1alpha1.ReasonCredentialsMissing, secretsErr
+	}
+	src, headers, err := managementSource(obj.ServerSpec().Credentials, secrets, endpoints.Token)
 	if err != nil {
 		return nil, v1alpha1.ReasonCredentialsMissing, err
 	}
@@ -160,58 +191,96 @@ func tokenKey(obj serverObject) string {
 	return fmt.Sprintf("%s/%d", obj.GetUID(), obj.GetGeneration())
 }
 
-// credentials reads the management credentials from Secrets of the
-// server's own namespace (AuthServer) or of the operator's namespace
-// (ClusterAuthServer). It returns nil for a server without credentials.
-func (r *AuthServerReconciler) credentials(ctx context.Context, obj serverObject, tokenURL string) (*mgmtauth.Source, map[string]string, error) {
-	creds := obj.ServerSpec().Credentials
-	if creds == nil {
-		return nil, nil, nil
+// secretField is a credential held in a Secret: the spec field that names
+// the Secret key, and the key.
+type secretField struct {
+	field string
+	sel   v1alpha1.SecretKeySelector
+}
+
+// secretFields lists the Secret keys creds refers to.
+func secretFields(creds *v1alpha1.ManagementCredentials) []secretField {
+	switch {
+	case creds == nil:
+		return nil
+	case creds.InitialAccessToken != nil:
+		return []secretField{{"spec.credentials.initialAccessToken", *creds.InitialAccessToken}}
+	case creds.BearerToken != nil:
+		return []secretField{{"spec.credentials.bearerToken", *creds.BearerToken}}
+	case creds.ClientCredentials != nil:
+		cc := creds.ClientCredentials
+		out := []secretField{{"spec.credentials.clientCredentials.clientSecret", cc.ClientSecret}}
+		for i, h := range cc.ExtraHeaders {
+			out = append(out, secretField{fmt.Sprintf("spec.credentials.clientCredentials.extraHeaders[%d].valueFrom", i), h.ValueFrom})
+		}
+		return out
 	}
+	return nil
+}
+
+// readSecrets reads every credential value of the server, by field, from
+// Secrets of the server's own namespace (AuthServer) or of the operator's
+// namespace (ClusterAuthServer).
+func (r *AuthServerReconciler) readSecrets(ctx context.Context, obj serverObject) (map[string]string, error) {
 	ns := obj.GetNamespace()
 	if r.Kind == "ClusterAuthServer" {
 		ns = r.OperatorNamespace
 	}
-	read := func(field string, sel v1alpha1.SecretKeySelector) (string, error) {
-		return r.secretValue(ctx, ns, field, sel)
+	values := map[string]string{}
+	for _, f := range secretFields(obj.ServerSpec().Credentials) {
+		v, err := r.secretValue(ctx, ns, f.field, f.sel)
+		if err != nil {
+			return nil, err
+		}
+		values[f.field] = v
 	}
+	return values, nil
+}
+
+// fingerprint hashes a spec generation and the credential values read for
+// it, to notice a change without keeping the values.
+func fingerprint(generation int64, secrets map[string]string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d", generation)
+	for _, field := range slices.Sorted(maps.Keys(secrets)) {
+		fmt.Fprintf(h, "\x00%s\x00%s", field, secrets[field])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// managementSource builds the management credentials from the spec and the
+// values readSecrets returned. It returns nil for a server without
+// credentials.
+func managementSource(creds *v1alpha1.ManagementCredentials, secrets map[string]string, tokenURL string) (*mgmtauth.Source, map[string]string, error) {
 	var src mgmtauth.Source
 	var headers map[string]string
-	var err error
 	switch {
+	case creds == nil:
+		return nil, nil, nil
 	case creds.InitialAccessToken != nil:
-		src.InitialAccessToken, err = read("spec.credentials.initialAccessToken", *creds.InitialAccessToken)
+		src.InitialAccessToken = secrets["spec.credentials.initialAccessToken"]
 	case creds.BearerToken != nil:
-		src.BearerToken, err = read("spec.credentials.bearerToken", *creds.BearerToken)
+		src.BearerToken = secrets["spec.credentials.bearerToken"]
 	case creds.ClientCredentials != nil:
 		cc := creds.ClientCredentials
 		out := &mgmtauth.ClientCredentials{
 			TokenURL: cc.TokenURL, ClientID: cc.ClientID, Scopes: cc.Scopes, Audience: cc.Audience,
 			AuthStyle: mgmtauth.AuthStyle(cc.AuthStyle), ExtraParams: cc.ExtraParams,
+			ClientSecret: secrets["spec.credentials.clientCredentials.clientSecret"],
 		}
 		if out.TokenURL == "" {
 			out.TokenURL = tokenURL
 		}
-		if out.ClientSecret, err = read("spec.credentials.clientCredentials.clientSecret", cc.ClientSecret); err != nil {
-			return nil, nil, err
-		}
 		for i, h := range cc.ExtraHeaders {
-			v, err := read(fmt.Sprintf("spec.credentials.clientCredentials.extraHeaders[%d].valueFrom", i), h.ValueFrom)
-			if err != nil {
-				return nil, nil, err
-			}
 			if headers == nil {
 				headers = map[string]string{}
 			}
-			headers[h.Name] = v
+			headers[h.Name] = secrets[fmt.Sprintf("spec.credentials.clientCredentials.extraHeaders[%d].valueFrom", i)]
 		}
 		out.ExtraHeaders = headers
 		src.ClientCredentials = out
 	default:
 		return nil, nil, nil
-	}
-	if err != nil {
-		return nil, nil, err
 	}
 	if err := src.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("spec.credentials: %w", err)

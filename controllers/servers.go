@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"sync"
+	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -15,6 +16,12 @@ import (
 type Server struct {
 	Provider  provider.Provider
 	Endpoints provider.Endpoints
+
+	// checked fingerprints the spec generation and credential values the
+	// provider was built from (a hash: never the values themselves), and
+	// checkedAt is when discovery and credentials were last proven.
+	checked   string
+	checkedAt time.Time
 }
 
 // ServerKey identifies an AuthServer ("AuthServer", namespace, name) or a
@@ -49,13 +56,24 @@ func (s *Servers) Get(key ServerKey) *Server {
 	return s.m[key]
 }
 
+// Current reports whether the server at key was proven with the same spec
+// and credentials (fingerprint) less than maxAge ago.
+func (s *Servers) Current(key ServerKey, fingerprint string, maxAge time.Duration) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	srv := s.m[key]
+	return srv != nil && srv.checked == fingerprint && time.Since(srv.checkedAt) < maxAge
+}
+
 // Set records a Ready server; obj is the AuthServer or ClusterAuthServer.
+// The server's clients are woken when it is new or its credentials changed,
+// so those waiting (e.g. refused with the old credentials) try at once.
 func (s *Servers) Set(key ServerKey, srv *Server, obj client.Object) {
 	s.mu.Lock()
-	_, known := s.m[key]
+	prev, known := s.m[key]
 	s.m[key] = srv
 	s.mu.Unlock()
-	if !known {
+	if !known || prev.checked != srv.checked {
 		// A copy: the caller goes on to write obj's status.
 		s.ready <- event.GenericEvent{Object: obj.DeepCopyObject().(client.Object)}
 	}

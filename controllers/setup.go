@@ -19,6 +19,10 @@ type Options struct {
 	OperatorNamespace string
 	// ResyncPeriod is how often each object is checked with nothing changed.
 	ResyncPeriod time.Duration
+	// CredentialCheckPeriod is how often each Ready server's credential
+	// Secrets are read again, so a changed credential takes effect (zero:
+	// one minute; never longer than ResyncPeriod).
+	CredentialCheckPeriod time.Duration
 	// HTTPTimeout bounds each request to an authorization server.
 	HTTPTimeout time.Duration
 	// TokenEarlyRefresh renews management tokens this long before expiry.
@@ -50,7 +54,8 @@ func Setup(ctx context.Context, mgr manager.Manager, opts Options) error {
 			Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Kind: kind,
 			Servers: servers, Registry: opts.Registry, Tokens: tokens,
 			OperatorNamespace: opts.OperatorNamespace, ResyncPeriod: opts.ResyncPeriod, HTTPTimeout: opts.HTTPTimeout,
-			QPS: opts.AuthServerQPS, Burst: opts.AuthServerBurst,
+			CredentialCheckPeriod: opts.CredentialCheckPeriod,
+			QPS:                   opts.AuthServerQPS, Burst: opts.AuthServerBurst,
 		}
 		if err := r.SetupWithManager(mgr); err != nil {
 			return err

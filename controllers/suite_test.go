@@ -123,6 +123,23 @@ func runSuite(m *testing.M) int {
 
 var skipNameValidation = true
 
+// timings are the manager's resync and credential check periods; a test
+// that needs others uses withTimings.
+var timings = struct{ resync, credentialCheck time.Duration }{resync: resyncPeriod}
+
+// withTimings restarts the manager with other resync and credential check
+// periods for the rest of the test, and restarts it as before at its end.
+func withTimings(t *testing.T, resync, credentialCheck time.Duration) {
+	t.Helper()
+	before := timings
+	timings.resync, timings.credentialCheck = resync, credentialCheck
+	restartManager(t, 0)
+	t.Cleanup(func() {
+		timings = before
+		restartManager(t, 0)
+	})
+}
+
 // startManager runs the controllers as cmd/main.go wires them, logging at
 // the most verbose level into managerLog.
 func startManager(ctx context.Context) (func(), error) {
@@ -145,7 +162,8 @@ func startManager(ctx context.Context) (func(), error) {
 	mctx, cancel := context.WithCancel(logr.NewContext(ctx, logger))
 	if err := controllers.Setup(mctx, mgr, controllers.Options{
 		Registry: reg, OperatorNamespace: operatorNamespace,
-		ResyncPeriod: resyncPeriod, HTTPTimeout: 5 * time.Second, MaxConcurrentReconciles: 4,
+		ResyncPeriod: timings.resync, CredentialCheckPeriod: timings.credentialCheck,
+		HTTPTimeout: 5 * time.Second, MaxConcurrentReconciles: 4,
 	}); err != nil {
 		cancel()
 		return nil, err
