@@ -22,20 +22,7 @@ func TestFixedRegistrationTokenTakesEffectWithoutAResync(t *testing.T) {
 	ns := createNamespace(t)
 	const wrong = "not-the-initial-access-token"
 	seen.add(wrong)
-	mustCreate(t, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "dev-registration", Namespace: ns},
-		StringData: map[string]string{"token": wrong},
-	})
-	mustCreate(t, &v1alpha1.AuthServer{
-		ObjectMeta: metav1.ObjectMeta{Name: "dev", Namespace: ns},
-		Spec: v1alpha1.AuthServerSpec{
-			IssuerURL:           auth.Issuer,
-			DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{},
-			Credentials: &v1alpha1.ManagementCredentials{
-				InitialAccessToken: &v1alpha1.SecretKeySelector{Name: "dev-registration", Key: "token"},
-			},
-		},
-	})
+	createDevServerWithToken(t, ns, wrong, v1alpha1.AuthServerSpec{IssuerURL: auth.Issuer})
 	// An initial access token cannot be checked without registering, so the
 	// server is Ready and the client says what the server answered.
 	waitServer(t, &v1alpha1.AuthServer{}, ns, "dev", v1alpha1.ReasonReady)

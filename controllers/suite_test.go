@@ -268,9 +268,16 @@ func createNamespace(t *testing.T) string {
 // in.
 func createDevServer(t *testing.T, ns string, spec v1alpha1.AuthServerSpec) *v1alpha1.AuthServer {
 	t.Helper()
+	return createDevServerWithToken(t, ns, initialAccessToken, spec)
+}
+
+// createDevServerWithToken is createDevServer with token in the
+// registration Secret instead of the server's initial access token.
+func createDevServerWithToken(t *testing.T, ns, token string, spec v1alpha1.AuthServerSpec) *v1alpha1.AuthServer {
+	t.Helper()
 	mustCreate(t, &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: "dev-registration", Namespace: ns},
-		StringData: map[string]string{"token": initialAccessToken},
+		StringData: map[string]string{"token": token},
 	})
 	spec.DynamicRegistration = &v1alpha1.DynamicRegistrationProvider{}
 	spec.Credentials = &v1alpha1.ManagementCredentials{
