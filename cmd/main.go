@@ -8,10 +8,7 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -20,7 +17,6 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
-	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/controllers"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/dynamicregistration"
@@ -101,15 +97,10 @@ func run() error {
 	return mgr.Start(ctx)
 }
 
-// managerOptions configures the cache so that only the operator's own
-// Secrets are held in memory: unrelated Secrets in the cluster cost nothing.
+// managerOptions configures the manager, with the cache the controllers
+// ask for (see controllers.CacheOptions) limited to the given namespaces.
 func managerOptions(metricsAddr, probeAddr string, leaderElect bool, operatorNamespace, namespaces string) manager.Options {
-	owned := labels.SelectorFromSet(labels.Set{v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue})
-	cacheOpts := cache.Options{
-		ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: owned}},
-		// Nothing reads managed fields; dropping them saves a tenth of the heap.
-		DefaultTransform: cache.TransformStripManagedFields(),
-	}
+	cacheOpts := controllers.CacheOptions()
 	if namespaces != "" {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
 		for _, ns := range strings.Split(namespaces, ",") {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -302,4 +303,32 @@ func equalData(a, b map[string][]byte) bool {
 		}
 	}
 	return true
+}
+
+func TestKubectlLastAppliedAnnotationIsKept(t *testing.T) {
+	// The cache drops kubectl's copy of the manifest to save memory; the
+	// operator must still never remove it from the object itself.
+	ns := newNamespace(t)
+	const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+	applied := `{"apiVersion":"oauth.clientoperator.io/v1alpha1","kind":"OAuthClient","metadata":{"name":"applied"},"spec":{"serverRef":{"name":"dev"}}}`
+	oac := &v1alpha1.OAuthClient{
+		ObjectMeta: metav1.ObjectMeta{Name: "applied", Namespace: ns, Annotations: map[string]string{lastApplied: applied}},
+		Spec:       v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "dev"}, Scopes: []string{"read"}},
+	}
+	mustCreate(t, oac)
+	waitReady(t, ns, "applied")
+
+	// A rotation request goes through the annotation path too.
+	oac = getClient(t, ns, "applied")
+	oac.Annotations["oauth.clientoperator.io/rotate-requested-at"] = "now"
+	if err := k8s.Update(context.Background(), oac); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the requested rotation", func() (bool, string) {
+		got := getClient(t, ns, "applied")
+		return got.Status.SecretVersion == 2, "secretVersion " + strconv.FormatInt(got.Status.SecretVersion, 10)
+	})
+	if got := getClient(t, ns, "applied").Annotations[lastApplied]; got != applied {
+		t.Errorf("the last-applied annotation was changed or removed: %q", got)
+	}
 }

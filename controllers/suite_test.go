@@ -17,9 +17,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -145,14 +143,13 @@ func withTimings(t *testing.T, resync, credentialCheck time.Duration) {
 func startManager(ctx context.Context) (func(), error) {
 	logger := zap.New(zap.WriteTo(&managerLog), zap.Level(zapcore.Level(-10)))
 	ctrl.SetLogger(logger)
-	owned := labels.SelectorFromSet(labels.Set{v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue})
 	mgr, err := manager.New(env.Config, manager.Options{
 		Scheme:  env.Scheme,
 		Logger:  logger,
 		Metrics: metricsserver.Options{BindAddress: "0"},
 		// restartManager runs the same controllers again in this process.
 		Controller: config.Controller{SkipNameValidation: &skipNameValidation},
-		Cache:      cache.Options{ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: owned}}},
+		Cache:      controllers.CacheOptions(),
 	})
 	if err != nil {
 		return nil, err
