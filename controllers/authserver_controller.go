@@ -22,6 +22,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -68,7 +70,7 @@ type AuthServerReconciler struct {
 	Burst int
 }
 
-// +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=authservers;clusterauthservers,verbs=get;list;watch
+// +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=authservers;clusterauthservers,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=authservers/status;clusterauthservers/status,verbs=patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 
@@ -83,8 +85,10 @@ func (r *AuthServerReconciler) Reconcile(ctx context.Context, req reconcile.Requ
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 	if !obj.GetDeletionTimestamp().IsZero() {
-		r.Servers.Remove(key)
-		return reconcile.Result{}, nil
+		return r.finalize(ctx, key, obj)
+	}
+	if err := r.ensureFinalizer(ctx, obj); err != nil {
+		return reconcile.Result{}, err
 	}
 
 	// The credential Secrets are read on every check, which comes at least
@@ -335,12 +339,28 @@ func (r *AuthServerReconciler) newObject() serverObject {
 	return &v1alpha1.AuthServer{}
 }
 
-// SetupWithManager registers the controller.
+// SetupWithManager registers the controller. A deleted server waits for
+// its OAuthClients, so their deletion wakes it.
 func (r *AuthServerReconciler) SetupWithManager(mgr manager.Manager) error {
+	deleted := predicate.Funcs{
+		CreateFunc:  func(event.CreateEvent) bool { return false },
+		UpdateFunc:  func(event.UpdateEvent) bool { return false },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+	}
 	return builder.ControllerManagedBy(mgr).
 		Named(r.Kind).
 		For(r.newObject(), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&v1alpha1.OAuthClient{}, handler.EnqueueRequestsFromMapFunc(r.serverOf), builder.WithPredicates(deleted)).
 		Complete(r)
+}
+
+// serverOf maps an OAuthClient to its server, when that is of this kind.
+func (r *AuthServerReconciler) serverOf(_ context.Context, obj client.Object) []reconcile.Request {
+	key := serverKey(obj.(*v1alpha1.OAuthClient))
+	if key.Kind != r.Kind {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: key.Namespace, Name: key.Name}}}
 }
 
 // httpClient builds a client that trusts the system roots plus caBundle.

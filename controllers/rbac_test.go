@@ -25,9 +25,10 @@ var wantClusterRole = map[grant][]string{
 	// Events about OAuthClients (events.k8s.io recorder: create, then patch
 	// for a series).
 	{"events.k8s.io", "events"}: {"create", "patch"},
-	// Servers are read-only to the operator, except their status.
-	{"oauth.clientoperator.io", "authservers"}:               {"get", "list", "watch"},
-	{"oauth.clientoperator.io", "clusterauthservers"}:        {"get", "list", "watch"},
+	// Servers: read; patch only to add and remove the finalizer that keeps
+	// a server while OAuthClients use it; patch status.
+	{"oauth.clientoperator.io", "authservers"}:               {"get", "list", "watch", "patch"},
+	{"oauth.clientoperator.io", "clusterauthservers"}:        {"get", "list", "watch", "patch"},
 	{"oauth.clientoperator.io", "authservers/status"}:        {"patch"},
 	{"oauth.clientoperator.io", "clusterauthservers/status"}: {"patch"},
 	// OAuthClients: read, patch the finalizer in and out, patch status; the

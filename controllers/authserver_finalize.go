@@ -1,0 +1,91 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+)
+
+// A server is kept while OAuthClients use it: deleting their clients at the
+// server needs it. Without this, deleting a namespace (which deletes the
+// AuthServer, its credentials and the OAuthClients at once) would leave
+// every OAuthClient unable to finish, and the namespace stuck.
+
+// ensureFinalizer keeps a server from going away under its clients.
+func (r *AuthServerReconciler) ensureFinalizer(ctx context.Context, obj serverObject) error {
+	if controllerutil.ContainsFinalizer(obj, v1alpha1.Finalizer) {
+		return nil
+	}
+	patch := client.MergeFrom(obj.DeepCopyObject().(serverObject))
+	controllerutil.AddFinalizer(obj, v1alpha1.Finalizer)
+	if err := r.Client.Patch(ctx, obj, patch); err != nil {
+		return fmt.Errorf("adding finalizer: %w", err)
+	}
+	return nil
+}
+
+// finalize lets a deleted server go once no OAuthClient refers to it. Until
+// then it goes on serving them with what this process already holds (its
+// credential Secrets may be gone already), or connects once more if it
+// holds nothing.
+func (r *AuthServerReconciler) finalize(ctx context.Context, key ServerKey, obj serverObject) (reconcile.Result, error) {
+	if !controllerutil.ContainsFinalizer(obj, v1alpha1.Finalizer) {
+		r.Servers.Remove(key)
+		return reconcile.Result{}, nil
+	}
+	users, err := r.users(ctx, key)
+	if err != nil {
+		return reconcile.Result{}, err
+	}
+	if users == 0 {
+		r.Servers.Remove(key)
+		patch := client.MergeFrom(obj.DeepCopyObject().(serverObject))
+		controllerutil.RemoveFinalizer(obj, v1alpha1.Finalizer)
+		return reconcile.Result{}, client.IgnoreNotFound(r.Client.Patch(ctx, obj, patch))
+	}
+
+	msg := fmt.Sprintf("deleted; kept until the OAuthClients that use it (%d) are deleted, so that their clients at the server can be deleted too", users)
+	if r.Servers.Get(key) == nil {
+		secrets, secretsErr := r.readSecrets(ctx, obj)
+		srv, _, err := r.connect(ctx, obj, secrets, secretsErr)
+		if err != nil {
+			msg += "; but the server cannot be reached to delete them: " + err.Error()
+		} else {
+			r.Servers.Set(key, srv, obj)
+		}
+	}
+	before := obj.DeepCopyObject().(serverObject)
+	st := obj.ServerStatus()
+	cond := metav1.Condition{
+		Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, ObservedGeneration: obj.GetGeneration(),
+		Reason: v1alpha1.ReasonDeleting, Message: msg,
+	}
+	if meta.SetStatusCondition(&st.Conditions, cond) {
+		if err := r.Client.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil {
+			return reconcile.Result{}, client.IgnoreNotFound(err)
+		}
+	}
+	// Each OAuthClient's deletion wakes the server; this is a safety net.
+	return reconcile.Result{RequeueAfter: 30 * time.Second}, nil
+}
+
+// users counts the OAuthClients that refer to the server at key.
+func (r *AuthServerReconciler) users(ctx context.Context, key ServerKey) (int, error) {
+	var list v1alpha1.OAuthClientList
+	opts := []client.ListOption{client.MatchingFields{serverRefIndex: key.Kind + "/" + key.Name}}
+	if key.Namespace != "" {
+		opts = append(opts, client.InNamespace(key.Namespace))
+	}
+	if err := r.Client.List(ctx, &list, opts...); err != nil {
+		return 0, fmt.Errorf("listing the OAuthClients of %s %s: %w", key.Kind, key.Name, err)
+	}
+	return len(list.Items), nil
+}
