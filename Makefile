@@ -77,6 +77,13 @@ fuzz: ## Run every fuzz target for FUZZTIME each (default 1000000x executions; a
 build: ## Build the manager binary.
 	go build -o $(BIN)/manager ./cmd
 
+IMG           ?= oauth-client-operator:latest
+CONTAINER_TOOL ?= docker
+
+.PHONY: docker-build
+docker-build: ## Build the manager image IMG with CONTAINER_TOOL (docker, podman, ...); not needed for demo or test.
+	$(CONTAINER_TOOL) build -t $(IMG) .
+
 .PHONY: demo
 demo: build authserver-deps ## Run the built operator against a local API server and auth server (docs/demo.md).
 	go run ./hack/demo
