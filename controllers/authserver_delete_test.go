@@ -73,3 +73,33 @@ func TestDeletingEverythingAtOnceLeavesNothingBehind(t *testing.T) {
 		}
 	}
 }
+
+func TestDeletionWhileTheManagerIsDownLeavesNothingBehind(t *testing.T) {
+	// As above, but the operator is down while everything is deleted, so
+	// the new process never held the server's credentials.
+	ns := newNamespace(t)
+	newClient(t, ns, "one", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
+	id := waitReady(t, ns, "one").Status.ClientID
+	ctx := context.Background()
+
+	stopManager()
+	for _, obj := range []client.Object{
+		&v1alpha1.AuthServer{ObjectMeta: metav1.ObjectMeta{Name: "dev", Namespace: ns}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "dev-registration", Namespace: ns}},
+		&v1alpha1.OAuthClient{ObjectMeta: metav1.ObjectMeta{Name: "one", Namespace: ns}},
+	} {
+		if err := k8s.Delete(ctx, obj); err != nil {
+			t.Fatalf("deleting %s: %v", obj.GetName(), err)
+		}
+	}
+	var err error
+	if stopManager, err = startManager(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	waitGone(t, &v1alpha1.OAuthClient{}, ns, "one")
+	waitGone(t, &v1alpha1.AuthServer{}, ns, "dev")
+	if _, err := auth.AdminGetClient(ctx, id); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("client %s still exists at the server: %v", id, err)
+	}
+}

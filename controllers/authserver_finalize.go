@@ -35,7 +35,7 @@ func (r *AuthServerReconciler) ensureFinalizer(ctx context.Context, obj serverOb
 // finalize lets a deleted server go once no OAuthClient refers to it. Until
 // then it goes on serving them with what this process already holds (its
 // credential Secrets may be gone already), or connects once more if it
-// holds nothing.
+// holds nothing (after a restart or a change of leader).
 func (r *AuthServerReconciler) finalize(ctx context.Context, key ServerKey, obj serverObject) (reconcile.Result, error) {
 	if !controllerutil.ContainsFinalizer(obj, v1alpha1.Finalizer) {
 		r.Servers.Remove(key)
@@ -54,8 +54,17 @@ func (r *AuthServerReconciler) finalize(ctx context.Context, key ServerKey, obj 
 
 	msg := fmt.Sprintf("deleted; kept until the OAuthClients that use it (%d) are deleted, so that their clients at the server can be deleted too", users)
 	if r.Servers.Get(key) == nil {
+		target := obj
 		secrets, secretsErr := r.readSecrets(ctx, obj)
-		srv, _, err := r.connect(ctx, obj, secrets, secretsErr)
+		if secretsErr != nil {
+			// The credentials went first, as when a namespace is deleted:
+			// connect without them. Deleting a client needs only what its
+			// own state holds (e.g. an RFC 7592 registration access token).
+			target = obj.DeepCopyObject().(serverObject)
+			target.ServerSpec().Credentials = nil
+			secrets, secretsErr = nil, nil
+		}
+		srv, _, err := r.connect(ctx, target, secrets, secretsErr)
 		if err != nil {
 			msg += "; but the server cannot be reached to delete them: " + err.Error()
 		} else {
