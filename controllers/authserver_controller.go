@@ -2,19 +2,14 @@ package controllers
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
-	"slices"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -74,7 +69,7 @@ type AuthServerReconciler struct {
 // +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=authservers/status;clusterauthservers/status,verbs=patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 
-// Reconcile checks one server.
+// Reconcile checks one server, or lets a deleted one go.
 func (r *AuthServerReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
 	key := ServerKey{Kind: r.Kind, Namespace: req.Namespace, Name: req.Name}
 	obj := r.newObject()
@@ -90,10 +85,16 @@ func (r *AuthServerReconciler) Reconcile(ctx context.Context, req reconcile.Requ
 	if err := r.ensureFinalizer(ctx, obj); err != nil {
 		return reconcile.Result{}, err
 	}
+	return r.check(ctx, key, obj)
+}
 
-	// The credential Secrets are read on every check, which comes at least
-	// every credentialCheck, so a changed credential takes effect without
-	// watching Secrets the operator does not own.
+// check proves the server works and hands its provider to the OAuthClient
+// controller. The credential Secrets are read on every check, which comes
+// at least every credentialCheck, so a changed credential takes effect
+// without watching Secrets the operator does not own; discovery and the
+// credentials are proven again only when something changed, or every
+// ResyncPeriod.
+func (r *AuthServerReconciler) check(ctx context.Context, key ServerKey, obj serverObject) (reconcile.Result, error) {
 	secrets, secretsErr := r.readSecrets(ctx, obj)
 	checked := fingerprint(obj.GetGeneration(), secrets)
 	if secretsErr == nil && r.Servers.Current(key, checked, r.ResyncPeriod) {
@@ -117,8 +118,7 @@ func (r *AuthServerReconciler) Reconcile(ctx context.Context, req reconcile.Requ
 }
 
 // credentialCheck is how often a Ready server's credential Secrets are read
-// again; discovery and a management token are checked every ResyncPeriod,
-// or at once when the spec or a credential changed.
+// again.
 func (r *AuthServerReconciler) credentialCheck() time.Duration {
 	if r.CredentialCheckPeriod <= 0 {
 		return min(time.Minute, r.ResyncPeriod)
@@ -193,120 +193,6 @@ func (r *AuthServerReconciler) rateLimit(spec *v1alpha1.AuthServerSpec) (float64
 // generation, so a changed CA bundle or token URL starts afresh.
 func tokenKey(obj serverObject) string {
 	return fmt.Sprintf("%s/%d", obj.GetUID(), obj.GetGeneration())
-}
-
-// secretField is a credential held in a Secret: the spec field that names
-// the Secret key, and the key.
-type secretField struct {
-	field string
-	sel   v1alpha1.SecretKeySelector
-}
-
-// secretFields lists the Secret keys creds refers to.
-func secretFields(creds *v1alpha1.ManagementCredentials) []secretField {
-	switch {
-	case creds == nil:
-		return nil
-	case creds.InitialAccessToken != nil:
-		return []secretField{{"spec.credentials.initialAccessToken", *creds.InitialAccessToken}}
-	case creds.BearerToken != nil:
-		return []secretField{{"spec.credentials.bearerToken", *creds.BearerToken}}
-	case creds.ClientCredentials != nil:
-		cc := creds.ClientCredentials
-		out := []secretField{{"spec.credentials.clientCredentials.clientSecret", cc.ClientSecret}}
-		for i, h := range cc.ExtraHeaders {
-			out = append(out, secretField{fmt.Sprintf("spec.credentials.clientCredentials.extraHeaders[%d].valueFrom", i), h.ValueFrom})
-		}
-		return out
-	}
-	return nil
-}
-
-// readSecrets reads every credential value of the server, by field, from
-// Secrets of the server's own namespace (AuthServer) or of the operator's
-// namespace (ClusterAuthServer).
-func (r *AuthServerReconciler) readSecrets(ctx context.Context, obj serverObject) (map[string]string, error) {
-	ns := obj.GetNamespace()
-	if r.Kind == "ClusterAuthServer" {
-		ns = r.OperatorNamespace
-	}
-	values := map[string]string{}
-	for _, f := range secretFields(obj.ServerSpec().Credentials) {
-		v, err := r.secretValue(ctx, ns, f.field, f.sel)
-		if err != nil {
-			return nil, err
-		}
-		values[f.field] = v
-	}
-	return values, nil
-}
-
-// fingerprint hashes a spec generation and the credential values read for
-// it, to notice a change without keeping the values.
-func fingerprint(generation int64, secrets map[string]string) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%d", generation)
-	for _, field := range slices.Sorted(maps.Keys(secrets)) {
-		fmt.Fprintf(h, "\x00%s\x00%s", field, secrets[field])
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// managementSource builds the management credentials from the spec and the
-// values readSecrets returned. It returns nil for a server without
-// credentials.
-func managementSource(creds *v1alpha1.ManagementCredentials, secrets map[string]string, tokenURL string) (*mgmtauth.Source, map[string]string, error) {
-	var src mgmtauth.Source
-	var headers map[string]string
-	switch {
-	case creds == nil:
-		return nil, nil, nil
-	case creds.InitialAccessToken != nil:
-		src.InitialAccessToken = secrets["spec.credentials.initialAccessToken"]
-	case creds.BearerToken != nil:
-		src.BearerToken = secrets["spec.credentials.bearerToken"]
-	case creds.ClientCredentials != nil:
-		cc := creds.ClientCredentials
-		out := &mgmtauth.ClientCredentials{
-			TokenURL: cc.TokenURL, ClientID: cc.ClientID, Scopes: cc.Scopes, Audience: cc.Audience,
-			AuthStyle: mgmtauth.AuthStyle(cc.AuthStyle), ExtraParams: cc.ExtraParams,
-			ClientSecret: secrets["spec.credentials.clientCredentials.clientSecret"],
-		}
-		if out.TokenURL == "" {
-			out.TokenURL = tokenURL
-		}
-		for i, h := range cc.ExtraHeaders {
-			if headers == nil {
-				headers = map[string]string{}
-			}
-			headers[h.Name] = secrets[fmt.Sprintf("spec.credentials.clientCredentials.extraHeaders[%d].valueFrom", i)]
-		}
-		out.ExtraHeaders = headers
-		src.ClientCredentials = out
-	default:
-		return nil, nil, nil
-	}
-	if err := src.Validate(); err != nil {
-		return nil, nil, fmt.Errorf("spec.credentials: %w", err)
-	}
-	return &src, headers, nil
-}
-
-// secretValue reads one key of a Secret, with an error that names the field
-// and the Secret but never the value.
-func (r *AuthServerReconciler) secretValue(ctx context.Context, ns, field string, sel v1alpha1.SecretKeySelector) (string, error) {
-	var s corev1.Secret
-	if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: ns, Name: sel.Name}, &s); err != nil {
-		if apierrors.IsNotFound(err) {
-			return "", fmt.Errorf("%s: Secret %s/%s not found", field, ns, sel.Name)
-		}
-		return "", fmt.Errorf("%s: reading Secret %s/%s: %w", field, ns, sel.Name, err)
-	}
-	v, ok := s.Data[sel.Key]
-	if !ok || len(v) == 0 {
-		return "", fmt.Errorf("%s: Secret %s/%s has no key %q", field, ns, sel.Name, sel.Key)
-	}
-	return string(v), nil
 }
 
 // patchStatus writes the Ready condition and endpoints when they changed.
