@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -56,7 +55,7 @@ func buildManager(ctx context.Context, root, out string) error {
 // startManager runs the manager on free loopback ports and waits until its
 // readiness probe answers.
 func startManager(ctx context.Context, cfg managerConfig) (*managerProc, error) {
-	ports, err := freePorts(3)
+	ports, err := proc.FreePorts(3)
 	if err != nil {
 		return nil, err
 	}
@@ -236,24 +235,4 @@ func parseProcStatus(r io.Reader) (procMemory, error) {
 		return pm, errors.New("no VmHWM/VmRSS in the process status")
 	}
 	return pm, nil
-}
-
-// freePorts finds n free loopback TCP ports.
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	var lns []net.Listener
-	defer func() {
-		for _, l := range lns {
-			_ = l.Close()
-		}
-	}()
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("finding a free port: %w", err)
-		}
-		lns = append(lns, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }

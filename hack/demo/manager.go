@@ -23,7 +23,7 @@ const (
 // its log in manager.log, and waits until it reports ready.
 func (d *demo) startManager(ctx context.Context) error {
 	d.step("starting the operator (%s), its log in %s", rel(d.cfg.manager), rel(filepath.Join(d.cfg.dir, "manager.log")))
-	ports, err := freePorts(2)
+	ports, err := proc.FreePorts(2)
 	if err != nil {
 		return err
 	}
@@ -100,19 +100,4 @@ func isClosed(ch <-chan struct{}) bool {
 	default:
 		return false
 	}
-}
-
-// freePorts returns n distinct free ports on 127.0.0.1; each listener is
-// held until all are found, so no port is returned twice.
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("finding a free port: %w", err)
-		}
-		defer func() { _ = l.Close() }()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }

@@ -89,7 +89,7 @@ var errPortTaken = errors.New("a port was taken")
 
 // tryStartManager makes one attempt of startManager.
 func (h *harness) tryStartManager(o managerOptions, logPath string) (*managerProc, error) {
-	ports, err := freePorts(2)
+	ports, err := proc.FreePorts(2)
 	if err != nil {
 		return nil, err
 	}
@@ -226,19 +226,4 @@ func (m *managerProc) logText(t *testing.T) string {
 func (m *managerProc) logContains(s string) bool {
 	b, _ := os.ReadFile(m.logPath)
 	return strings.Contains(string(b), s)
-}
-
-// freePorts returns n distinct free ports on 127.0.0.1; each listener is
-// held until all are found, so no port is returned twice.
-func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("finding a free port: %w", err)
-		}
-		defer func() { _ = l.Close() }()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -133,25 +132,16 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	port := opts.Port
 	if opts.Issuer != "" && port == 0 {
 		// The READY line then shows the advertised issuer, not the port.
-		if port, err = freePort(); err != nil {
-			return nil, err
+		ports, err := proc.FreePorts(1)
+		if err != nil {
+			return nil, fmt.Errorf("starting the auth server: %w", err)
 		}
+		port = ports[0]
 	}
 	if s.endpoints, err = s.start(ctx, port); err != nil {
 		return nil, err
 	}
 	return s, nil
-}
-
-// freePort asks the kernel for a free port on 127.0.0.1. Another process
-// could take it before node listens; on loopback in tests that is rare.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("starting the auth server: finding a free port: %w", err)
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // StartT is Start for a test or benchmark: the server stops when it ends,
