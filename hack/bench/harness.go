@@ -111,7 +111,7 @@ func (h *harness) startManager(ctx context.Context, name string, resync time.Dur
 	return startManager(ctx, managerConfig{
 		binary: h.managerBin, kubeconfig: h.kubeconfig, operatorNamespace: operatorNamespace,
 		resync: resync, tokenEarlyRefresh: ccEarlyRefresh, concurrency: h.opts.concurrency,
-		authServerQPS: h.opts.authServerQPS, logPath: logPath, goMemLimit: h.opts.goMemLimit,
+		authServerQPS: h.opts.authServerQPS, logPath: logPath, goMemLimit: h.opts.goMemLimit, goGC: h.opts.goGC,
 	})
 }
 

@@ -37,8 +37,9 @@ type options struct {
 	n, concurrency, unrelated int
 	authServerQPS             float64
 	out                       string
-	// goMemLimit is GOMEMLIMIT for the manager only ("": inherit).
-	goMemLimit string
+	// goMemLimit and goGC are GOMEMLIMIT and GOGC for the manager only
+	// ("": inherit).
+	goMemLimit, goGC string
 }
 
 func main() {
@@ -69,6 +70,8 @@ func parseFlags() (options, error) {
 		"the manager's --auth-server-qps: its client-side limit of requests per auth server (0: none, like the baseline)")
 	flag.StringVar(&o.goMemLimit, "gomemlimit", "",
 		"GOMEMLIMIT for the manager process only, e.g. 200MiB as config/manager sets it (empty: inherit the harness's environment)")
+	flag.StringVar(&o.goGC, "gogc", "",
+		"GOGC for the manager process only, e.g. 50 (empty: inherit the harness's environment)")
 	flag.StringVar(&o.out, "out", filepath.Join(".bench", "results.json"), "JSON results file; profiles and logs go next to it")
 	flag.Parse()
 	if o.n <= 0 || o.concurrency <= 0 || o.unrelated < 0 || o.authServerQPS < 0 {
@@ -86,6 +89,15 @@ func managerMemLimit(opts options) string {
 	return os.Getenv("GOMEMLIMIT")
 }
 
+// managerGOGC is the GOGC the manager runs with: the flag's, else the one
+// it inherits ("" when none: 100).
+func managerGOGC(opts options) string {
+	if opts.goGC != "" {
+		return opts.goGC
+	}
+	return os.Getenv("GOGC")
+}
+
 func run(opts options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -96,7 +108,7 @@ func run(opts options) error {
 	defer h.close()
 
 	r := &results{StartedAt: time.Now().UTC(), N: opts.n, Concurrency: opts.concurrency,
-		UnrelatedSecrets: opts.unrelated, AuthServerQPS: opts.authServerQPS, GoMemLimit: managerMemLimit(opts), TrickleClients: trickleClients,
+		UnrelatedSecrets: opts.unrelated, AuthServerQPS: opts.authServerQPS, GoMemLimit: managerMemLimit(opts), GOGC: managerGOGC(opts), TrickleClients: trickleClients,
 		Cores: cpuCores(), Files: h.files}
 	if err := h.measure(ctx, r); err != nil {
 		return err

@@ -25,8 +25,9 @@ type managerConfig struct {
 	concurrency                           int
 	authServerQPS                         float64
 	logPath                               string
-	// goMemLimit, when set, is GOMEMLIMIT in the manager's environment.
-	goMemLimit string
+	// goMemLimit and goGC, when set, are GOMEMLIMIT and GOGC in the
+	// manager's environment.
+	goMemLimit, goGC string
 }
 
 // managerProc is a running manager binary.
@@ -83,8 +84,12 @@ func startManager(ctx context.Context, cfg managerConfig) (*managerProc, error) 
 		"--concurrency", strconv.Itoa(cfg.concurrency),
 		"--auth-server-qps", strconv.FormatFloat(cfg.authServerQPS, 'g', -1, 64),
 	)
+	m.cmd.Env = os.Environ()
 	if cfg.goMemLimit != "" {
-		m.cmd.Env = append(os.Environ(), "GOMEMLIMIT="+cfg.goMemLimit)
+		m.cmd.Env = append(m.cmd.Env, "GOMEMLIMIT="+cfg.goMemLimit)
+	}
+	if cfg.goGC != "" {
+		m.cmd.Env = append(m.cmd.Env, "GOGC="+cfg.goGC)
 	}
 	m.cmd.Stdout, m.cmd.Stderr = logFile, logFile
 	m.cmd.SysProcAttr = proc.SysProcAttr()

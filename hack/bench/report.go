@@ -19,6 +19,7 @@ type results struct {
 	UnrelatedSecrets int       `json:"unrelated_secrets"`
 	AuthServerQPS    float64   `json:"auth_server_qps"`
 	GoMemLimit       string    `json:"gomemlimit,omitempty"`
+	GOGC             string    `json:"gogc,omitempty"`
 	TrickleClients   int       `json:"trickle_clients"`
 	Cores            int       `json:"cores"`
 	TotalSeconds     float64   `json:"total_seconds"`
@@ -187,6 +188,9 @@ func printTable(w io.Writer, r *results) error {
 	memLimit := "no GOMEMLIMIT"
 	if r.GoMemLimit != "" {
 		memLimit = "GOMEMLIMIT=" + r.GoMemLimit
+	}
+	if r.GOGC != "" {
+		memLimit += " GOGC=" + r.GOGC
 	}
 	fmt.Fprintf(w, "oauth-client-operator benchmark: N=%d, manager --concurrency=%d --auth-server-qps=%g %s, %d unrelated Secrets, %d cores, %s in all\n",
 		r.N, r.Concurrency, r.AuthServerQPS, memLimit, r.UnrelatedSecrets, r.Cores, time.Duration(r.TotalSeconds*float64(time.Second)).Round(time.Second))
