@@ -358,3 +358,32 @@ type serverObject interface {
 	client.Object
 	ServerStatus() *v1alpha1.AuthServerStatus
 }
+
+func TestOrphanReleasesADeletionTheServerCannotFinish(t *testing.T) {
+	fx := newProxiedServer(t)
+	newClient(t, fx.ns, "stuck", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
+	oac := waitReady(t, fx.ns, "stuck")
+	fx.set(t, faultproxy.Fault{Kind: faultproxy.Status, Status: http.StatusServiceUnavailable, Method: http.MethodDelete, Path: "/reg/"})
+	if err := k8s.Delete(context.Background(), oac); err != nil {
+		t.Fatal(err)
+	}
+	cond := waitReason(t, fx.ns, "stuck", v1alpha1.ReasonServerUnavailable)
+	if !strings.Contains(cond.Message, "503") {
+		t.Errorf("the message does not say why the deletion cannot finish: %s", cond.Message)
+	}
+
+	// The owner gives up on the remote client: Orphan lets the deletion end.
+	oac = getClient(t, fx.ns, "stuck")
+	oac.Spec.DeletionPolicy = "Orphan"
+	if err := k8s.Update(context.Background(), oac); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, &v1alpha1.OAuthClient{}, fx.ns, "stuck")
+	s := secretOf(t, fx.ns, "stuck")
+	if _, owned := s.Labels[v1alpha1.LabelManagedBy]; owned || len(s.OwnerReferences) != 0 {
+		t.Errorf("the kept Secret is still tied to the operator: labels %v, owners %v", s.Labels, s.OwnerReferences)
+	}
+	if ids := fx.remoteClients(t, desiredName(fx.ns, "stuck")); len(ids) != 1 || ids[0] != oac.Status.ClientID {
+		t.Errorf("the orphaned client should stay at the server: %v", ids)
+	}
+}
