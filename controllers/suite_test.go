@@ -3,6 +3,7 @@ package controllers_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
@@ -114,7 +115,7 @@ func runSuite(m *testing.M) int {
 		_ = os.WriteFile(path, []byte(managerLog.String()), 0o600)
 	}
 	if code == 0 {
-		code = checkNoSecretLogged()
+		code = checkNoSecretLeaked(ctx)
 	}
 	return code
 }
@@ -175,22 +176,51 @@ func startManager(ctx context.Context) (func(), error) {
 	return func() { cancel(); <-done }, nil
 }
 
-// checkNoSecretLogged fails the suite when any secret value the tests saw
-// appears in the manager's log.
-func checkNoSecretLogged() int {
+// checkNoSecretLeaked fails the suite when any secret value the tests saw
+// appears in the manager's log, or in any Event, OAuthClient, AuthServer or
+// ClusterAuthServer (status included) the suite's scenarios left behind.
+func checkNoSecretLeaked(ctx context.Context) int {
 	logText := managerLog.String()
 	if len(logText) == 0 {
 		fmt.Fprintln(os.Stderr, "the manager logged nothing; the secret scan would prove nothing")
 		return 1
 	}
+	objects, err := clusterText(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "reading objects for the secret scan:", err)
+		return 1
+	}
 	for _, s := range seen.all() {
-		if strings.Contains(logText, s) {
-			fmt.Fprintf(os.Stderr, "FAIL: a secret value (%d chars, starting %q) appears in the manager log\n", len(s), s[:4])
-			return 1
+		for where, text := range map[string]string{"the manager log": logText, "the cluster's events and resources": objects} {
+			if strings.Contains(text, s) {
+				fmt.Fprintf(os.Stderr, "FAIL: a secret value (%d chars, starting %q) appears in %s\n", len(s), s[:4], where)
+				return 1
+			}
 		}
 	}
-	fmt.Fprintf(os.Stderr, "secret scan: %d secret values, none in %d bytes of manager log\n", len(seen.all()), len(logText))
+	fmt.Fprintf(os.Stderr, "secret scan: %d secret values, none in %d bytes of manager log nor in %d bytes of events, OAuthClients and servers\n",
+		len(seen.all()), len(logText), len(objects))
 	return 0
+}
+
+// clusterText is every Event (both APIs), OAuthClient, AuthServer and
+// ClusterAuthServer in the cluster, as JSON.
+func clusterText(ctx context.Context) (string, error) {
+	var b strings.Builder
+	for _, list := range []client.ObjectList{
+		&eventsv1.EventList{}, &corev1.EventList{},
+		&v1alpha1.OAuthClientList{}, &v1alpha1.AuthServerList{}, &v1alpha1.ClusterAuthServerList{},
+	} {
+		if err := k8s.List(ctx, list); err != nil {
+			return "", err
+		}
+		data, err := json.Marshal(list)
+		if err != nil {
+			return "", err
+		}
+		b.Write(data)
+	}
+	return b.String(), nil
 }
 
 type syncBuffer struct {
