@@ -28,7 +28,10 @@ const waitTimeout = 90 * time.Second
 // harness is what the process tests share: one API server, one auth server
 // and one manager binary, started on first use and stopped by TestMain.
 type harness struct {
-	dir                string // logs, kubeconfig and the binary
+	dir  string // logs, kubeconfig and the binary
+	root string // the repository, for config/rbac
+	// kubeconfig is the manager's: the operator's ServiceAccount, with
+	// config/rbac's permissions and no others.
 	kubeconfig         string
 	manager            string // the built ./cmd
 	env                *kube.Env
@@ -101,8 +104,12 @@ func start() (*harness, error) {
 		return fail(err)
 	}
 	h.k8s = h.env.Client
+	h.root = root
+	if err := installRBAC(context.Background(), h.k8s, root); err != nil {
+		return fail(err)
+	}
 	h.kubeconfig = filepath.Join(dir, "kubeconfig")
-	if err := h.env.Kubeconfig(h.kubeconfig); err != nil {
+	if err := h.env.ServiceAccountKubeconfig(h.kubeconfig, managerSANamespace, managerSA); err != nil {
 		return fail(fmt.Errorf("writing the kubeconfig: %w", err))
 	}
 	if h.authLog, err = os.Create(filepath.Join(dir, "authserver.log")); err != nil {

@@ -67,6 +67,9 @@ type managerProc struct {
 // once its readiness probe answers. It is stopped when the test ends.
 func (h *harness) startManager(t *testing.T, o managerOptions) *managerProc {
 	t.Helper()
+	if err := allowLeaderElection(context.Background(), h.k8s, h.root, o.operatorNamespace); err != nil {
+		t.Fatal(err)
+	}
 	logPath := filepath.Join(h.dir, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+"-"+o.name+".log")
 	var last error
 	for range startAttempts {

@@ -113,7 +113,20 @@ func (e *Env) Stop() error { return e.env.Stop() }
 
 // Kubeconfig writes a kubeconfig for an admin user of this server to path.
 func (e *Env) Kubeconfig(path string) error {
-	user, err := e.env.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, nil)
+	return e.KubeconfigAs(path, "admin", "system:masters")
+}
+
+// ServiceAccountKubeconfig writes a kubeconfig to path for the identity of
+// ServiceAccount namespace/name, as a pod running under it has: RBAC
+// bindings to that ServiceAccount apply, and nothing else.
+func (e *Env) ServiceAccountKubeconfig(path, namespace, name string) error {
+	return e.KubeconfigAs(path, "system:serviceaccount:"+namespace+":"+name,
+		"system:serviceaccounts", "system:serviceaccounts:"+namespace, "system:authenticated")
+}
+
+// KubeconfigAs writes a kubeconfig for user in groups to path.
+func (e *Env) KubeconfigAs(path, name string, groups ...string) error {
+	user, err := e.env.AddUser(envtest.User{Name: name, Groups: groups}, nil)
 	if err != nil {
 		return err
 	}
