@@ -9,6 +9,8 @@ SHELL := /usr/bin/env bash -o pipefail
 BIN            := $(CURDIR)/bin
 CONTROLLER_GEN := $(BIN)/controller-gen
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
+STATICCHECK_VERSION ?= v0.8.2
+STATICCHECK    := $(BIN)/staticcheck-$(STATICCHECK_VERSION)
 GO_TEST_FLAGS  ?= -race -count=1 -timeout 20m
 GENERATED      := api config/crd config/rbac
 
@@ -39,7 +41,7 @@ vet: ## go vet.
 	go vet ./...
 
 .PHONY: verify
-verify: $(CONTROLLER_GEN) ## Fail when generated files are stale or gofmt/vet complain.
+verify: $(CONTROLLER_GEN) $(STATICCHECK) ## Fail when generated files are stale or gofmt, go vet or staticcheck complain.
 	@before=$$(find $(GENERATED) -type f -print0 | sort -z | xargs -0 sha256sum); \
 	$(MAKE) --no-print-directory manifests generate >/dev/null; \
 	after=$$(find $(GENERATED) -type f -print0 | sort -z | xargs -0 sha256sum); \
@@ -49,6 +51,7 @@ verify: $(CONTROLLER_GEN) ## Fail when generated files are stale or gofmt/vet co
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "verify: gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
+	$(STATICCHECK) ./...
 
 ##@ Test
 
@@ -90,6 +93,10 @@ demo: build authserver-deps ## Run the built operator against a local API server
 
 $(CONTROLLER_GEN):
 	GOBIN=$(BIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
+
+$(STATICCHECK):
+	GOBIN=$(BIN) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv $(BIN)/staticcheck $@
 
 .PHONY: bench
 bench: build authserver-deps ## Measure the operator at scale (N=1000 clients; `make bench N=200`); results in .bench/ (docs/performance.md).

@@ -270,7 +270,3 @@ type ClusterAuthServerList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []ClusterAuthServer `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&AuthServer{}, &AuthServerList{}, &ClusterAuthServer{}, &ClusterAuthServerList{})
-}

@@ -279,7 +279,3 @@ type OAuthClientList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []OAuthClient `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&OAuthClient{}, &OAuthClientList{})
-}

@@ -131,7 +131,7 @@ func TestValidManifestsAreAcceptedWithDefaults(t *testing.T) {
 		{"rotation defaults to Auto", fmt.Sprintf(oauthClientHead, "valid-rotation") +
 			"  rotation: {interval: 720h, gracePeriod: 1h}\n",
 			map[string]any{"spec.rotation.strategy": "Auto"}},
-		{"cluster server ref and template", fmt.Sprintf("apiVersion: oauth.clientoperator.io/v1alpha1\nkind: OAuthClient\nmetadata: {name: valid-cluster}\nspec:\n  serverRef: {kind: ClusterAuthServer, name: corp}\n  secretName: app-oauth\n  deletionPolicy: Orphan\n  secretTemplate:\n    labels: {team: a}\n    keys: {clientID: CLIENT_ID}\n    data: {app.properties: \"client.id={{ .ClientID }}\"}\n"),
+		{"cluster server ref and template", "apiVersion: oauth.clientoperator.io/v1alpha1\nkind: OAuthClient\nmetadata: {name: valid-cluster}\nspec:\n  serverRef: {kind: ClusterAuthServer, name: corp}\n  secretName: app-oauth\n  deletionPolicy: Orphan\n  secretTemplate:\n    labels: {team: a}\n    keys: {clientID: CLIENT_ID}\n    data: {app.properties: \"client.id={{ .ClientID }}\"}\n",
 			map[string]any{"spec.deletionPolicy": "Orphan"}},
 		{"server with client credentials", fmt.Sprintf(authServerHead, "valid-server") +
 			"  issuerURL: https://auth.example.com/tenant-a\n  dynamicRegistration: {}\n  credentials:\n    clientCredentials:\n      clientID: operator\n      clientSecret: {name: mgmt, key: secret}\n      extraParams: {tenant: a}\n      extraHeaders: [{name: X-Api-Key, valueFrom: {name: mgmt, key: apikey}}]\n",

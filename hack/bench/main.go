@@ -58,7 +58,7 @@ func parseFlags() (options, error) {
 	if v := os.Getenv("N"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
-			return options{}, fmt.Errorf("N=%q: want a positive number", v)
+			return options{}, fmt.Errorf("environment variable N=%q: want a positive number", v)
 		}
 		defN = n
 	}
