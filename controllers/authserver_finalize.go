@@ -53,23 +53,8 @@ func (r *AuthServerReconciler) finalize(ctx context.Context, key ServerKey, obj 
 	}
 
 	msg := fmt.Sprintf("deleted; kept until the OAuthClients that use it (%d) are deleted, so that their clients at the server can be deleted too", users)
-	if r.Servers.Get(key) == nil {
-		target := obj
-		secrets, secretsErr := r.readSecrets(ctx, obj)
-		if secretsErr != nil {
-			// The credentials went first, as when a namespace is deleted:
-			// connect without them. Deleting a client needs only what its
-			// own state holds (e.g. an RFC 7592 registration access token).
-			target = obj.DeepCopyObject().(serverObject)
-			target.ServerSpec().Credentials = nil
-			secrets, secretsErr = nil, nil
-		}
-		srv, _, err := r.connect(ctx, target, secrets, secretsErr)
-		if err != nil {
-			msg += "; but the server cannot be reached to delete them: " + err.Error()
-		} else {
-			r.Servers.Set(key, srv, obj)
-		}
+	if err := r.keepServing(ctx, key, obj); err != nil {
+		msg += "; but the server cannot be reached to delete them: " + err.Error()
 	}
 	before := obj.DeepCopyObject().(serverObject)
 	st := obj.ServerStatus()
@@ -97,4 +82,28 @@ func (r *AuthServerReconciler) users(ctx context.Context, key ServerKey) (int, e
 		return 0, fmt.Errorf("listing the OAuthClients of %s %s: %w", key.Kind, key.Name, err)
 	}
 	return len(list.Items), nil
+}
+
+// keepServing makes sure this process holds a provider for the deleted
+// server, connecting once more when it holds none. If the credential
+// Secrets went first, as when a namespace is deleted, it connects without
+// them: deleting a client needs only what the client's own state holds
+// (e.g. an RFC 7592 registration access token).
+func (r *AuthServerReconciler) keepServing(ctx context.Context, key ServerKey, obj serverObject) error {
+	if r.Servers.Get(key) != nil {
+		return nil
+	}
+	target := obj
+	secrets, err := r.readSecrets(ctx, obj)
+	if err != nil {
+		target = obj.DeepCopyObject().(serverObject)
+		target.ServerSpec().Credentials = nil
+		secrets = nil
+	}
+	srv, _, err := r.connect(ctx, target, secrets, nil)
+	if err != nil {
+		return err
+	}
+	r.Servers.Set(key, srv, obj)
+	return nil
 }
