@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -63,6 +64,10 @@ type AuthServerReconciler struct {
 	// otherwise.
 	QPS   float64
 	Burst int
+
+	// failures holds the last failed check of each server that is not
+	// Ready (ServerKey -> failure).
+	failures sync.Map
 }
 
 // +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=authservers;clusterauthservers,verbs=get;list;watch;patch
@@ -76,6 +81,7 @@ func (r *AuthServerReconciler) Reconcile(ctx context.Context, req reconcile.Requ
 	if err := r.Client.Get(ctx, req.NamespacedName, obj); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Servers.Remove(key)
+			r.failures.Delete(key)
 		}
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
@@ -96,15 +102,23 @@ func (r *AuthServerReconciler) Reconcile(ctx context.Context, req reconcile.Requ
 // ResyncPeriod.
 func (r *AuthServerReconciler) check(ctx context.Context, key ServerKey, obj serverObject) (reconcile.Result, error) {
 	secrets, secretsErr := r.readSecrets(ctx, obj)
-	checked := fingerprint(obj.GetGeneration(), secrets)
+	checked := fingerprint(obj.GetGeneration(), secrets, secretsErr)
 	if secretsErr == nil && r.Servers.Current(key, checked, r.ResyncPeriod) {
 		return reconcile.Result{RequeueAfter: jitter(r.credentialCheck())}, nil
+	}
+	if r.waiting(key, checked) {
+		// These very inputs failed and trying them again is not due yet:
+		// only a change can help sooner, and the Secrets are read again in
+		// a moment to see one.
+		return reconcile.Result{RequeueAfter: minRetry}, nil
 	}
 
 	srv, reason, err := r.connect(ctx, obj, secrets, secretsErr)
 	if err != nil {
 		r.Servers.Remove(key)
+		r.failures.Store(key, failure{checked: checked, retryAt: time.Now().Add(serverRetry(reason, err))})
 	} else {
+		r.failures.Delete(key)
 		srv.checked, srv.checkedAt = checked, time.Now()
 		r.Servers.Set(key, srv, obj)
 	}
@@ -112,9 +126,27 @@ func (r *AuthServerReconciler) check(ctx context.Context, key ServerKey, obj ser
 		return reconcile.Result{}, perr
 	}
 	if err != nil {
-		return reconcile.Result{RequeueAfter: serverRetry(reason, err)}, nil
+		return reconcile.Result{RequeueAfter: min(minRetry, serverRetry(reason, err))}, nil
 	}
 	return reconcile.Result{RequeueAfter: jitter(r.credentialCheck())}, nil
+}
+
+// failure is a failed check: the inputs it failed with (a fingerprint) and
+// when trying the same inputs again is due.
+type failure struct {
+	checked string
+	retryAt time.Time
+}
+
+// waiting reports whether the server at key failed with these very inputs
+// and trying them again is not due yet.
+func (r *AuthServerReconciler) waiting(key ServerKey, checked string) bool {
+	v, ok := r.failures.Load(key)
+	if !ok {
+		return false
+	}
+	f := v.(failure)
+	return f.checked == checked && time.Now().Before(f.retryAt)
 }
 
 // credentialCheck is how often a Ready server's credential Secrets are read

@@ -63,12 +63,16 @@ func (r *AuthServerReconciler) readSecrets(ctx context.Context, obj serverObject
 }
 
 // fingerprint hashes a spec generation and the credential values read for
-// it, to notice a change without keeping the values.
-func fingerprint(generation int64, secrets map[string]string) string {
+// it (or why they could not be read), to notice a change without keeping
+// the values.
+func fingerprint(generation int64, secrets map[string]string, readErr error) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%d", generation)
 	for _, field := range slices.Sorted(maps.Keys(secrets)) {
 		fmt.Fprintf(h, "\x00%s\x00%s", field, secrets[field])
+	}
+	if readErr != nil {
+		fmt.Fprintf(h, "\x00error\x00%s", readErr.Error())
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
