@@ -16,6 +16,19 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/mgmtauth"
 )
 
+// The spec fields that name a credential held in a Secret; readSecrets
+// returns the values by these names.
+const (
+	fieldInitialAccessToken = "spec.credentials.initialAccessToken"
+	fieldBearerToken        = "spec.credentials.bearerToken"
+	fieldClientSecret       = "spec.credentials.clientCredentials.clientSecret"
+)
+
+// fieldExtraHeader names the i-th extra header's value.
+func fieldExtraHeader(i int) string {
+	return fmt.Sprintf("spec.credentials.clientCredentials.extraHeaders[%d].valueFrom", i)
+}
+
 // secretField is a credential held in a Secret: the spec field that names
 // the Secret key, and the key.
 type secretField struct {
@@ -29,14 +42,14 @@ func secretFields(creds *v1alpha1.ManagementCredentials) []secretField {
 	case creds == nil:
 		return nil
 	case creds.InitialAccessToken != nil:
-		return []secretField{{"spec.credentials.initialAccessToken", *creds.InitialAccessToken}}
+		return []secretField{{fieldInitialAccessToken, *creds.InitialAccessToken}}
 	case creds.BearerToken != nil:
-		return []secretField{{"spec.credentials.bearerToken", *creds.BearerToken}}
+		return []secretField{{fieldBearerToken, *creds.BearerToken}}
 	case creds.ClientCredentials != nil:
 		cc := creds.ClientCredentials
-		out := []secretField{{"spec.credentials.clientCredentials.clientSecret", cc.ClientSecret}}
+		out := []secretField{{fieldClientSecret, cc.ClientSecret}}
 		for i, h := range cc.ExtraHeaders {
-			out = append(out, secretField{fmt.Sprintf("spec.credentials.clientCredentials.extraHeaders[%d].valueFrom", i), h.ValueFrom})
+			out = append(out, secretField{fieldExtraHeader(i), h.ValueFrom})
 		}
 		return out
 	}
@@ -45,19 +58,29 @@ func secretFields(creds *v1alpha1.ManagementCredentials) []secretField {
 
 // readSecrets reads every credential value of the server, by field, from
 // Secrets of the server's own namespace (AuthServer) or of the operator's
-// namespace (ClusterAuthServer).
+// namespace (ClusterAuthServer). A Secret several fields refer to is read
+// once.
 func (r *AuthServerReconciler) readSecrets(ctx context.Context, obj serverObject) (map[string]string, error) {
 	ns := obj.GetNamespace()
 	if r.Kind == "ClusterAuthServer" {
 		ns = r.OperatorNamespace
 	}
+	read := map[string]*corev1.Secret{}
 	values := map[string]string{}
 	for _, f := range secretFields(obj.ServerSpec().Credentials) {
-		v, err := r.secretValue(ctx, ns, f.field, f.sel)
-		if err != nil {
-			return nil, err
+		sec, ok := read[f.sel.Name]
+		if !ok {
+			var err error
+			if sec, err = r.readSecret(ctx, ns, f.field, f.sel.Name); err != nil {
+				return nil, err
+			}
+			read[f.sel.Name] = sec
 		}
-		values[f.field] = v
+		v := sec.Data[f.sel.Key]
+		if len(v) == 0 {
+			return nil, fmt.Errorf("%s: Secret %s/%s has no key %q", f.field, ns, f.sel.Name, f.sel.Key)
+		}
+		values[f.field] = string(v)
 	}
 	return values, nil
 }
@@ -87,15 +110,15 @@ func managementSource(creds *v1alpha1.ManagementCredentials, secrets map[string]
 	case creds == nil:
 		return nil, nil, nil
 	case creds.InitialAccessToken != nil:
-		src.InitialAccessToken = secrets["spec.credentials.initialAccessToken"]
+		src.InitialAccessToken = secrets[fieldInitialAccessToken]
 	case creds.BearerToken != nil:
-		src.BearerToken = secrets["spec.credentials.bearerToken"]
+		src.BearerToken = secrets[fieldBearerToken]
 	case creds.ClientCredentials != nil:
 		cc := creds.ClientCredentials
 		out := &mgmtauth.ClientCredentials{
 			TokenURL: cc.TokenURL, ClientID: cc.ClientID, Scopes: cc.Scopes, Audience: cc.Audience,
 			AuthStyle: mgmtauth.AuthStyle(cc.AuthStyle), ExtraParams: cc.ExtraParams,
-			ClientSecret: secrets["spec.credentials.clientCredentials.clientSecret"],
+			ClientSecret: secrets[fieldClientSecret],
 		}
 		if out.TokenURL == "" {
 			out.TokenURL = tokenURL
@@ -104,7 +127,7 @@ func managementSource(creds *v1alpha1.ManagementCredentials, secrets map[string]
 			if headers == nil {
 				headers = map[string]string{}
 			}
-			headers[h.Name] = secrets[fmt.Sprintf("spec.credentials.clientCredentials.extraHeaders[%d].valueFrom", i)]
+			headers[h.Name] = secrets[fieldExtraHeader(i)]
 		}
 		out.ExtraHeaders = headers
 		src.ClientCredentials = out
@@ -117,19 +140,15 @@ func managementSource(creds *v1alpha1.ManagementCredentials, secrets map[string]
 	return &src, headers, nil
 }
 
-// secretValue reads one key of a Secret, with an error that names the field
-// and the Secret but never the value.
-func (r *AuthServerReconciler) secretValue(ctx context.Context, ns, field string, sel v1alpha1.SecretKeySelector) (string, error) {
+// readSecret reads a credential Secret, with an error that names the field
+// that refers to it.
+func (r *AuthServerReconciler) readSecret(ctx context.Context, ns, field, name string) (*corev1.Secret, error) {
 	var s corev1.Secret
-	if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: ns, Name: sel.Name}, &s); err != nil {
+	if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &s); err != nil {
 		if apierrors.IsNotFound(err) {
-			return "", fmt.Errorf("%s: Secret %s/%s not found", field, ns, sel.Name)
+			return nil, fmt.Errorf("%s: Secret %s/%s not found", field, ns, name)
 		}
-		return "", fmt.Errorf("%s: reading Secret %s/%s: %w", field, ns, sel.Name, err)
+		return nil, fmt.Errorf("%s: reading Secret %s/%s: %w", field, ns, name, err)
 	}
-	v, ok := s.Data[sel.Key]
-	if !ok || len(v) == 0 {
-		return "", fmt.Errorf("%s: Secret %s/%s has no key %q", field, ns, sel.Name, sel.Key)
-	}
-	return string(v), nil
+	return &s, nil
 }

@@ -2,11 +2,10 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -41,47 +40,26 @@ func (r *AuthServerReconciler) finalize(ctx context.Context, key ServerKey, obj 
 		r.Servers.Remove(key)
 		return reconcile.Result{}, nil
 	}
-	users, err := r.users(ctx, key)
+	users, err := clientsUsing(ctx, r.Client, key)
 	if err != nil {
 		return reconcile.Result{}, err
 	}
-	if users == 0 {
+	if len(users) == 0 {
 		r.Servers.Remove(key)
 		patch := client.MergeFrom(obj.DeepCopyObject().(serverObject))
 		controllerutil.RemoveFinalizer(obj, v1alpha1.Finalizer)
 		return reconcile.Result{}, client.IgnoreNotFound(r.Client.Patch(ctx, obj, patch))
 	}
 
-	msg := fmt.Sprintf("deleted; kept until the OAuthClients that use it (%d) are deleted, so that their clients at the server can be deleted too", users)
+	msg := fmt.Sprintf("deleted; kept until the OAuthClients that use it (%d) are deleted, so that their clients at the server can be deleted too", len(users))
 	if err := r.keepServing(ctx, key, obj); err != nil {
 		msg += "; but the server cannot be reached to delete them: " + err.Error()
 	}
-	before := obj.DeepCopyObject().(serverObject)
-	st := obj.ServerStatus()
-	cond := metav1.Condition{
-		Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, ObservedGeneration: obj.GetGeneration(),
-		Reason: v1alpha1.ReasonDeleting, Message: msg,
-	}
-	if meta.SetStatusCondition(&st.Conditions, cond) {
-		if err := r.Client.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil {
-			return reconcile.Result{}, client.IgnoreNotFound(err)
-		}
+	if err := r.patchStatus(ctx, obj, nil, v1alpha1.ReasonDeleting, errors.New(msg)); err != nil {
+		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 	// Each OAuthClient's deletion wakes the server; this is a safety net.
 	return reconcile.Result{RequeueAfter: 30 * time.Second}, nil
-}
-
-// users counts the OAuthClients that refer to the server at key.
-func (r *AuthServerReconciler) users(ctx context.Context, key ServerKey) (int, error) {
-	var list v1alpha1.OAuthClientList
-	opts := []client.ListOption{client.MatchingFields{serverRefIndex: key.Kind + "/" + key.Name}}
-	if key.Namespace != "" {
-		opts = append(opts, client.InNamespace(key.Namespace))
-	}
-	if err := r.Client.List(ctx, &list, opts...); err != nil {
-		return 0, fmt.Errorf("listing the OAuthClients of %s %s: %w", key.Kind, key.Name, err)
-	}
-	return len(list.Items), nil
 }
 
 // keepServing makes sure this process holds a provider for the deleted

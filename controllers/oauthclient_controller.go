@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -122,9 +123,9 @@ func (r *OAuthClientReconciler) SetupWithManager(ctx context.Context, mgr manage
 		For(&v1alpha1.OAuthClient{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Owns(&corev1.Secret{}).
-		Watches(&v1alpha1.AuthServer{}, handler.EnqueueRequestsFromMapFunc(r.clientsOf("AuthServer"))).
-		Watches(&v1alpha1.ClusterAuthServer{}, handler.EnqueueRequestsFromMapFunc(r.clientsOf("ClusterAuthServer"))).
-		WatchesRawSource(source.Channel(r.Servers.Ready(), handler.EnqueueRequestsFromMapFunc(r.clientsOfReady))).
+		Watches(&v1alpha1.AuthServer{}, handler.EnqueueRequestsFromMapFunc(r.clientsOfServer)).
+		Watches(&v1alpha1.ClusterAuthServer{}, handler.EnqueueRequestsFromMapFunc(r.clientsOfServer)).
+		WatchesRawSource(source.Channel(r.Servers.Ready(), handler.EnqueueRequestsFromMapFunc(r.clientsOfServer))).
 		WithOptions(controller.Options{
 			MaxConcurrentReconciles: max(r.MaxConcurrentReconciles, 1),
 			// Failed reconciles back off exponentially from 1s to 5m, so an
@@ -142,31 +143,35 @@ func indexServerRef(obj client.Object) []string {
 	return []string{serverRefKind(oac) + "/" + oac.Spec.ServerRef.Name}
 }
 
-// clientsOf maps a server event to the OAuthClients that use the server.
-func (r *OAuthClientReconciler) clientsOf(kind string) handler.MapFunc {
-	return func(ctx context.Context, obj client.Object) []reconcile.Request {
-		var list v1alpha1.OAuthClientList
-		opts := []client.ListOption{client.MatchingFields{serverRefIndex: kind + "/" + obj.GetName()}}
-		if kind == "AuthServer" {
-			opts = append(opts, client.InNamespace(obj.GetNamespace()))
-		}
-		if err := r.Client.List(ctx, &list, opts...); err != nil {
-			return nil
-		}
-		reqs := make([]reconcile.Request, 0, len(list.Items))
-		for _, oac := range list.Items {
-			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&oac)})
-		}
-		return reqs
+// clientsOfServer maps a server (an event about it, or its becoming Ready)
+// to the OAuthClients that use it.
+func (r *OAuthClientReconciler) clientsOfServer(ctx context.Context, obj client.Object) []reconcile.Request {
+	key := ServerKey{Kind: "AuthServer", Namespace: obj.GetNamespace(), Name: obj.GetName()}
+	if _, cluster := obj.(*v1alpha1.ClusterAuthServer); cluster {
+		key = ServerKey{Kind: "ClusterAuthServer", Name: obj.GetName()}
 	}
+	clients, err := clientsUsing(ctx, r.Client, key)
+	if err != nil {
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(clients))
+	for _, oac := range clients {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&oac)})
+	}
+	return reqs
 }
 
-// clientsOfReady maps a server that became Ready to its clients.
-func (r *OAuthClientReconciler) clientsOfReady(ctx context.Context, obj client.Object) []reconcile.Request {
-	if _, cluster := obj.(*v1alpha1.ClusterAuthServer); cluster {
-		return r.clientsOf("ClusterAuthServer")(ctx, obj)
+// clientsUsing lists the OAuthClients that refer to the server at key.
+func clientsUsing(ctx context.Context, c client.Reader, key ServerKey) ([]v1alpha1.OAuthClient, error) {
+	var list v1alpha1.OAuthClientList
+	opts := []client.ListOption{client.MatchingFields{serverRefIndex: key.Kind + "/" + key.Name}}
+	if key.Namespace != "" {
+		opts = append(opts, client.InNamespace(key.Namespace))
 	}
-	return r.clientsOf("AuthServer")(ctx, obj)
+	if err := c.List(ctx, &list, opts...); err != nil {
+		return nil, fmt.Errorf("listing the OAuthClients of %s %s: %w", key.Kind, key.Name, err)
+	}
+	return list.Items, nil
 }
 
 func serverRefKind(oac *v1alpha1.OAuthClient) string {
