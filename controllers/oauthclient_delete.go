@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
 // delete handles a deleted OAuthClient. Delete removes the remote client and
@@ -65,9 +63,8 @@ func (s *clientSync) deleteRemote(ctx context.Context) error {
 	if err := s.deleteRetiring(ctx); err != nil {
 		return err
 	}
-	err := s.server.Provider.Delete(ctx, s.state.ClientID, s.state.Provider)
-	if err != nil && !errors.Is(err, provider.ErrNotFound) {
-		return providerFailure(err, "")
+	if err := s.deleteAtServer(ctx, s.state.ClientID, s.state.Provider, ""); err != nil {
+		return err
 	}
 	if err := crashpoint.Reached(crashpoint.AfterRemoteDelete); err != nil {
 		return err

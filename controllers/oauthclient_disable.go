@@ -49,9 +49,8 @@ func (s *clientSync) disable(ctx context.Context) error {
 	if err := s.deleteRetiring(ctx); err != nil {
 		return err
 	}
-	err := s.server.Provider.Delete(ctx, s.state.ClientID, s.state.Provider)
-	if err != nil && !errors.Is(err, provider.ErrNotFound) {
-		return providerFailure(err, "deleting client %s to disable it", s.state.ClientID)
+	if err := s.deleteAtServer(ctx, s.state.ClientID, s.state.Provider, "deleting client %s to disable it", s.state.ClientID); err != nil {
+		return err
 	}
 	if err := crashpoint.Reached(crashpoint.AfterDisableDelete); err != nil {
 		return err

@@ -99,9 +99,10 @@ func (s *clientSync) register(ctx context.Context) error {
 	if err := crashpoint.Reached(crashpoint.AfterRemoteCreate); err != nil {
 		return err
 	}
-	if res.Client.ClientSecret == "" && !isPublic(desired) {
-		_ = s.server.Provider.Delete(ctx, res.Client.ClientID, res.State)
-		return fail(v1alpha1.ReasonServerUnavailable, "the server registered client %s without issuing a secret; it was deleted again", res.Client.ClientID)
+	if !isPublic(desired) {
+		if err := s.keepOnlyWithSecret(ctx, res, "client"); err != nil {
+			return err
+		}
 	}
 	version := int64(1)
 	if s.state != nil {
@@ -171,4 +172,27 @@ func (s *clientSync) saveWithRetry(ctx context.Context, st *clientState) error {
 		}
 	}
 	return err
+}
+
+// keepOnlyWithSecret checks that the server issued a secret with a client it
+// just registered (what: "client" or "replacement client"). When it did
+// not, the client is deleted again: a confidential client nobody holds a
+// secret for must not stay behind.
+func (s *clientSync) keepOnlyWithSecret(ctx context.Context, res provider.Result, what string) error {
+	if res.Client.ClientSecret != "" {
+		return nil
+	}
+	_ = s.server.Provider.Delete(ctx, res.Client.ClientID, res.State)
+	return fail(v1alpha1.ReasonServerUnavailable, "the server registered %s %s without issuing a secret; it was deleted again", what, res.Client.ClientID)
+}
+
+// deleteAtServer deletes a client at the server; one already gone counts
+// as deleted. A failure is described by doing and args, as providerFailure
+// does.
+func (s *clientSync) deleteAtServer(ctx context.Context, clientID string, state provider.State, doing string, args ...any) error {
+	err := s.server.Provider.Delete(ctx, clientID, state)
+	if err == nil || errors.Is(err, provider.ErrNotFound) {
+		return nil
+	}
+	return providerFailure(err, doing, args...)
 }

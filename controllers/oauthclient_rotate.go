@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
 // rotate replaces the credentials when the policy says so, with the
@@ -85,9 +83,8 @@ func (s *clientSync) replace(ctx context.Context, next *clientState) error {
 	if err := crashpoint.Reached(crashpoint.AfterReplaceCreate); err != nil {
 		return err
 	}
-	if res.Client.ClientSecret == "" {
-		_ = s.server.Provider.Delete(ctx, res.Client.ClientID, res.State)
-		return fail(v1alpha1.ReasonServerUnavailable, "the server registered replacement client %s without issuing a secret; it was deleted again", res.Client.ClientID)
+	if err := s.keepOnlyWithSecret(ctx, res, "replacement client"); err != nil {
+		return err
 	}
 	retireAt := time.Now().Add(gracePeriod(s.oac)).UTC().Truncate(time.Second)
 	next.Retiring = append(next.Retiring, retiringClient{ClientID: next.ClientID, RetireAt: retireAt, Provider: next.Provider})
@@ -120,9 +117,8 @@ func (s *clientSync) retire(ctx context.Context) error {
 		return nil
 	}
 	for _, rc := range due {
-		err := s.server.Provider.Delete(ctx, rc.ClientID, rc.Provider)
-		if err != nil && !errors.Is(err, provider.ErrNotFound) {
-			return providerFailure(err, "retiring replaced client %s", rc.ClientID)
+		if err := s.deleteAtServer(ctx, rc.ClientID, rc.Provider, "retiring replaced client %s", rc.ClientID); err != nil {
+			return err
 		}
 		if err := crashpoint.Reached(crashpoint.AfterRetireDelete); err != nil {
 			return err
@@ -142,9 +138,8 @@ func (s *clientSync) retire(ctx context.Context) error {
 // disabling of the OAuthClient).
 func (s *clientSync) deleteRetiring(ctx context.Context) error {
 	for _, rc := range s.state.Retiring {
-		err := s.server.Provider.Delete(ctx, rc.ClientID, rc.Provider)
-		if err != nil && !errors.Is(err, provider.ErrNotFound) {
-			return providerFailure(err, "deleting replaced client %s", rc.ClientID)
+		if err := s.deleteAtServer(ctx, rc.ClientID, rc.Provider, "deleting replaced client %s", rc.ClientID); err != nil {
+			return err
 		}
 	}
 	return nil
