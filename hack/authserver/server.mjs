@@ -1,12 +1,14 @@
 // Dev and test authorization server: npm oidc-provider with dynamic client
 // registration (RFC 7591), registration management (RFC 7592), the
 // client_credentials grant, token introspection (RFC 7662) and revocation
-// (RFC 7009), over plain http on 127.0.0.1.
+// (RFC 7009), over plain http (on 127.0.0.1 unless --host says otherwise).
 //
 // Flags (each also read from the environment variable in brackets; a flag
 // wins over the variable):
 //   --port N                      [AUTHSERVER_PORT]  0 picks a free port (default 0)
-//   --issuer URL                  [AUTHSERVER_ISSUER] default http://127.0.0.1:PORT; when set
+//   --host ADDRESS                [AUTHSERVER_HOST] address to listen on (default 127.0.0.1);
+//                                 e.g. the node address pods reach, or 0.0.0.0 for all
+//   --issuer URL                  [AUTHSERVER_ISSUER] default http://HOST:PORT; when set
 //                                 (a proxy in front), X-Forwarded-Proto/Host are trusted
 //   --initial-access-token T      [AUTHSERVER_INITIAL_ACCESS_TOKEN] empty: open registration
 //   --scopes "a b c"              [AUTHSERVER_SCOPES] default "read write admin"
@@ -34,6 +36,7 @@ console.debug = console.error;
 
 const FLAGS = {
   port: 'AUTHSERVER_PORT',
+  host: 'AUTHSERVER_HOST',
   issuer: 'AUTHSERVER_ISSUER',
   'initial-access-token': 'AUTHSERVER_INITIAL_ACCESS_TOKEN',
   scopes: 'AUTHSERVER_SCOPES',
@@ -45,6 +48,7 @@ const FLAGS = {
 
 const DEFAULTS = {
   port: '0',
+  host: '127.0.0.1',
   scopes: 'read write admin',
   'access-token-ttl': '600',
   'rotate-registration-access-token': 'true',
@@ -64,6 +68,7 @@ function readSettings(argv, env) {
 
   return {
     port,
+    host: get('host'),
     issuer: get('issuer'),
     initialAccessToken: get('initial-access-token'),
     scopes: get('scopes').split(' ').filter(Boolean),
@@ -136,14 +141,22 @@ function providerConfiguration(settings, store) {
   };
 }
 
-function listen(server, port) {
+function listen(server, port, host) {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve(server.address().port);
     });
   });
+}
+
+// urlHost is host as it appears in a URL: IPv6 literals in brackets, and the
+// wildcard addresses (which no client can connect to) as loopback.
+function urlHost(host) {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 async function main() {
@@ -153,8 +166,8 @@ async function main() {
 
   let handler = (req, res) => res.writeHead(503).end();
   const server = http.createServer((req, res) => handler(req, res));
-  const port = await listen(server, settings.port);
-  const issuer = settings.issuer || `http://127.0.0.1:${port}`;
+  const port = await listen(server, settings.port, settings.host);
+  const issuer = settings.issuer || `http://${urlHost(settings.host)}:${port}`;
 
   const provider = new Provider(issuer, providerConfiguration(settings, store));
   // Behind a proxy (e.g. TLS in front), endpoint URLs follow what the proxy
