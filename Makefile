@@ -13,6 +13,7 @@ STATICCHECK_VERSION ?= v0.8.2
 STATICCHECK    := $(BIN)/staticcheck-$(STATICCHECK_VERSION)
 GO_TEST_FLAGS  ?= -race -count=1 -timeout 20m
 GENERATED      := api config/crd config/rbac
+HYDRA          ?= $(shell hack/hydra.sh)
 
 .PHONY: all
 all: build
@@ -58,6 +59,10 @@ verify: $(CONTROLLER_GEN) $(STATICCHECK) ## Fail when generated files are stale 
 .PHONY: envtest
 envtest: ## Build (or reuse) kube-apiserver and etcd for envtest; prints the directory.
 	@hack/envtest-assets.sh
+
+.PHONY: hydra
+hydra: ## Build (or reuse) Ory Hydra v2.3.0 from the Go module proxy; prints the binary's path.
+	@hack/hydra.sh
 
 .PHONY: authserver-deps
 authserver-deps: hack/authserver/node_modules/.package-lock.json ## Install the dev auth server (npm oidc-provider).
