@@ -1,0 +1,573 @@
+// Package hydra runs a real Ory Hydra v2 (built from the Go module proxy by
+// hack/hydra.sh) as a child process for tests: free loopback ports, a fresh
+// sqlite database in its own directory, migrated, served with --dev, with
+// OpenID Connect dynamic client registration enabled and advertised in
+// discovery. Its admin port has no authentication, as self-hosted Hydra's
+// never has; CountingProxy puts a counting (and optionally bearer-checking)
+// proxy in front of it.
+package hydra
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/proc"
+)
+
+const (
+	startupTimeout = 60 * time.Second
+	stopTimeout    = 10 * time.Second
+	// buildTimeout bounds hack/hydra.sh when it has to build Hydra.
+	buildTimeout = 15 * time.Minute
+	// startAttempts: a free port can be taken between proc.FreePorts and
+	// Hydra's listen; Start then tries again with new ports.
+	startAttempts = 3
+	buildHint     = "run `make hydra` (hack/hydra.sh) or set HYDRA_BIN"
+)
+
+// HydraDefaultScope is the scope Hydra v2 gives a client registered without
+// one, when oidc.dynamic_client_registration.default_scope is not set.
+var HydraDefaultScope = []string{"offline_access", "offline", "openid"}
+
+// Options configure the server. The zero value is what the package comment
+// describes, logging at warn level.
+type Options struct {
+	// LogLevel is Hydra's log.level; default "warn" (at "info" Hydra logs
+	// every request).
+	LogLevel string
+	// DefaultScope sets oidc.dynamic_client_registration.default_scope; nil
+	// keeps Hydra's default (HydraDefaultScope).
+	DefaultScope []string
+	// Dir holds the config file and the database; default a new temporary
+	// directory, removed by Close.
+	Dir string
+	// Stderr receives Hydra's output (its log); nil discards it.
+	Stderr io.Writer
+}
+
+// Server is a running Hydra.
+type Server struct {
+	// AdminURL is the admin API's base URL, http://127.0.0.1:PORT (the
+	// client API is AdminURL + "/admin/clients").
+	AdminURL string
+	// PublicURL is the public API's base URL, http://127.0.0.1:PORT.
+	PublicURL string
+	// Issuer is the issuer Hydra advertises; equal to PublicURL.
+	Issuer string
+	// TokenURL and RegistrationURL are Hydra's token and RFC 7591
+	// registration endpoints.
+	TokenURL, RegistrationURL string
+
+	bin        string
+	dir        string
+	ownDir     bool
+	configPath string
+	stderr     io.Writer
+	http       *http.Client
+
+	mu   sync.Mutex
+	proc *process
+}
+
+// process is one run of `hydra serve all`.
+type process struct {
+	cmd     *exec.Cmd
+	done    chan struct{} // closed when the process has exited
+	waitErr error         // set before done is closed
+	output  *tailBuffer
+}
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// Binary returns the Hydra binary: HYDRA_BIN when set, otherwise the path
+// hack/hydra.sh prints (it builds Hydra on first use, which takes minutes,
+// and reuses it afterwards). The answer is computed once per process.
+func Binary() (string, error) {
+	binOnce.Do(func() { binPath, binErr = findBinary() })
+	return binPath, binErr
+}
+
+func findBinary() (string, error) {
+	if bin := os.Getenv("HYDRA_BIN"); bin != "" {
+		if _, err := os.Stat(bin); err != nil {
+			return "", fmt.Errorf("HYDRA_BIN: %w", err)
+		}
+		return bin, nil
+	}
+	root, err := repoRoot()
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
+	defer cancel()
+	var stderr tailBuffer
+	stderr.max = 4096
+	cmd := exec.CommandContext(ctx, filepath.Join(root, "hack", "hydra.sh"))
+	cmd.Dir = root
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("building Hydra with hack/hydra.sh: %w: %s (%s)", err, stderr.String(), buildHint)
+	}
+	bin := strings.TrimSpace(string(out))
+	if i := strings.LastIndexByte(bin, '\n'); i >= 0 {
+		bin = bin[i+1:]
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return "", fmt.Errorf("hack/hydra.sh printed %q: %w", bin, err)
+	}
+	return bin, nil
+}
+
+// Start migrates a fresh database and runs `hydra serve all --dev`, and
+// returns once both ports answer /health/ready.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	bin, err := Binary()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{bin: bin, dir: opts.Dir, stderr: opts.Stderr, http: &http.Client{Timeout: 30 * time.Second}}
+	if s.dir == "" {
+		if s.dir, err = os.MkdirTemp("", "hydra-"); err != nil {
+			return nil, fmt.Errorf("starting Hydra: %w", err)
+		}
+		s.ownDir = true
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, startupTimeout)
+		defer cancel()
+	}
+	for attempt := 1; ; attempt++ {
+		err = s.configure(opts)
+		if err == nil {
+			err = s.migrate(ctx)
+		}
+		if err == nil {
+			err = s.start(ctx)
+		}
+		if err == nil {
+			return s, nil
+		}
+		if !errors.Is(err, errPortTaken) || attempt == startAttempts {
+			s.removeDir()
+			return nil, err
+		}
+	}
+}
+
+// StartT is Start for a test: the server's directory is in t.TempDir, its
+// output goes to the test log, it stops when the test ends, and a failure to
+// start fails the test.
+func StartT(t testing.TB, opts Options) *Server {
+	t.Helper()
+	if opts.Dir == "" {
+		opts.Dir = t.TempDir()
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = &testLogWriter{t: t}
+	}
+	s, err := Start(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("starting Hydra: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("stopping Hydra: %v", err)
+		}
+	})
+	return s
+}
+
+var errPortTaken = errors.New("a port was taken")
+
+// configure picks free ports and writes the config file.
+func (s *Server) configure(opts Options) error {
+	ports, err := proc.FreePorts(2)
+	if err != nil {
+		return fmt.Errorf("starting Hydra: %w", err)
+	}
+	public, admin := ports[0], ports[1]
+	s.PublicURL = "http://127.0.0.1:" + strconv.Itoa(public)
+	s.AdminURL = "http://127.0.0.1:" + strconv.Itoa(admin)
+	s.Issuer = s.PublicURL
+	s.TokenURL = s.PublicURL + "/oauth2/token"
+	s.RegistrationURL = s.PublicURL + "/oauth2/register"
+
+	level := opts.LogLevel
+	if level == "" {
+		level = "warn"
+	}
+	dcr := map[string]any{"enabled": true}
+	if opts.DefaultScope != nil {
+		dcr["default_scope"] = opts.DefaultScope
+	}
+	cfg := map[string]any{
+		"dsn": "sqlite://" + filepath.Join(s.dir, "hydra.sqlite") + "?_fk=true",
+		"serve": map[string]any{
+			"public": map[string]any{"host": "127.0.0.1", "port": public},
+			"admin":  map[string]any{"host": "127.0.0.1", "port": admin},
+		},
+		"urls": map[string]any{"self": map[string]any{"issuer": s.Issuer}},
+		"oidc": map[string]any{"dynamic_client_registration": dcr},
+		// Without it discovery advertises no registration_endpoint.
+		"webfinger": map[string]any{"oidc_discovery": map[string]any{"client_registration_url": s.RegistrationURL}},
+		"secrets":   map[string]any{"system": []string{rand.Text() + rand.Text()}},
+		"log":       map[string]any{"level": level, "format": "json", "leak_sensitive_values": false},
+	}
+	b, err := yaml.Marshal(cfg)
+	if err != nil {
+		return fmt.Errorf("starting Hydra: encoding its config: %w", err)
+	}
+	s.configPath = filepath.Join(s.dir, "hydra.yml")
+	if err := os.WriteFile(s.configPath, b, 0o600); err != nil {
+		return fmt.Errorf("starting Hydra: writing its config: %w", err)
+	}
+	return nil
+}
+
+// migrate creates Hydra's schema in the database (idempotent).
+func (s *Server) migrate(ctx context.Context) error {
+	cmd := exec.CommandContext(ctx, s.bin, "migrate", "sql", "up", "--read-from-env", "--yes", "--config", s.configPath)
+	cmd.Env = s.env()
+	cmd.SysProcAttr = proc.SysProcAttr()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("migrating Hydra's database: %w: %s", err, lastBytes(out, 4096))
+	}
+	return nil
+}
+
+// start runs `hydra serve all` and waits until it is ready.
+func (s *Server) start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc != nil {
+		return errors.New("starting Hydra: already running")
+	}
+	p := &process{done: make(chan struct{}), output: &tailBuffer{max: 8192}}
+	p.cmd = exec.Command(s.bin, "serve", "all", "--dev", "--sqa-opt-out", "--config", s.configPath)
+	p.cmd.Env = s.env()
+	p.cmd.Dir = s.dir
+	var out io.Writer = p.output
+	if s.stderr != nil {
+		out = io.MultiWriter(p.output, s.stderr)
+	}
+	p.cmd.Stdout, p.cmd.Stderr = out, out
+	p.cmd.SysProcAttr = proc.SysProcAttr()
+	if err := p.cmd.Start(); err != nil {
+		return fmt.Errorf("starting Hydra (%s): %w", s.bin, err)
+	}
+	go func() {
+		p.waitErr = p.cmd.Wait()
+		close(p.done)
+	}()
+	s.proc = p
+	for _, u := range []string{s.AdminURL + "/health/ready", s.PublicURL + "/health/ready"} {
+		if err := proc.WaitOK(ctx, u, p.done); err != nil {
+			_ = s.stopLocked()
+			if errors.Is(err, proc.ErrExited) && strings.Contains(p.output.String(), "address already in use") {
+				return fmt.Errorf("starting Hydra: %w: %s", errPortTaken, p.output.String())
+			}
+			return fmt.Errorf("starting Hydra: waiting for %s: %w: %s", u, err, p.output.String())
+		}
+	}
+	return nil
+}
+
+// env is a minimal environment: Hydra reads every config key from the
+// environment too (DSN, SERVE_PUBLIC_PORT, ...), so the parent's is not
+// passed on. Telemetry is off: tests talk only to loopback.
+func (s *Server) env() []string {
+	env := []string{"SQA_OPT_OUT=true", "HOME=" + s.dir}
+	for _, k := range []string{"PATH", "TMPDIR", "TZ"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+// Stop ends Hydra (SIGTERM to its process group, SIGKILL after 10s) and
+// waits for it; the database stays, so Restart brings the same clients
+// back. Stopping a stopped server does nothing.
+func (s *Server) Stop() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopLocked()
+}
+
+// Restart starts a stopped Hydra again on the same ports with the same
+// database. A running one is stopped first.
+func (s *Server) Restart(ctx context.Context) error {
+	if err := s.Stop(); err != nil {
+		return fmt.Errorf("restarting Hydra: %w", err)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, startupTimeout)
+		defer cancel()
+	}
+	return s.start(ctx)
+}
+
+// Close stops Hydra and removes the directory Start created.
+func (s *Server) Close() error {
+	err := s.Stop()
+	s.removeDir()
+	return err
+}
+
+func (s *Server) removeDir() {
+	if s.ownDir {
+		_ = os.RemoveAll(s.dir)
+	}
+}
+
+func (s *Server) stopLocked() error {
+	p := s.proc
+	if p == nil {
+		return nil
+	}
+	s.proc = nil
+	defer s.http.CloseIdleConnections()
+	proc.SignalGroup(p.cmd.Process, syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(stopTimeout):
+		proc.SignalGroup(p.cmd.Process, syscall.SIGKILL)
+		<-p.done
+		return fmt.Errorf("stopping Hydra: killed after %s without exiting", stopTimeout)
+	}
+	var exit *exec.ExitError
+	if errors.As(p.waitErr, &exit) && !exit.Exited() {
+		return nil // ended by our signal
+	}
+	if p.waitErr != nil {
+		return fmt.Errorf("stopping Hydra: %w: %s", p.waitErr, p.output.String())
+	}
+	return nil
+}
+
+// ClientCredentialsToken gets an access token for the client with the
+// client_credentials grant at Hydra's token endpoint (client_secret_basic,
+// id and secret form-encoded as RFC 6749 §2.3.1 asks); scope may be empty.
+func (s *Server) ClientCredentialsToken(ctx context.Context, clientID, clientSecret, scope string) (string, error) {
+	form := url.Values{"grant_type": {"client_credentials"}}
+	if scope != "" {
+		form.Set("scope", scope)
+	}
+	what := fmt.Sprintf("getting a client_credentials token for client %q", clientID)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.TokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(clientID), url.QueryEscape(clientSecret))
+	status, body, err := s.do(req)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	if status != http.StatusOK {
+		return "", fmt.Errorf("%s: %s", what, httpError(status, body))
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(body, &tok); err != nil || tok.AccessToken == "" {
+		return "", fmt.Errorf("%s: no access_token in the response", what)
+	}
+	return tok.AccessToken, nil
+}
+
+// Admin makes a raw call to the admin API, for tests that change Hydra
+// behind the operator's back. path is below AdminURL (e.g.
+// "/admin/clients/ID"); body, when not nil, is sent as JSON. It returns the
+// status and body.
+func (s *Server) Admin(ctx context.Context, method, path string, body any) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, nil, fmt.Errorf("admin %s %s: encoding the body: %w", method, path, err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, s.AdminURL+path, rd)
+	if err != nil {
+		return 0, nil, fmt.Errorf("admin %s %s: %w", method, path, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	status, b, err := s.do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("admin %s %s: %w", method, path, err)
+	}
+	return status, b, nil
+}
+
+// AdminClient reads one client from the admin API as a JSON object; found
+// is false on 404.
+func (s *Server) AdminClient(ctx context.Context, clientID string) (client map[string]any, found bool, err error) {
+	status, body, err := s.Admin(ctx, http.MethodGet, "/admin/clients/"+url.PathEscape(clientID), nil)
+	if err != nil {
+		return nil, false, err
+	}
+	switch status {
+	case http.StatusOK:
+	case http.StatusNotFound:
+		return nil, false, nil
+	default:
+		return nil, false, fmt.Errorf("reading client %q: %s", clientID, httpError(status, body))
+	}
+	if err := json.Unmarshal(body, &client); err != nil {
+		return nil, false, fmt.Errorf("reading client %q: decoding: %w", clientID, err)
+	}
+	return client, true, nil
+}
+
+// AdminClientCount returns how many clients Hydra holds (its X-Total-Count).
+func (s *Server) AdminClientCount(ctx context.Context) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.AdminURL+"/admin/clients?page_size=1", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("counting clients: %w", err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("counting clients: HTTP %d", resp.StatusCode)
+	}
+	n, err := strconv.Atoi(resp.Header.Get("X-Total-Count"))
+	if err != nil {
+		return 0, fmt.Errorf("counting clients: X-Total-Count %q", resp.Header.Get("X-Total-Count"))
+	}
+	return n, nil
+}
+
+func (s *Server) do(req *http.Request) (int, []byte, error) {
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return 0, nil, err
+	}
+	return resp.StatusCode, b, nil
+}
+
+// httpError describes a non-success answer by its status and OAuth error
+// fields only (never the whole body, which could hold a secret).
+func httpError(status int, body []byte) string {
+	var e struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	_ = json.Unmarshal(body, &e)
+	msg := "HTTP " + strconv.Itoa(status)
+	if e.Error != "" {
+		msg += ": " + e.Error
+	}
+	if e.Description != "" {
+		msg += ": " + e.Description
+	}
+	return msg
+}
+
+// repoRoot returns the directory holding go.mod, searching up from the
+// working directory.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("finding hack/hydra.sh: %w", err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("finding hack/hydra.sh: no go.mod above the working directory (" + buildHint + ")")
+		}
+		dir = parent
+	}
+}
+
+func lastBytes(b []byte, n int) string {
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// tailBuffer keeps the last max bytes written to it, for error messages.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (b *tailBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	if over := len(b.buf) - b.max; over > 0 {
+		b.buf = b.buf[over:]
+	}
+	return len(p), nil
+}
+
+func (b *tailBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.TrimSpace(string(b.buf))
+}
+
+// testLogWriter sends each line written to it to the test log.
+type testLogWriter struct {
+	t    testing.TB
+	mu   sync.Mutex
+	line []byte
+}
+
+func (w *testLogWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.line = append(w.line, p...)
+	for {
+		i := bytes.IndexByte(w.line, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.t.Logf("hydra: %s", w.line[:i])
+		w.line = w.line[i+1:]
+	}
+}
