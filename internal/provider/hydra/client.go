@@ -1,0 +1,382 @@
+package hydra
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+)
+
+// Hydra's client fields (the oAuth2Client schema of its admin API).
+const (
+	fieldClientID     = "client_id"
+	fieldClientSecret = "client_secret"
+	fieldClientName   = "client_name"
+	fieldGrantTypes   = "grant_types"
+	fieldScope        = "scope"
+	fieldAudience     = "audience"
+	fieldRedirectURIs = "redirect_uris"
+	fieldAuthMethod   = "token_endpoint_auth_method"
+	fieldOwner        = "owner"
+	fieldMetadata     = "metadata"
+)
+
+// ExtraClientID is the ClientSpec.Extra key that chooses the client_id
+// (Hydra lets the caller choose). A create retried with the same ID finds
+// the client it made before instead of making a second one.
+const ExtraClientID = fieldClientID
+
+// ExtraOwner is the key under which an observed client's Spec.Extra reports
+// Hydra's owner field, the ownership marker.
+const ExtraOwner = fieldOwner
+
+// MetadataDescription is the key of Hydra's free-form metadata object that
+// holds ClientSpec.Description (Hydra has no description field).
+const MetadataDescription = "description"
+
+// defaultAuthMethod is what Hydra stores when no token endpoint auth method
+// is given.
+const defaultAuthMethod = "client_secret_basic"
+
+// extraFields are the Hydra string fields ClientSpec.Extra may set, beside
+// ExtraClientID. Any other key is refused: Hydra silently drops fields it
+// does not know, which would look like drift forever.
+var extraFields = []string{
+	"access_token_strategy",
+	"backchannel_logout_uri",
+	"client_uri",
+	"frontchannel_logout_uri",
+	"jwks_uri",
+	"logo_uri",
+	"policy_uri",
+	"request_object_signing_alg",
+	"sector_identifier_uri",
+	"subject_type",
+	"token_endpoint_auth_signing_alg",
+	"tos_uri",
+	"userinfo_signed_response_alg",
+}
+
+// Names of the managed fields, as Diff reports them (ClientSpec's names).
+const (
+	DiffClientName   = "clientName"
+	DiffDescription  = "description"
+	DiffGrantTypes   = "grantTypes"
+	DiffScopes       = "scopes"
+	DiffAudience     = "audience"
+	DiffRedirectURIs = "redirectURIs"
+	DiffAuthMethod   = "tokenEndpointAuthMethod"
+	DiffOwner        = "owner"
+)
+
+// wireClient is a client as Hydra's admin API answers it, reduced to what
+// the adapter reads.
+type wireClient struct {
+	ClientID      string
+	ClientSecret  string
+	ClientName    string
+	GrantTypes    []string
+	Scope         string
+	Audience      []string
+	RedirectURIs  []string
+	AuthMethod    string
+	Owner         string
+	Metadata      map[string]any // nil when absent or not an object
+	MetadataOther bool           // metadata is present but not a JSON object
+	Extra         map[string]string
+}
+
+// parseClient reads one client object. Its errors name the offending field,
+// never its value.
+func parseClient(raw map[string]json.RawMessage) (wireClient, error) {
+	var c wireClient
+	fields := []struct {
+		name string
+		into any
+	}{
+		{fieldClientID, &c.ClientID},
+		{fieldClientSecret, &c.ClientSecret},
+		{fieldClientName, &c.ClientName},
+		{fieldGrantTypes, &c.GrantTypes},
+		{fieldScope, &c.Scope},
+		{fieldAudience, &c.Audience},
+		{fieldRedirectURIs, &c.RedirectURIs},
+		{fieldAuthMethod, &c.AuthMethod},
+		{fieldOwner, &c.Owner},
+	}
+	for _, f := range fields {
+		v, ok := raw[f.name]
+		if !ok || string(v) == "null" {
+			continue
+		}
+		if err := json.Unmarshal(v, f.into); err != nil {
+			return wireClient{}, fmt.Errorf("field %s has the wrong type", f.name)
+		}
+	}
+	if v, ok := raw[fieldMetadata]; ok && string(v) != "null" {
+		if err := json.Unmarshal(v, &c.Metadata); err != nil || c.Metadata == nil {
+			c.Metadata, c.MetadataOther = nil, true
+		}
+	}
+	for _, k := range extraFields {
+		var s string
+		if v, ok := raw[k]; ok && json.Unmarshal(v, &s) == nil && s != "" {
+			if c.Extra == nil {
+				c.Extra = map[string]string{}
+			}
+			c.Extra[k] = s
+		}
+	}
+	if c.ClientID == "" {
+		return wireClient{}, fmt.Errorf("field %s is missing", fieldClientID)
+	}
+	return c, nil
+}
+
+// parseOne reads a body holding one client object.
+func parseOne(body []byte) (wireClient, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
+		return wireClient{}, fmt.Errorf("not a JSON object")
+	}
+	return parseClient(raw)
+}
+
+// parseList reads a body holding an array of client objects.
+func parseList(body []byte) ([]wireClient, error) {
+	var raws []map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raws); err != nil {
+		return nil, fmt.Errorf("not a JSON array of objects")
+	}
+	out := make([]wireClient, 0, len(raws))
+	for i, raw := range raws {
+		if raw == nil {
+			return nil, fmt.Errorf("item %d is not an object", i)
+		}
+		c, err := parseClient(raw)
+		if err != nil {
+			return nil, fmt.Errorf("item %d: %w", i, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// client converts what Hydra holds for the controller. Hydra cannot
+// disable a client, so Enabled is always true; its secret is never
+// readable, so ClientSecret is set only when the answer carried one.
+func (c wireClient) client() provider.Client {
+	spec := provider.ClientSpec{
+		ClientName:              c.ClientName,
+		GrantTypes:              c.GrantTypes,
+		Scopes:                  strings.Fields(c.Scope),
+		Audience:                c.Audience,
+		RedirectURIs:            c.RedirectURIs,
+		TokenEndpointAuthMethod: c.AuthMethod,
+	}
+	if d, ok := c.Metadata[MetadataDescription].(string); ok {
+		spec.Description = d
+	}
+	if len(c.Extra) > 0 || c.Owner != "" {
+		spec.Extra = maps.Clone(c.Extra)
+		if spec.Extra == nil {
+			spec.Extra = map[string]string{}
+		}
+		if c.Owner != "" {
+			spec.Extra[ExtraOwner] = c.Owner
+		}
+	}
+	return provider.Client{ClientID: c.ClientID, ClientSecret: c.ClientSecret, Spec: spec, Enabled: true}
+}
+
+// checkSpec refuses what Hydra cannot hold as asked, naming the field.
+func checkSpec(spec provider.ClientSpec) error {
+	for k := range spec.Extra {
+		if k != ExtraClientID && !slices.Contains(extraFields, k) {
+			return provider.Errorf(provider.KindInvalidMetadata,
+				"extra metadata %q is not a Hydra client field the adapter passes through (allowed: %s, %s)",
+				k, ExtraClientID, strings.Join(extraFields, ", "))
+		}
+	}
+	if id, ok := spec.Extra[ExtraClientID]; ok {
+		if err := checkClientID(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkClientID refuses a client ID that cannot be used in an admin API
+// path: Hydra's router does not decode an escaped slash.
+func checkClientID(id string) error {
+	switch {
+	case id == "":
+		return provider.Errorf(provider.KindInvalidMetadata, "the chosen client_id is empty")
+	case strings.ContainsAny(id, "/?#%") || strings.TrimSpace(id) != id:
+		return provider.Errorf(provider.KindInvalidMetadata,
+			"the chosen client_id %q holds a character Hydra's admin API paths cannot carry (/, ?, #, %% or surrounding space)", id)
+	case len(id) > 255:
+		return provider.Errorf(provider.KindInvalidMetadata, "the chosen client_id is longer than 255 bytes")
+	}
+	return nil
+}
+
+// createBody renders spec as the body of POST /admin/clients. Empty fields
+// are left out so that Hydra applies its defaults; Diff does not report
+// those defaults as drift.
+func createBody(spec provider.ClientSpec, owner string) map[string]any {
+	m := map[string]any{}
+	for k, v := range spec.Extra {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	if spec.ClientName != "" {
+		m[fieldClientName] = spec.ClientName
+	}
+	if len(spec.GrantTypes) > 0 {
+		m[fieldGrantTypes] = spec.GrantTypes
+	}
+	if len(spec.Scopes) > 0 {
+		m[fieldScope] = strings.Join(spec.Scopes, " ")
+	}
+	if len(spec.Audience) > 0 {
+		m[fieldAudience] = spec.Audience
+	}
+	if len(spec.RedirectURIs) > 0 {
+		m[fieldRedirectURIs] = spec.RedirectURIs
+	}
+	if spec.TokenEndpointAuthMethod != "" {
+		m[fieldAuthMethod] = spec.TokenEndpointAuthMethod
+	}
+	if owner != "" {
+		m[fieldOwner] = owner
+	}
+	if spec.Description != "" {
+		m[fieldMetadata] = map[string]any{MetadataDescription: spec.Description}
+	}
+	return m
+}
+
+// diff lists the managed fields where observed differs from desired, in a
+// fixed order. It does not report what Hydra fills in when desired leaves a
+// field empty: no scopes means Hydra's default scope (Hydra cannot hold a
+// client without one), no token endpoint auth method means
+// client_secret_basic, an empty Extra value means Hydra's default. owner,
+// when set, is the ownership marker the client must carry.
+func diff(desired, observed provider.ClientSpec, owner string) []string {
+	var d []string
+	if desired.ClientName != observed.ClientName {
+		d = append(d, DiffClientName)
+	}
+	if desired.Description != observed.Description {
+		d = append(d, DiffDescription)
+	}
+	if !sameSet(desired.GrantTypes, observed.GrantTypes) {
+		d = append(d, DiffGrantTypes)
+	}
+	if len(desired.Scopes) > 0 && !sameSet(desired.Scopes, observed.Scopes) {
+		d = append(d, DiffScopes)
+	}
+	if !sameSet(desired.Audience, observed.Audience) {
+		d = append(d, DiffAudience)
+	}
+	if !sameSet(desired.RedirectURIs, observed.RedirectURIs) {
+		d = append(d, DiffRedirectURIs)
+	}
+	if authMethod(desired.TokenEndpointAuthMethod) != authMethod(observed.TokenEndpointAuthMethod) {
+		d = append(d, DiffAuthMethod)
+	}
+	if owner != "" && observed.Extra[ExtraOwner] != owner {
+		d = append(d, DiffOwner)
+	}
+	for _, k := range slices.Sorted(maps.Keys(desired.Extra)) {
+		if v := desired.Extra[k]; k != ExtraClientID && v != "" && observed.Extra[k] != v {
+			d = append(d, k)
+		}
+	}
+	return d
+}
+
+// patchOp is one RFC 6902 operation.
+type patchOp struct {
+	Op    string `json:"op"`
+	Path  string `json:"path"`
+	Value any    `json:"value"`
+}
+
+// patchOps renders the fields diff reported as JSON Patch operations that
+// set each to its desired value and touch nothing else. The metadata object
+// is merged: keys other than MetadataDescription stay as they are.
+func patchOps(fields []string, desired provider.ClientSpec, observed wireClient, owner string) []patchOp {
+	var ops []patchOp
+	set := func(field string, v any) { ops = append(ops, patchOp{Op: "add", Path: "/" + field, Value: v}) }
+	list := func(v []string) []string {
+		if v == nil {
+			return []string{}
+		}
+		return v
+	}
+	for _, f := range fields {
+		switch f {
+		case DiffClientName:
+			set(fieldClientName, desired.ClientName)
+		case DiffDescription:
+			md := maps.Clone(observed.Metadata)
+			if md == nil {
+				md = map[string]any{}
+			}
+			if desired.Description == "" {
+				delete(md, MetadataDescription)
+			} else {
+				md[MetadataDescription] = desired.Description
+			}
+			set(fieldMetadata, md)
+		case DiffGrantTypes:
+			set(fieldGrantTypes, list(desired.GrantTypes))
+		case DiffScopes:
+			set(fieldScope, strings.Join(desired.Scopes, " "))
+		case DiffAudience:
+			set(fieldAudience, list(desired.Audience))
+		case DiffRedirectURIs:
+			set(fieldRedirectURIs, list(desired.RedirectURIs))
+		case DiffAuthMethod:
+			set(fieldAuthMethod, authMethod(desired.TokenEndpointAuthMethod))
+		case DiffOwner:
+			set(fieldOwner, owner)
+		default: // an Extra field
+			set(f, desired.Extra[f])
+		}
+	}
+	return ops
+}
+
+// authMethod returns the effective token endpoint auth method.
+func authMethod(m string) string {
+	if m == "" {
+		return defaultAuthMethod
+	}
+	return m
+}
+
+// needsSecret reports whether a client with this auth method authenticates
+// with a client secret.
+func needsSecret(method string) bool {
+	switch authMethod(method) {
+	case "client_secret_basic", "client_secret_post", "client_secret_jwt":
+		return true
+	}
+	return false
+}
+
+// sameSet reports whether a and b hold the same strings, ignoring order and
+// duplicates; nil and empty are the same.
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
