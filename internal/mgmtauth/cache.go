@@ -1,9 +1,7 @@
 package mgmtauth
 
 import (
-	"maps"
 	"net/http"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,47 +60,44 @@ func NewCache(hc *http.Client, earlyRefresh time.Duration) *Cache {
 // credentials Secret takes effect on the next call. An invalid src yields a
 // source whose Token fails with a KindUnauthorized error naming the field.
 func (c *Cache) TokenSource(key string, src Source) oauth2.TokenSource {
-	if err := src.Validate(); err != nil {
-		c.mu.Lock()
+	fp := src.fingerprint()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[key]; ok && e.fingerprint == fp {
+		// Built from this very Source, so it was valid then and still is.
+		return e.ts
+	}
+	r, err := src.prepare()
+	if err != nil {
 		delete(c.entries, key)
-		c.mu.Unlock()
 		return errorSource{err: &provider.Error{
 			Kind:        provider.KindUnauthorized,
 			Description: "invalid management credentials: " + err.Error(),
 		}}
 	}
-	fp := src.fingerprint()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.entries[key]; ok && e.fingerprint == fp {
-		return e.ts
-	}
-	ts := c.newSource(src, c.counter(key))
+	ts := c.newSource(src, r, c.counter(key))
 	c.entries[key] = &entry{fingerprint: fp, ts: ts}
 	return ts
 }
 
-// newSource builds the token source for a valid src.
-func (c *Cache) newSource(src Source, requests *atomic.Int64) oauth2.TokenSource {
+// newSource builds the token source for a valid src; r is its prepared
+// request, nil for a static token. prepare copied what r keeps, so the
+// caller changing its maps later cannot race with us.
+func (c *Cache) newSource(src Source, r *request, requests *atomic.Int64) oauth2.TokenSource {
 	switch {
 	case src.InitialAccessToken != "":
 		return oauth2.StaticTokenSource(&oauth2.Token{AccessToken: src.InitialAccessToken, TokenType: "Bearer"})
 	case src.BearerToken != "":
 		return oauth2.StaticTokenSource(&oauth2.Token{AccessToken: src.BearerToken, TokenType: "Bearer"})
 	}
-	// Copy, so the caller changing its maps later cannot race with us.
-	cc := *src.ClientCredentials
-	cc.Scopes = slices.Clone(cc.Scopes)
-	cc.ExtraParams = maps.Clone(cc.ExtraParams)
-	cc.ExtraHeaders = maps.Clone(cc.ExtraHeaders)
 	base := c.hc
 	if src.HTTPClient != nil {
 		base = src.HTTPClient
 	}
 	return &reuseSource{
-		src: &ccSource{
-			cc:       cc,
-			client:   HeaderClient(base, cc.ExtraHeaders),
+		src: &grantSource{
+			r:        r,
+			client:   HeaderClient(base, r.headers),
 			requests: requests,
 			now:      c.now,
 		},

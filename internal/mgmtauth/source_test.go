@@ -33,7 +33,7 @@ func TestValidate(t *testing.T) {
 		{name: "plain http", src: valid(func(c *ClientCredentials) { c.TokenURL = "http://127.0.0.1:8080/token" })},
 		{name: "initial access token with newline", src: Source{InitialAccessToken: "iat\n"}, wantErr: "initialAccessToken: holds whitespace or control characters"},
 		{name: "bearer token with space", src: Source{BearerToken: " tok"}, wantErr: "bearerToken: holds whitespace"},
-		{name: "none", src: Source{}, wantErr: "exactly one of initialAccessToken, bearerToken or clientCredentials"},
+		{name: "none", src: Source{}, wantErr: "exactly one of initialAccessToken, bearerToken, clientCredentials or jwtBearer"},
 		{name: "two", src: Source{InitialAccessToken: "a", BearerToken: "b"}, wantErr: "got initialAccessToken and bearerToken"},
 		{name: "two, one client credentials", src: Source{BearerToken: "b", ClientCredentials: &ClientCredentials{}}, wantErr: "got bearerToken and clientCredentials"},
 		{name: "no token URL", src: valid(func(c *ClientCredentials) { c.TokenURL = "" }), wantErr: "clientCredentials.tokenURL: required"},
