@@ -1,0 +1,3 @@
+// Package contract checks the traffic between an adapter and a fake of its
+// vendor's server against the vendor's own OpenAPI document.
+package contract
