@@ -14,8 +14,11 @@ import (
 
 // fakeTokenServer is a FAKE OAuth 2.0 token endpoint for these tests only,
 // not a model of any real server. It authenticates one client sent in any
-// of the three auth styles, issues numbered tokens (and refresh tokens when
-// asked), and records every request so tests can check the wire format.
+// of the three secret auth styles, or by a client assertion that
+// verifyAssertion accepts; it grants client_credentials, refresh_token and,
+// when acceptGrant is set, the JWT bearer grant; it issues numbered tokens
+// (and refresh tokens when asked), and records every request so tests can
+// check the wire format.
 type fakeTokenServer struct {
 	srv *httptest.Server
 
@@ -31,6 +34,13 @@ type fakeTokenServer struct {
 	issued   int
 	// refreshTokens are the refresh tokens the fake still honours.
 	refreshTokens map[string]bool
+	// verifyAssertion, when set, authenticates a request carrying
+	// client_assertion: it returns the client ID the assertion proves.
+	verifyAssertion func(assertion string) (clientID string, err error)
+	// acceptGrant, when set, enables the JWT bearer grant and decides
+	// whether its assertion is good. Such a request needs no client
+	// authentication, but any it carries must be right.
+	acceptGrant func(assertion string) error
 }
 
 // fakeReply is a canned response.
@@ -50,6 +60,10 @@ type fakeRequest struct {
 	basicPass   string
 	// params is the form or JSON body, flattened to strings.
 	params map[string]string
+	// values is the form body with repeated parameters; json is the JSON
+	// body as decoded.
+	values url.Values
+	json   map[string]any
 }
 
 // newFakeTokenServer starts the fake; it accepts clientID and secret and
@@ -98,13 +112,13 @@ func (f *fakeTokenServer) serve(w http.ResponseWriter, r *http.Request) {
 		rec.basicPass, _ = url.QueryUnescape(pass)
 	}
 	if strings.HasPrefix(rec.contentType, "application/json") {
-		var m map[string]any
-		_ = json.NewDecoder(r.Body).Decode(&m)
-		for k, v := range m {
+		_ = json.NewDecoder(r.Body).Decode(&rec.json)
+		for k, v := range rec.json {
 			rec.params[k] = fmt.Sprint(v)
 		}
 	} else {
 		_ = r.ParseForm()
+		rec.values = r.PostForm
 		for k := range r.PostForm {
 			rec.params[k] = r.PostForm.Get(k)
 		}
@@ -127,12 +141,7 @@ func (f *fakeTokenServer) serve(w http.ResponseWriter, r *http.Request) {
 
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	id, secret := rec.params["client_id"], rec.params["client_secret"]
-	if rec.hasBasic {
-		id, secret = rec.basicUser, rec.basicPass
-	}
-	if id != f.clientID || secret != f.clientSecret {
-		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "invalid_client", "error_description": "client authentication failed"})
+	if !f.authenticated(w, rec) {
 		return
 	}
 	switch rec.params["grant_type"] {
@@ -140,6 +149,15 @@ func (f *fakeTokenServer) serve(w http.ResponseWriter, r *http.Request) {
 	case "refresh_token":
 		if !f.refreshTokens[rec.params["refresh_token"]] {
 			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "refresh token unknown"})
+			return
+		}
+	case GrantTypeJWTBearer:
+		if f.acceptGrant == nil {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "unsupported_grant_type"})
+			return
+		}
+		if err := f.acceptGrant(rec.params["assertion"]); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": err.Error()})
 			return
 		}
 	default:
@@ -158,6 +176,43 @@ func (f *fakeTokenServer) serve(w http.ResponseWriter, r *http.Request) {
 		resp["refresh_token"] = rt
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// authenticated checks the client's authentication, answering
+// invalid_client when it fails. f.mu is held.
+func (f *fakeTokenServer) authenticated(w http.ResponseWriter, rec fakeRequest) bool {
+	refuse := func(why string) bool {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "invalid_client", "error_description": why})
+		return false
+	}
+	if a, ok := rec.params["client_assertion"]; ok {
+		if rec.params["client_assertion_type"] != ClientAssertionTypeJWT {
+			return refuse("wrong client_assertion_type")
+		}
+		if f.verifyAssertion == nil {
+			return refuse("client assertions not accepted")
+		}
+		id, err := f.verifyAssertion(a)
+		if err != nil {
+			return refuse(err.Error())
+		}
+		if rec.params["client_id"] != "" && rec.params["client_id"] != id {
+			return refuse("client_id does not match the assertion")
+		}
+		return true
+	}
+	id, secret := rec.params["client_id"], rec.params["client_secret"]
+	if rec.hasBasic {
+		id, secret = rec.basicUser, rec.basicPass
+	}
+	if rec.params["grant_type"] == GrantTypeJWTBearer && secret == "" && !rec.hasBasic {
+		// No client authentication: the grant's assertion alone decides.
+		return true
+	}
+	if id != f.clientID || secret != f.clientSecret {
+		return refuse("client authentication failed")
+	}
+	return true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

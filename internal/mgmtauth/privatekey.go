@@ -67,8 +67,8 @@ type PrivateKey struct {
 // String describes the key without its value, so that printing a
 // configuration with %v does not print the key.
 func (p PrivateKey) String() string {
-	return fmt.Sprintf("PrivateKey{Key: %s, KeyID: %q, Algorithm: %q, Certificate: %t}",
-		redactedIfSet(p.Key), p.KeyID, p.Algorithm, p.Certificate != "")
+	return fmt.Sprintf("PrivateKey{Key: %q, KeyID: %q, Algorithm: %q, Certificate: %t}",
+		mask(p.Key), p.KeyID, p.Algorithm, p.Certificate != "")
 }
 
 // GoString is String, for %#v.
@@ -477,11 +477,3 @@ func (k *SigningKey) String() string {
 
 // GoString is String, for %#v.
 func (k *SigningKey) GoString() string { return k.String() }
-
-// redactedIfSet shows whether a secret is set, never its value.
-func redactedIfSet(s string) string {
-	if s == "" {
-		return `""`
-	}
-	return redacted
-}
