@@ -54,7 +54,9 @@ func pemText(typ string, der []byte) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
 }
 
-func pkcs1PEM(k *rsa.PrivateKey) string { return pemText("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(k)) }
+func pkcs1PEM(k *rsa.PrivateKey) string {
+	return pemText("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(k))
+}
 
 func pkcs8PEM(t testing.TB, k any) string {
 	t.Helper()

@@ -3,6 +3,7 @@ package mgmtauth
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
@@ -31,14 +32,21 @@ func redact(err error, secrets []string) error {
 	return &out
 }
 
+// scrub replaces each secret in s, and anything shaped like a JWT: no error
+// text needs one, and an assertion or token a server quotes only in part is
+// not found by its value.
 func scrub(s string, secrets []string) string {
 	for _, v := range secrets {
 		if v != "" {
 			s = strings.ReplaceAll(s, v, redacted)
 		}
 	}
-	return s
+	return jwtShaped.ReplaceAllString(s, redacted)
 }
+
+// jwtShaped matches a JWS or JWE in compact form, or the start of one: the
+// base64url of a JSON object's opening brace and quote is "eyJ".
+var jwtShaped = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{2,}(\.[A-Za-z0-9_-]*)*`)
 
 // redactedError carries a scrubbed message and keeps the cause reachable for
 // errors.Is (e.g. context.DeadlineExceeded).

@@ -90,7 +90,15 @@ func ParseTokenResponse(status int, header http.Header, body []byte, now time.Ti
 // text/plain, as some servers send without being asked) when the
 // Content-Type header says so.
 func (f ResponseFormat) Parse(status int, header http.Header, body []byte, now time.Time) (*oauth2.Token, error) {
+	return f.parse(status, header, body, now, nil)
+}
+
+// parse is Parse removing secrets from the server's error code and
+// description before they are shortened: a secret cut in half by the
+// shortening would no longer be found whole afterwards.
+func (f ResponseFormat) parse(status int, header http.Header, body []byte, now time.Time, secrets []string) (*oauth2.Token, error) {
 	r, extra, decodeErr := decodeTokenResponse(header, body)
+	r.Error, r.ErrorDescription = scrub(r.Error, secrets), scrub(r.ErrorDescription, secrets)
 	if status < 200 || status > 299 {
 		if decodeErr != nil {
 			// Not an RFC 6749 error object: the status alone decides.

@@ -266,12 +266,12 @@ func (s *grantSource) post(params url.Values, assertion string) (*oauth2.Token, 
 	if err != nil {
 		return nil, redact(err, secrets)
 	}
-	t, err := s.send(params, header)
+	t, err := s.send(params, header, secrets)
 	return t, redact(err, secrets)
 }
 
 // send posts the request, form-encoded or as JSON, and parses the answer.
-func (s *grantSource) send(params url.Values, header http.Header) (*oauth2.Token, error) {
+func (s *grantSource) send(params url.Values, header http.Header, secrets []string) (*oauth2.Token, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), tokenRequestTimeout)
 	defer cancel()
 	var (
@@ -301,7 +301,7 @@ func (s *grantSource) send(params url.Values, header http.Header) (*oauth2.Token
 	if err != nil {
 		return nil, &provider.Error{Kind: provider.KindTransient, Description: "reading token response", Err: err}
 	}
-	return s.r.format.Parse(resp.StatusCode, resp.Header, rb, s.now())
+	return s.r.format.parse(resp.StatusCode, resp.Header, rb, s.now(), secrets)
 }
 
 // jsonBody encodes params as one JSON object: a parameter given once is a
