@@ -155,13 +155,17 @@ func TestValidateAssertionsAndGrants(t *testing.T) {
 		{name: "key with Basic", src: cc(func(c *ClientCredentials) { c.AuthStyle = AuthStyleBasic }), wantErr: "clientCredentials.authStyle: Basic needs a client secret; with privateKey use Form or JSON"},
 		{name: "file with SecretJWT", src: cc(func(c *ClientCredentials) { c.PrivateKey, c.AssertionFile, c.AuthStyle = nil, "/t", AuthStyleSecretJWT }), wantErr: "clientCredentials.authStyle: SecretJWT needs a client secret; with assertionFile"},
 		{name: "unknown style", src: cc(func(c *ClientCredentials) { c.AuthStyle = "mTLS" }), wantErr: `clientCredentials.authStyle: "mTLS" is not one of Basic, Form, JSON, SecretJWT`},
-		{name: "bad key", src: cc(func(c *ClientCredentials) { c.PrivateKey.Key = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----" }), wantErr: "clientCredentials.privateKey.key: "},
+		{name: "bad key", src: cc(func(c *ClientCredentials) {
+			c.PrivateKey.Key = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"
+		}), wantErr: "clientCredentials.privateKey.key: "},
 		{name: "bad algorithm", src: cc(func(c *ClientCredentials) { c.PrivateKey.Algorithm = RS256 }), wantErr: "clientCredentials.privateKey.algorithm: RS256 needs an RSA key"},
 		{name: "relative file", src: cc(func(c *ClientCredentials) { c.PrivateKey, c.AssertionFile = nil, "token" }), wantErr: "clientCredentials.assertionFile: must be an absolute path"},
 		{name: "lifetime too long", src: cc(func(c *ClientCredentials) { c.AssertionLifetime = 2 * time.Hour }), wantErr: "clientCredentials.assertionLifetime: must be between 10s and 1h0m0s"},
 		{name: "lifetime too short", src: cc(func(c *ClientCredentials) { c.AssertionLifetime = time.Second }), wantErr: "clientCredentials.assertionLifetime: must be between"},
 		{name: "audience without a signer", src: cc(func(c *ClientCredentials) { c.PrivateKey, c.ClientSecret, c.AssertionAudience = nil, testSecret, "x" }), wantErr: "clientCredentials.assertionAudience, assertionLifetime: only used with privateKey or authStyle SecretJWT"},
-		{name: "lifetime with a file", src: cc(func(c *ClientCredentials) { c.PrivateKey, c.AssertionFile, c.AssertionLifetime = nil, "/t", time.Minute }), wantErr: "only used with privateKey"},
+		{name: "lifetime with a file", src: cc(func(c *ClientCredentials) {
+			c.PrivateKey, c.AssertionFile, c.AssertionLifetime = nil, "/t", time.Minute
+		}), wantErr: "only used with privateKey"},
 		{name: "relative resource", src: cc(func(c *ClientCredentials) { c.Resources = []string{"api"} }), wantErr: "clientCredentials.resources[0]: must be an absolute URI without a fragment"},
 		{name: "resource with fragment", src: cc(func(c *ClientCredentials) { c.Resources = []string{"https://a/", "https://b/#x"} }), wantErr: "clientCredentials.resources[1]:"},
 		{name: "resource twice", src: cc(func(c *ClientCredentials) {
@@ -190,7 +194,9 @@ func TestValidateAssertionsAndGrants(t *testing.T) {
 		{name: "jwt bearer issuer with file", src: jb(func(j *JWTBearer) { j.Issuer = "i" }), wantErr: "jwtBearer.issuer, subject: only used with privateKey"},
 		{name: "jwt bearer signed without issuer", src: jb(func(j *JWTBearer) { j.AssertionFile, j.PrivateKey, j.Subject = "", &PrivateKey{Key: keyText}, "s" }), wantErr: "jwtBearer.issuer: required with privateKey"},
 		{name: "jwt bearer signed without subject", src: jb(func(j *JWTBearer) { j.AssertionFile, j.PrivateKey, j.Issuer = "", &PrivateKey{Key: keyText}, "i" }), wantErr: "jwtBearer.subject: required with privateKey"},
-		{name: "jwt bearer bad key", src: jb(func(j *JWTBearer) { j.AssertionFile, j.PrivateKey, j.Issuer, j.Subject = "", &PrivateKey{Key: "x"}, "i", "s" }), wantErr: "jwtBearer.privateKey.key: neither PEM nor a JWK"},
+		{name: "jwt bearer bad key", src: jb(func(j *JWTBearer) {
+			j.AssertionFile, j.PrivateKey, j.Issuer, j.Subject = "", &PrivateKey{Key: "x"}, "i", "s"
+		}), wantErr: "jwtBearer.privateKey.key: neither PEM nor a JWK"},
 		{name: "jwt bearer secret without client", src: jb(func(j *JWTBearer) { j.ClientSecret = testSecret }), wantErr: "jwtBearer.clientID: required with clientSecret"},
 		{name: "jwt bearer Basic without secret", src: jb(func(j *JWTBearer) { j.ClientID, j.AuthStyle = "c", AuthStyleBasic }), wantErr: "jwtBearer.authStyle: Basic needs a client secret; with no client secret use Form or JSON"},
 		{name: "jwt bearer audience unused", src: jb(func(j *JWTBearer) { j.AssertionAudience = "x" }), wantErr: "jwtBearer.assertionAudience, assertionLifetime: only used"},
