@@ -1,17 +1,22 @@
 package hydra_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/contract"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/faultproxy"
 	hydrasrv "github.com/oauth-client-operator/oauth-client-operator/internal/testutil/hydra"
 )
@@ -35,7 +40,7 @@ func newRig(t *testing.T) *rig {
 // proxy, with the given owner marker.
 func (r *rig) provider(t *testing.T, owner string, mutate ...func(*hydra.Config)) *hydra.Provider {
 	t.Helper()
-	cfg := hydra.Config{AdminURL: r.admin.URL, PublicIssuer: r.srv.Issuer, Owner: owner}
+	cfg := hydra.Config{AdminURL: r.admin.URL, PublicIssuer: r.srv.Issuer, Owner: owner, HTTPClient: contractClient(t)}
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -44,6 +49,67 @@ func (r *rig) provider(t *testing.T, owner string, mutate ...func(*hydra.Config)
 		t.Fatalf("New: %v", err)
 	}
 	return p
+}
+
+// contractClient checks every exchange with the real Hydra against Hydra's
+// OpenAPI document (v2.3.0). Two deviations are allowed for: the probe for
+// the rotation endpoint of newer versions is not in the document, and real
+// Hydra answers null for members its document says are not nullable (the
+// token lifespans, redirect_uris, response_types, contacts,
+// skip_logout_consent), so nulls are dropped before the check (the adapter
+// reads null and absent alike).
+func contractClient(t *testing.T) *http.Client {
+	spec := contract.Load(t, "hydra/api-v2.3.0.json",
+		contract.Outside(http.MethodGet, "/admin/clients/{id}/secrets/rotate"))
+	return &http.Client{Transport: spec.Transport(t, dropNulls{http.DefaultTransport}), Timeout: 30 * time.Second}
+}
+
+// dropNulls removes null members from the JSON objects (or the objects of
+// a JSON array) Hydra answers with.
+type dropNulls struct{ base http.RoundTripper }
+
+func (d dropNulls) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := d.base.RoundTrip(req)
+	if err != nil || !strings.Contains(resp.Header.Get("Content-Type"), "json") {
+		return resp, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	var one map[string]json.RawMessage
+	var many []map[string]json.RawMessage
+	switch {
+	case json.Unmarshal(body, &one) == nil && one != nil:
+		body = mustJSON(withoutNulls(one))
+	case json.Unmarshal(body, &many) == nil && many != nil:
+		for i := range many {
+			many[i] = withoutNulls(many[i])
+		}
+		body = mustJSON(many)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	return resp, nil
+}
+
+func withoutNulls(m map[string]json.RawMessage) map[string]json.RawMessage {
+	for k, v := range m {
+		if string(v) == "null" {
+			delete(m, k)
+		}
+	}
+	return m
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 // token fails the test unless the credentials obtain a token for scope.
