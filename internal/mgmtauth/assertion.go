@@ -45,12 +45,19 @@ func checkAssertion(path string, b []byte) (string, error) {
 	switch {
 	case len(b) == 0:
 		return "", fmt.Errorf("the assertion file %s is empty", path)
-	case strings.Count(s, ".") != 2 || strings.Contains(s, ".."):
+	case !threeParts(s):
 		return "", fmt.Errorf("the assertion file %s does not hold a JWT (three base64url parts separated by dots)", path)
 	case !isBase64URLAndDots(s) || !httpguts.ValidHeaderFieldValue(s):
 		return "", fmt.Errorf("the assertion file %s holds characters a JWT cannot hold", path)
 	}
 	return s, nil
+}
+
+// threeParts reports whether s is three non-empty parts separated by dots,
+// the shape of a compact JWS.
+func threeParts(s string) bool {
+	parts := strings.Split(s, ".")
+	return len(parts) == 3 && parts[0] != "" && parts[1] != "" && parts[2] != ""
 }
 
 func isBase64URLAndDots(s string) bool {

@@ -368,6 +368,7 @@ func TestAssertionFileErrors(t *testing.T) {
 		{name: "not a JWT", content: ptr(secretish), want: "does not hold a JWT"},
 		{name: "four parts", content: ptr("a.b.c.d"), want: "does not hold a JWT"},
 		{name: "empty part", content: ptr("a..c"), want: "does not hold a JWT"},
+		{name: "empty first and last part", content: ptr(".a."), want: "does not hold a JWT"},
 		{name: "bad characters", content: ptr("a.b c." + secretish), want: "holds characters a JWT cannot hold"},
 		{name: "too long", content: ptr(strings.Repeat("a", maxAssertionBytes+1)), want: "longer than 64 KiB"},
 	}
