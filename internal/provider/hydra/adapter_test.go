@@ -166,6 +166,7 @@ func ids(cs []provider.Client) []string {
 }
 
 func TestListPagesThroughAllOwnedClients(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	p := r.provider(t, "paging-owner", func(c *hydra.Config) { c.PageSize = 2 })
 	var want []string
@@ -220,6 +221,7 @@ func TestListPagesThroughAllOwnedClients(t *testing.T) {
 }
 
 func TestCreateWithChosenID(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	p := r.provider(t, "chosen-owner")
 	res, err := p.Create(t.Context(), withID(spec("chosen", "read", "write"), "chosen-1"))
@@ -258,6 +260,7 @@ func TestCreateWithChosenID(t *testing.T) {
 // its chosen ID and owner marker and gives it a new secret, instead of
 // failing or making a second client.
 func TestCreateRetriedAfterCrashTakesOverItsClient(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	p := r.provider(t, "retry-owner")
 	first, err := p.Create(t.Context(), withID(spec("retry", "read"), "retry-1"))
@@ -315,6 +318,7 @@ func TestCreateRetriedAfterCrashTakesOverItsClient(t *testing.T) {
 // audience to Hydra is up to date with what Hydra stored, observe after
 // observe, and an Update with nothing changed writes nothing.
 func TestHydraDefaultsAreNotDrift(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	p := r.provider(t, "defaults-owner")
 	desired := spec("defaults")
@@ -377,6 +381,7 @@ func TestHydraDefaultsAreNotDrift(t *testing.T) {
 // TestUpdateKeepsWhatItDoesNotManage: fields and metadata keys set at Hydra
 // by others survive an Update, and so does the secret.
 func TestUpdateKeepsWhatItDoesNotManage(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	p := r.provider(t, "keep-owner")
 	desired := spec("keep", "read")
@@ -425,6 +430,7 @@ func TestUpdateKeepsWhatItDoesNotManage(t *testing.T) {
 }
 
 func TestRotateSecretWithoutOverlapOnV230(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	p := r.provider(t, "rotate-owner")
 	res, err := p.Create(t.Context(), spec("rotate", "read"))
@@ -458,6 +464,7 @@ func TestRotateSecretWithoutOverlapOnV230(t *testing.T) {
 // (a proxy ate it) does not leave a client nobody can use: the adapter sets
 // one.
 func TestCreateRecoversASecretHydraDidNotReturn(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	fp := faultproxy.StartT(t)
 	if err := fp.SetUpstream(r.srv.AdminURL); err != nil {
@@ -483,6 +490,7 @@ func TestCreateRecoversASecretHydraDidNotReturn(t *testing.T) {
 // TestFaultsAreTypedErrors: what goes wrong between the adapter and Hydra
 // reaches the controller as a typed error without a secret in it.
 func TestFaultsAreTypedErrors(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	fp := faultproxy.StartT(t)
 	if err := fp.SetUpstream(r.srv.AdminURL); err != nil {

@@ -19,6 +19,7 @@ import (
 // suite deletes a deleted client, and Hydra's 404 body for DELETE is not
 // the genericError its document promises.)
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts a real Hydra")
 	}

@@ -35,6 +35,7 @@ func newDynamicRegistration(t *testing.T, srv *hydrasrv.Server) provider.Provide
 // TestDynamicRegistrationConformance runs the conformance suite with the
 // dynamic-registration adapter against the same real Hydra.
 func TestDynamicRegistrationConformance(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts a real Hydra")
 	}
@@ -70,6 +71,7 @@ func TestDynamicRegistrationConformance(t *testing.T) {
 // that starts failing means the adapter changed: turn it into a regression
 // test of the fix.
 func TestDynamicRegistrationAgainstHydraFacts(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts a real Hydra")
 	}

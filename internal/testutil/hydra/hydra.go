@@ -260,7 +260,8 @@ func (s *Server) migrate(ctx context.Context) error {
 	return nil
 }
 
-// start runs `hydra serve all` and waits until it is ready.
+// start runs `hydra serve all` and waits until it is ready, its signing
+// keys included.
 func (s *Server) start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -293,6 +294,10 @@ func (s *Server) start(ctx context.Context) error {
 			}
 			return fmt.Errorf("starting Hydra: waiting for %s: %w: %s", u, err, p.output.String())
 		}
+	}
+	if err := s.seedKeys(ctx, p.done); err != nil {
+		_ = s.stopLocked()
+		return fmt.Errorf("starting Hydra: %w: %s", err, p.output.String())
 	}
 	return nil
 }
