@@ -153,6 +153,7 @@ func answer(status int, v string) http.Handler {
 }
 
 func TestLoadEverySpec(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		file, version string
 		repairs       []string
@@ -173,6 +174,7 @@ func TestLoadEverySpec(t *testing.T) {
 		{"auth0/management-api-oas.json", "3.1.0", nil},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
+			t.Parallel()
 			spec := contract.Load(t, tc.file)
 			t.Logf("loaded in %v", spec.LoadTime())
 			if spec.Version() != tc.version {

@@ -39,6 +39,12 @@ type document struct {
 	base    string // the path of the document's first server, "" if none
 	repairs []string
 	took    time.Duration
+
+	// For an OpenAPI 3.1 document: the operations whose schemas use no
+	// keyword that only the JSON Schema 2020-12 validator checks, and the
+	// document as 3.0 that validates them (see legacyOperations).
+	legacy map[opKey]bool
+	as30   *openapi3.T
 }
 
 type cacheEntry struct {
@@ -163,6 +169,12 @@ func parse(name, abs string) (*document, error) {
 	routed.Servers = nil
 	if d.router, err = gorillamux.NewRouter(&routed); err != nil {
 		return nil, fmt.Errorf("building the router: %w", err)
+	}
+	if doc.IsOpenAPI31OrLater() {
+		d.legacy = legacyOperations(doc)
+		as30 := routed
+		as30.OpenAPI = "3.0.3"
+		d.as30 = &as30
 	}
 	d.took = time.Since(start)
 	return d, nil
@@ -349,4 +361,90 @@ func walkSchemas(doc *openapi3.T) []string {
 		}
 	}
 	return fixed
+}
+
+// legacyOperations lists the operations of an OpenAPI 3.1 document that
+// kin-openapi's OpenAPI 3.0 validator checks exactly: their schemas use
+// none of the keywords it skips (const, if/then/else, prefixItems,
+// contains, dependent*, unevaluated*, propertyNames, patternProperties,
+// $defs, contentSchema) and no "nullable", which 3.1 no longer knows. It
+// reads type arrays with "null" and numeric exclusive bounds. For such a
+// schema with references, kin-openapi's 3.1 path compiles a JSON Schema
+// 2020-12 validator for every message and then falls back to that same
+// 3.0 validator; going there directly gives the same verdicts at a
+// fraction of the cost (Auth0: about 35 ms of CPU per message saved).
+func legacyOperations(doc *openapi3.T) map[opKey]bool {
+	verdict := map[*openapi3.Schema]bool{} // true: needs the 2020-12 validator
+	var needs func(ref *openapi3.SchemaRef) bool
+	needs = func(ref *openapi3.SchemaRef) bool {
+		if ref == nil || ref.Value == nil {
+			return false
+		}
+		s := ref.Value
+		if v, ok := verdict[s]; ok {
+			return v
+		}
+		verdict[s] = false // a cycle adds nothing new
+		v := s.Const != nil || len(s.PrefixItems) > 0 || s.Contains != nil ||
+			s.MinContains != nil || s.MaxContains != nil || len(s.PatternProperties) > 0 ||
+			len(s.DependentSchemas) > 0 || len(s.DependentRequired) > 0 || s.PropertyNames != nil ||
+			s.UnevaluatedItems.Has != nil || s.UnevaluatedItems.Schema != nil ||
+			s.UnevaluatedProperties.Has != nil || s.UnevaluatedProperties.Schema != nil ||
+			s.If != nil || s.Then != nil || s.Else != nil || len(s.Defs) > 0 || s.ContentSchema != nil ||
+			s.Nullable
+		for _, sub := range s.Properties {
+			v = needs(sub) || v
+		}
+		for _, list := range []openapi3.SchemaRefs{s.AllOf, s.AnyOf, s.OneOf} {
+			for _, sub := range list {
+				v = needs(sub) || v
+			}
+		}
+		v = needs(s.Items) || needs(s.Not) || needs(s.AdditionalProperties.Schema) || v
+		verdict[s] = v
+		return v
+	}
+	content := func(c openapi3.Content) bool {
+		found := false
+		for _, mt := range c {
+			if mt != nil {
+				found = needs(mt.Schema) || found
+			}
+		}
+		return found
+	}
+	legacy := map[opKey]bool{}
+	for _, path := range doc.Paths.InMatchingOrder() {
+		item := doc.Paths.Value(path)
+		for method, op := range item.Operations() {
+			found := false
+			for _, params := range []openapi3.Parameters{item.Parameters, op.Parameters} {
+				for _, p := range params {
+					if p.Value != nil {
+						found = needs(p.Value.Schema) || content(p.Value.Content) || found
+					}
+				}
+			}
+			if op.RequestBody != nil && op.RequestBody.Value != nil {
+				found = content(op.RequestBody.Value.Content) || found
+			}
+			if op.Responses != nil {
+				for _, r := range op.Responses.Map() {
+					if r.Value == nil {
+						continue
+					}
+					found = content(r.Value.Content) || found
+					for _, h := range r.Value.Headers {
+						if h.Value != nil {
+							found = needs(h.Value.Schema) || content(h.Value.Content) || found
+						}
+					}
+				}
+			}
+			if !found {
+				legacy[opKey{method, path}] = true
+			}
+		}
+	}
+	return legacy
 }
