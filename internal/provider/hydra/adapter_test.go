@@ -557,3 +557,65 @@ func create(p *hydra.Provider) func(context.Context) error {
 func rotate(p *hydra.Provider, id string) func(context.Context) error {
 	return func(ctx context.Context) error { _, err := p.RotateSecret(ctx, id, nil); return err }
 }
+
+// TestResyncOfManyClientsWritesNothing: 50 clients of assorted shapes,
+// nothing changed; observing each and asking for its spec again makes zero
+// writes to Hydra (issue 11's steady-state goal, at the adapter).
+func TestResyncOfManyClientsWritesNothing(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	p := r.provider(t, "resync-owner")
+	shapes := []func(i int) provider.ClientSpec{
+		func(i int) provider.ClientSpec { return spec(fmt.Sprintf("defaults-%d", i)) },
+		func(i int) provider.ClientSpec { return spec(fmt.Sprintf("scoped-%d", i), "read", "write") },
+		func(i int) provider.ClientSpec {
+			s := spec(fmt.Sprintf("described-%d", i), "read")
+			s.Description, s.Audience, s.TokenEndpointAuthMethod = "service "+strconv.Itoa(i), []string{"https://api.example"}, "client_secret_post"
+			return s
+		},
+		func(i int) provider.ClientSpec {
+			return provider.ClientSpec{
+				ClientName: fmt.Sprintf("web-%d", i), GrantTypes: []string{"authorization_code", "refresh_token"},
+				Scopes: []string{"openid", "offline"}, RedirectURIs: []string{"https://app.example/cb"},
+				Extra: map[string]string{hydra.ExtraClientID: fmt.Sprintf("web-%d", i), "client_uri": "https://app.example"},
+			}
+		},
+		func(i int) provider.ClientSpec {
+			s := spec(fmt.Sprintf("public-%d", i), "read")
+			s.TokenEndpointAuthMethod = "none"
+			return s
+		},
+	}
+	type client struct {
+		id   string
+		spec provider.ClientSpec
+	}
+	var clients []client
+	for i := range 50 {
+		s := shapes[i%len(shapes)](i)
+		res, err := p.Create(t.Context(), s)
+		if err != nil {
+			t.Fatalf("Create %d: %v", i, err)
+		}
+		clients = append(clients, client{res.Client.ClientID, s})
+	}
+	r.admin.Reset()
+	for _, c := range clients {
+		got, err := p.Observe(t.Context(), c.id, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := p.Diff(c.spec, got); len(d) != 0 {
+			t.Errorf("client %s (%s): Diff = %v, want none", c.id, c.spec.ClientName, d)
+		}
+		if _, err := p.Update(t.Context(), c.id, nil, c.spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w := r.admin.Writes(); len(w) != 0 {
+		t.Errorf("a resync of 50 unchanged clients wrote to Hydra %d times: %+v", len(w), w)
+	}
+	if got, err := p.List(t.Context(), "resync-owner"); err != nil || len(got) != 50 {
+		t.Errorf("List = %d clients, %v; want 50", len(got), err)
+	}
+}
