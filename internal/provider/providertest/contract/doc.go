@@ -79,10 +79,13 @@
 // Allowances are per test and name one operation; an allowance for an
 // operation the document lacks, or one that is not needed, fails Load.
 // AllowStatus accepts an undocumented status (Keycloak's 404s, WSO2 DCR's
-// 404 on lookup). AllowInvalidRequest lets a test send a request the document
-// forbids on purpose, to see the server refuse it; the refusal is checked.
-// Outside passes through a path the document does not describe (a token
-// endpoint). There is no blanket switch.
+// 404 on lookup); AllowAnyBody a documented status whose body the document
+// does not describe; AllowNulls null for members not declared nullable (both
+// seen with real Hydra, which a Spec can check too, through Transport).
+// AllowInvalidRequest lets a test send a request the document forbids on
+// purpose, to see the server refuse it; the refusal is checked. Outside
+// passes through a path the document does not describe (a token endpoint).
+// There is no blanket switch.
 //
 // # OpenAPI 3.1 (Auth0)
 //

@@ -211,3 +211,29 @@ func TestNoSecretInMessages(t *testing.T) {
 	expect(t, do(t, spec, call{method: "POST", path: "/admin/realms/r1/clients/c1/client-secret",
 		fake: answer(200, `{"type":"secret","value":"`+testSecret+`","temporary":"no"}`)}), `"/temporary"`)
 }
+
+func TestAllowNullsAndAnyBody(t *testing.T) {
+	t.Parallel()
+	// Real Hydra answers null for unset members its document does not
+	// declare nullable, and a 404 on DELETE that is not its documented error.
+	nulls := answer(200, `{"client_id":"c1","redirect_uris":null,"contacts":null,"client_credentials_grant_access_token_lifespan":null,"metadata":{"k":null}}`)
+	notFound := answer(404, `{"error":{"code":404,"status":"Not Found","message":"Unable to locate the resource"}}`)
+	plain := contract.Load(t, "hydra/api-v2.3.0.json")
+	expect(t, do(t, plain, call{method: "GET", path: "/admin/clients/c1", fake: nulls}), `"/redirect_uris"`, `"/contacts"`)
+	expect(t, do(t, plain, call{method: "DELETE", path: "/admin/clients/c1", fake: notFound}), `property "message" is missing`)
+
+	spec := contract.Load(t, "hydra/api-v2.3.0.json",
+		contract.AllowNulls("GET", "/admin/clients/{id}"),
+		contract.AllowAnyBody("DELETE", "/admin/clients/{id}", 404))
+	expect(t, do(t, spec, call{method: "GET", path: "/admin/clients/c1", fake: nulls}))
+	expect(t, do(t, spec, call{method: "DELETE", path: "/admin/clients/c1", fake: notFound}))
+	// Only there: other members, operations and statuses are still checked.
+	expect(t, do(t, spec, call{method: "GET", path: "/admin/clients/c1", fake: answer(200, `{"client_id":7,"contacts":null}`)}), `"/client_id"`)
+	expect(t, do(t, spec, call{method: "GET", path: "/admin/clients", fake: answer(200, `[{"client_id":"c1","contacts":null}]`)}), `"/0/contacts"`)
+	expect(t, do(t, spec, call{method: "DELETE", path: "/admin/clients/c1", fake: answer(409, `{"error":{"code":409}}`)}), `property "message" is missing`)
+
+	refused := fatalOf(t, func(tb testing.TB) {
+		contract.Load(tb, "keycloak/openapi-26.6.0.json", contract.AllowAnyBody("GET", "/admin/realms/{realm}/clients/{client-uuid}", 404))
+	})
+	expect(t, refused, "status 404 is not documented, use AllowStatus")
+}
