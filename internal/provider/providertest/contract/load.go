@@ -60,7 +60,8 @@ var cache sync.Map
 // JSON or YAML, or Swagger 2.0, which is converted to OpenAPI 3), and returns
 // a Spec that checks traffic against it. A relative path is looked up in the
 // specs directory (see SpecsDirEnv), so "keycloak/openapi-26.6.0.json" works
-// from any package. A file is parsed once per test binary; every later Load
+// from any package; one starting with ./ or ../ is relative to the test's
+// package directory. A file is parsed once per test binary; every later Load
 // of it only applies the options. Load fails the test when the file cannot be
 // read, parsed or routed.
 func Load(t testing.TB, path string, opts ...Option) *Spec {
@@ -81,6 +82,9 @@ func Load(t testing.TB, path string, opts ...Option) *Spec {
 			t.Fatalf("contract: %s: %v", path, err)
 		}
 	}
+	if err := s.checkOutside(); err != nil {
+		t.Fatalf("contract: %s: %v", path, err)
+	}
 	return s
 }
 
@@ -88,6 +92,9 @@ func Load(t testing.TB, path string, opts ...Option) *Spec {
 func resolve(path string) (string, error) {
 	if filepath.IsAbs(path) {
 		return path, nil
+	}
+	if strings.HasPrefix(path, "./") || strings.HasPrefix(path, "../") {
+		return filepath.Abs(path)
 	}
 	dir := os.Getenv(SpecsDirEnv)
 	if dir == "" {

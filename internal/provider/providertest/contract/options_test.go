@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -236,4 +238,54 @@ func TestAllowNullsAndAnyBody(t *testing.T) {
 		contract.Load(tb, "keycloak/openapi-26.6.0.json", contract.AllowAnyBody("GET", "/admin/realms/{realm}/clients/{client-uuid}", 404))
 	})
 	expect(t, refused, "status 404 is not documented, use AllowStatus")
+}
+
+func TestOutsideAfterBasePath(t *testing.T) {
+	t.Parallel()
+	// Outside is judged against the final base path, whatever the order.
+	got := fatalOf(t, func(tb testing.TB) {
+		contract.Load(tb, "hydra/api-v2.3.0.json", contract.Outside("GET", "/hydra/admin/clients"), contract.BasePath("/hydra"))
+	})
+	expect(t, got, "the document describes this path (/admin/clients)")
+}
+
+func TestLoadFormats(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]string{
+		"openapi.yaml": `openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /things/{id}:
+    get:
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {type: object, required: [id], properties: {id: {type: string}}}}}}
+`,
+		"swagger.json": `{"swagger": "2.0", "info": {"title": "t", "version": "1"}, "basePath": "/v1",
+  "paths": {"/things/{id}": {"get": {"produces": ["application/json"],
+    "parameters": [{"name": "id", "in": "path", "required": true, "type": "string"}],
+    "responses": {"200": {"description": "ok", "schema": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}}}}}}}`,
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range files {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		rel, err := filepath.Rel(wd, path)
+		if err != nil || !strings.HasPrefix(rel, "../") {
+			t.Fatalf("no ../ path to %s from %s", path, wd)
+		}
+		spec := contract.Load(t, rel)
+		prefix := ""
+		if name == "swagger.json" {
+			prefix = "/v1"
+		}
+		expect(t, do(t, spec, call{method: "GET", path: prefix + "/things/a", fake: answer(200, `{"id":"a"}`)}))
+		expect(t, do(t, spec, call{method: "GET", path: prefix + "/things/a", fake: answer(200, `{}`)}), `property "id" is missing`)
+	}
 }

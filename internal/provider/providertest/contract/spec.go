@@ -35,8 +35,8 @@ type opKey struct{ method, path string }
 func (k opKey) String() string { return k.method + " " + k.path }
 
 type outsideRoute struct {
-	method   string
-	segments []string
+	method, path string
+	segments     []string
 }
 
 // Option adjusts a Spec. Options that name an operation fail Load when the
@@ -165,18 +165,32 @@ func Outside(method, path string) Option {
 		if !strings.HasPrefix(path, "/") {
 			return fmt.Errorf("Outside %s %s: path must start with /", method, path)
 		}
-		r := outsideRoute{method: strings.ToUpper(method), segments: strings.Split(strings.Trim(path, "/"), "/")}
-		if rel, ok := stripBase(path, s.base); ok {
-			req, err := http.NewRequest(http.MethodGet, "http://contract.invalid"+rel, nil)
-			if err == nil {
-				if _, _, err := s.d.router.FindRoute(req); err == nil || errors.Is(err, routers.ErrMethodNotAllowed) {
-					return fmt.Errorf("Outside %s %s: the document describes this path (%s), it must be checked", method, path, rel)
-				}
-			}
-		}
-		s.outside = append(s.outside, r)
+		s.outside = append(s.outside, outsideRoute{
+			method:   strings.ToUpper(method),
+			path:     path,
+			segments: strings.Split(strings.Trim(path, "/"), "/"),
+		})
 		return nil
 	}
+}
+
+// checkOutside refuses an Outside path the document describes below the
+// final base path, whatever the order of the options.
+func (s *Spec) checkOutside() error {
+	for _, r := range s.outside {
+		rel, ok := stripBase(r.path, s.base)
+		if !ok {
+			continue
+		}
+		req, err := http.NewRequest(http.MethodGet, "http://contract.invalid"+rel, nil)
+		if err != nil {
+			return fmt.Errorf("Outside %s %s: %w", r.method, r.path, err)
+		}
+		if _, _, err := s.d.router.FindRoute(req); err == nil || errors.Is(err, routers.ErrMethodNotAllowed) {
+			return fmt.Errorf("Outside %s %s: the document describes this path (%s), it must be checked", r.method, r.path, rel)
+		}
+	}
+	return nil
 }
 
 // Format checks strings of the given schema format with check, for this
