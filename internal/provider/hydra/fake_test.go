@@ -140,3 +140,42 @@ func TestNoSecretInErrors(t *testing.T) {
 		t.Errorf("error %q holds the secret or the API key", err)
 	}
 }
+
+// TestProbeWithoutAnswerIsNotRepeatedPerCall: a server that answers the
+// probe with neither 405 nor 404 does not get a probe with every call.
+func TestProbeWithoutAnswerIsNotRepeatedPerCall(t *testing.T) {
+	var mu sync.Mutex
+	probes := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/secrets/rotate") {
+			mu.Lock()
+			probes++
+			mu.Unlock()
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"client_id":"c1"}`)
+	}))
+	t.Cleanup(srv.Close)
+	p, err := hydra.New(hydra.Config{AdminURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := p.Observe(t.Context(), "c1", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if probes != 1 {
+		t.Errorf("%d probes for 3 calls, want 1", probes)
+	}
+	if p.Capabilities().OverlapSecrets {
+		t.Error("overlap reported without a definite answer")
+	}
+	if err := p.Probe(t.Context()); provider.KindOf(err) != provider.KindTransient {
+		t.Errorf("an explicit Probe: error = %v, want the transient failure", err)
+	}
+}

@@ -106,7 +106,14 @@ type Provider struct {
 	// rotate is whether the admin API has the secret rotation endpoint:
 	// nil until a probe got a definite answer.
 	rotate *bool
+	// probeFailed is when the last probe got no definite answer.
+	probeFailed time.Time
 }
+
+// probeRetry is how long calls wait before probing again after a probe got
+// no definite answer, so a server that never gives one costs one extra
+// request per probeRetry, not one per call.
+const probeRetry = time.Minute
 
 var _ provider.Provider = (*Provider)(nil)
 
@@ -191,31 +198,34 @@ func (p *Provider) hasRotate(ctx context.Context) (bool, error) {
 	}
 	path := clientPath("oauth-client-operator-probe") + rotatePath
 	status, header, body, err := p.send(ctx, http.MethodGet, path, nil, nil)
-	if err != nil {
-		return false, fmt.Errorf("probing for the secret rotation endpoint: %w", err)
-	}
 	var has bool
-	switch status {
-	case http.StatusMethodNotAllowed:
+	switch {
+	case err != nil:
+	case status == http.StatusMethodNotAllowed:
 		has = true
-	case http.StatusNotFound:
+	case status == http.StatusNotFound:
 		has = false
 	default:
-		return false, fmt.Errorf("probing for the secret rotation endpoint: %w", statusError(status, header, body))
+		err = statusError(status, header, body)
 	}
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		p.probeFailed = time.Now()
+		return false, fmt.Errorf("probing for the secret rotation endpoint: %w", err)
+	}
 	p.rotate = &has
-	p.mu.Unlock()
 	return has, nil
 }
 
-// probeQuietly runs the probe once as a side effect of another call, so
-// Capabilities becomes exact; its failure is not the caller's error.
+// probeQuietly runs the probe as a side effect of another call, so
+// Capabilities becomes exact; its failure is not the caller's error, and
+// after one it waits probeRetry before trying again.
 func (p *Provider) probeQuietly(ctx context.Context) {
 	p.mu.Lock()
-	known := p.rotate != nil
+	skip := p.rotate != nil || (!p.probeFailed.IsZero() && time.Since(p.probeFailed) < probeRetry)
 	p.mu.Unlock()
-	if !known {
+	if !skip {
 		_, _ = p.hasRotate(ctx)
 	}
 }
