@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/delivery"
 )
 
 // lastAppliedAnnotation is where client-side `kubectl apply` (and tools
@@ -18,7 +19,8 @@ const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 // controllers read:
 //   - Secrets with the operator's label, so unrelated Secrets in the
 //     cluster cost nothing;
-//   - no managed fields on any object (a tenth of the heap);
+//   - no managed fields on any object (a tenth of the heap), except the
+//     operator's own entry on its Secrets, which tells what it applied;
 //   - no last-applied copy of the manifest on OAuthClients, often as large
 //     as the object itself. OAuthClients are only ever patched, never
 //     written whole from the cache, so the annotation stays on the server.
@@ -26,7 +28,7 @@ func CacheOptions() cache.Options {
 	owned := labels.SelectorFromSet(labels.Set{v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue})
 	return cache.Options{
 		ByObject: map[client.Object]cache.ByObject{
-			&corev1.Secret{}:        {Label: owned},
+			&corev1.Secret{}:        {Label: owned, Transform: keepOwnManagedFields},
 			&v1alpha1.OAuthClient{}: {Transform: stripLastApplied},
 		},
 		DefaultTransform: cache.TransformStripManagedFields(),
@@ -48,4 +50,13 @@ func stripLastApplied(in any) (any, error) {
 		}
 	}
 	return out, nil
+}
+
+// keepOwnManagedFields drops every managed-fields entry of a delivered
+// Secret but those internal/delivery reads.
+func keepOwnManagedFields(in any) (any, error) {
+	if s, ok := in.(*corev1.Secret); ok {
+		delivery.KeepOwnManagedFields(s)
+	}
+	return in, nil
 }

@@ -14,7 +14,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
-	"github.com/oauth-client-operator/oauth-client-operator/controllers"
 )
 
 func rotation(interval, grace time.Duration) *v1alpha1.RotationPolicy {
@@ -48,7 +47,7 @@ func requestRotation(t *testing.T, ns, name, value string) {
 	if oac.Annotations == nil {
 		oac.Annotations = map[string]string{}
 	}
-	oac.Annotations[controllers.AnnotationRotateRequestedAt] = value
+	oac.Annotations[v1alpha1.AnnotationRotateRequestedAt] = value
 	if err := k8s.Patch(context.Background(), oac, patch); err != nil {
 		t.Fatal(err)
 	}

@@ -18,10 +18,11 @@ type grant struct {
 // the controllers use and nothing more. docs/reliability.md says what each
 // line is for. Widening it must be a deliberate change of this table.
 var wantClusterRole = map[grant][]string{
-	// The Secret cache (label-filtered informer), claimSecret's check of a
+	// The Secret cache (label-filtered informer), the check of a delivered
 	// Secret the cache does not hold, AuthServer credentials: read. The
-	// delivered and state Secrets: create, update, delete. Never patch.
-	{"", "secrets"}: {"create", "delete", "get", "list", "update", "watch"},
+	// delivered Secret: server-side apply (patch), update when orphaned,
+	// delete. The records: create, update, delete.
+	{"", "secrets"}: {"create", "delete", "get", "list", "patch", "update", "watch"},
 	// Events about OAuthClients (events.k8s.io recorder: create, then patch
 	// for a series).
 	{"events.k8s.io", "events"}: {"create", "patch"},
@@ -47,6 +48,8 @@ var wantClusterRole = map[grant][]string{
 var wantLeaderElection = map[grant][]string{
 	{"coordination.k8s.io", "leases"}: {"create", "delete", "get", "list", "patch", "update", "watch"},
 	{"events.k8s.io", "events"}:       {"create", "patch"},
+	// client-go's leader election records its event through the core group.
+	{"", "events"}: {"create", "patch"},
 }
 
 func TestRBACGrantsOnlyWhatTheControllersUse(t *testing.T) {

@@ -1,3 +1,7 @@
+// Package controllers wires the operator's controllers into a manager:
+// Setup, its Options, and the cache configuration they need. The
+// controllers themselves live beneath: oauthclient/, authserver/, and what
+// both share in servers/.
 package controllers
 
 import (
@@ -6,6 +10,10 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/controllers/authserver"
+	"github.com/oauth-client-operator/oauth-client-operator/controllers/oauthclient"
+	"github.com/oauth-client-operator/oauth-client-operator/controllers/servers"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/mgmtauth"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
@@ -47,12 +55,15 @@ func Setup(ctx context.Context, mgr manager.Manager, opts Options) error {
 	if opts.TokenEarlyRefresh == 0 {
 		opts.TokenEarlyRefresh = time.Minute
 	}
-	servers := NewServers()
+	if err := servers.AddIndex(ctx, mgr.GetFieldIndexer()); err != nil {
+		return err
+	}
+	registry := servers.NewRegistry()
 	tokens := mgmtauth.NewCache(nil, opts.TokenEarlyRefresh)
-	for _, kind := range []string{"AuthServer", "ClusterAuthServer"} {
-		r := &AuthServerReconciler{
+	for _, kind := range []v1alpha1.ServerKind{v1alpha1.KindAuthServer, v1alpha1.KindClusterAuthServer} {
+		r := &authserver.Reconciler{
 			Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Kind: kind,
-			Servers: servers, Registry: opts.Registry, Tokens: tokens,
+			Servers: registry, Registry: opts.Registry, Tokens: tokens,
 			OperatorNamespace: opts.OperatorNamespace, ResyncPeriod: opts.ResyncPeriod, HTTPTimeout: opts.HTTPTimeout,
 			CredentialCheckPeriod: opts.CredentialCheckPeriod,
 			QPS:                   opts.AuthServerQPS, Burst: opts.AuthServerBurst,
@@ -61,11 +72,11 @@ func Setup(ctx context.Context, mgr manager.Manager, opts Options) error {
 			return err
 		}
 	}
-	r := &OAuthClientReconciler{
+	r := &oauthclient.Reconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
 		Recorder: mgr.GetEventRecorder("oauth-client-operator"),
-		Servers:  servers, OperatorNamespace: opts.OperatorNamespace,
+		Servers:  registry, OperatorNamespace: opts.OperatorNamespace,
 		ResyncPeriod: opts.ResyncPeriod, MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
 	}
-	return r.SetupWithManager(ctx, mgr)
+	return r.SetupWithManager(mgr)
 }

@@ -99,8 +99,7 @@ type OAuthClientSpec struct {
 	// when this resource is deleted: Delete removes both, Orphan keeps both.
 	// +optional
 	// +kubebuilder:default=Delete
-	// +kubebuilder:validation:Enum=Delete;Orphan
-	DeletionPolicy string `json:"deletionPolicy,omitempty"`
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
 
 	// RolloutTargets are workloads in this namespace to restart when the
 	// credentials change.
@@ -115,8 +114,7 @@ type ServerReference struct {
 	// Kind is AuthServer or ClusterAuthServer.
 	// +optional
 	// +kubebuilder:default=AuthServer
-	// +kubebuilder:validation:Enum=AuthServer;ClusterAuthServer
-	Kind string `json:"kind,omitempty"`
+	Kind ServerKind `json:"kind,omitempty"`
 
 	// Name of the server resource.
 	// +kubebuilder:validation:MinLength=1
@@ -195,15 +193,13 @@ type RotationPolicy struct {
 	// zero-downtime strategy the server allows.
 	// +optional
 	// +kubebuilder:default=Auto
-	// +kubebuilder:validation:Enum=Auto;Regenerate;Overlap;Replace
-	Strategy string `json:"strategy,omitempty"`
+	Strategy RotationStrategy `json:"strategy,omitempty"`
 }
 
 // WorkloadReference names a workload to restart.
 type WorkloadReference struct {
 	// Kind is Deployment, StatefulSet or DaemonSet.
-	// +kubebuilder:validation:Enum=Deployment;StatefulSet;DaemonSet
-	Kind string `json:"kind"`
+	Kind WorkloadKind `json:"kind"`
 	// Name of the workload.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253

@@ -21,12 +21,20 @@ const (
 	AnnotationIssuedAt = "oauth.clientoperator.io/issued-at"
 	// AnnotationClientID on the delivered Secret is the client it holds.
 	AnnotationClientID = "oauth.clientoperator.io/client-id"
-	// AnnotationTemplateLabels and AnnotationTemplateAnnotations on the
-	// delivered Secret list, comma-separated, the label and annotation keys
-	// that spec.secretTemplate put there, so that a key removed from the
-	// template is removed from the Secret while keys others added stay.
+	// AnnotationTemplateLabels and AnnotationTemplateAnnotations are the
+	// bookkeeping annotations of operator versions that wrote the delivered
+	// Secret without server-side apply. The operator removes them when it
+	// takes such a Secret over (see internal/delivery).
 	AnnotationTemplateLabels      = "oauth.clientoperator.io/template-labels"
 	AnnotationTemplateAnnotations = "oauth.clientoperator.io/template-annotations"
+
+	// AnnotationRotateRequestedAt on an OAuthClient asks for one rotation:
+	// any new value rotates once; the value is remembered, so re-applying
+	// the same manifest does not rotate again.
+	AnnotationRotateRequestedAt = "oauth.clientoperator.io/rotate-requested-at"
+
+	// FieldManager is the operator's field manager for server-side apply.
+	FieldManager = "oauth-client-operator"
 
 	// Finalizer keeps an OAuthClient until its remote client is handled.
 	Finalizer = "oauth.clientoperator.io/finalizer"

@@ -1,4 +1,4 @@
-package controllers
+package authserver
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/controllers/servers"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/mgmtauth"
 )
 
@@ -60,9 +61,9 @@ func secretFields(creds *v1alpha1.ManagementCredentials) []secretField {
 // Secrets of the server's own namespace (AuthServer) or of the operator's
 // namespace (ClusterAuthServer). A Secret several fields refer to is read
 // once.
-func (r *AuthServerReconciler) readSecrets(ctx context.Context, obj serverObject) (map[string]string, error) {
+func (r *Reconciler) readSecrets(ctx context.Context, obj servers.Object) (map[string]string, error) {
 	ns := obj.GetNamespace()
-	if r.Kind == "ClusterAuthServer" {
+	if r.Kind == v1alpha1.KindClusterAuthServer {
 		ns = r.OperatorNamespace
 	}
 	read := map[string]*corev1.Secret{}
@@ -142,7 +143,7 @@ func managementSource(creds *v1alpha1.ManagementCredentials, secrets map[string]
 
 // readSecret reads a credential Secret, with an error that names the field
 // that refers to it.
-func (r *AuthServerReconciler) readSecret(ctx context.Context, ns, field, name string) (*corev1.Secret, error) {
+func (r *Reconciler) readSecret(ctx context.Context, ns, field, name string) (*corev1.Secret, error) {
 	var s corev1.Secret
 	if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &s); err != nil {
 		if apierrors.IsNotFound(err) {

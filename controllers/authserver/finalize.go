@@ -1,4 +1,4 @@
-package controllers
+package authserver
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/controllers/servers"
 )
 
 // A server is kept while OAuthClients use it: deleting their clients at the
@@ -19,11 +20,11 @@ import (
 // every OAuthClient unable to finish, and the namespace stuck.
 
 // ensureFinalizer keeps a server from going away under its clients.
-func (r *AuthServerReconciler) ensureFinalizer(ctx context.Context, obj serverObject) error {
+func (r *Reconciler) ensureFinalizer(ctx context.Context, obj servers.Object) error {
 	if controllerutil.ContainsFinalizer(obj, v1alpha1.Finalizer) {
 		return nil
 	}
-	patch := client.MergeFrom(obj.DeepCopyObject().(serverObject))
+	patch := client.MergeFrom(obj.DeepCopyObject().(servers.Object))
 	controllerutil.AddFinalizer(obj, v1alpha1.Finalizer)
 	if err := r.Client.Patch(ctx, obj, patch); err != nil {
 		return fmt.Errorf("adding finalizer: %w", err)
@@ -35,18 +36,18 @@ func (r *AuthServerReconciler) ensureFinalizer(ctx context.Context, obj serverOb
 // then it goes on serving them with what this process already holds (its
 // credential Secrets may be gone already), or connects once more if it
 // holds nothing (after a restart or a change of leader).
-func (r *AuthServerReconciler) finalize(ctx context.Context, key ServerKey, obj serverObject) (reconcile.Result, error) {
+func (r *Reconciler) finalize(ctx context.Context, key servers.Key, obj servers.Object) (reconcile.Result, error) {
 	if !controllerutil.ContainsFinalizer(obj, v1alpha1.Finalizer) {
 		r.Servers.Remove(key)
 		return reconcile.Result{}, nil
 	}
-	users, err := clientsUsing(ctx, r.Client, key)
+	users, err := servers.ClientsUsing(ctx, r.Client, key)
 	if err != nil {
 		return reconcile.Result{}, err
 	}
 	if len(users) == 0 {
 		r.Servers.Remove(key)
-		patch := client.MergeFrom(obj.DeepCopyObject().(serverObject))
+		patch := client.MergeFrom(obj.DeepCopyObject().(servers.Object))
 		controllerutil.RemoveFinalizer(obj, v1alpha1.Finalizer)
 		return reconcile.Result{}, client.IgnoreNotFound(r.Client.Patch(ctx, obj, patch))
 	}
@@ -67,14 +68,14 @@ func (r *AuthServerReconciler) finalize(ctx context.Context, key ServerKey, obj 
 // Secrets went first, as when a namespace is deleted, it connects without
 // them: deleting a client needs only what the client's own state holds
 // (e.g. an RFC 7592 registration access token).
-func (r *AuthServerReconciler) keepServing(ctx context.Context, key ServerKey, obj serverObject) error {
+func (r *Reconciler) keepServing(ctx context.Context, key servers.Key, obj servers.Object) error {
 	if r.Servers.Get(key) != nil {
 		return nil
 	}
 	target := obj
 	secrets, err := r.readSecrets(ctx, obj)
 	if err != nil {
-		target = obj.DeepCopyObject().(serverObject)
+		target = obj.DeepCopyObject().(servers.Object)
 		target.ServerSpec().Credentials = nil
 		secrets = nil
 	}
@@ -82,6 +83,7 @@ func (r *AuthServerReconciler) keepServing(ctx context.Context, key ServerKey, o
 	if err != nil {
 		return err
 	}
-	r.Servers.Set(key, srv, obj)
+	// No fingerprint: the next check proves the server afresh.
+	r.Servers.Set(key, srv, "", obj)
 	return nil
 }

@@ -1,4 +1,4 @@
-package controllers
+package authserver
 
 import (
 	"context"
@@ -25,30 +25,25 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/controllers/servers"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/policy"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/discovery"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/mgmtauth"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/ratelimit"
 )
 
-// serverObject is an AuthServer or a ClusterAuthServer.
-type serverObject interface {
-	client.Object
-	ServerSpec() *v1alpha1.AuthServerSpec
-	ServerStatus() *v1alpha1.AuthServerStatus
-}
-
-// AuthServerReconciler makes an AuthServer or ClusterAuthServer Ready:
+// Reconciler makes an AuthServer or ClusterAuthServer Ready:
 // discovery works, the management credentials work, and a provider is built
 // for the OAuthClient controller to use.
-type AuthServerReconciler struct {
+type Reconciler struct {
 	Client client.Client
 	// APIReader reads credential Secrets, which the operator's cache does not
 	// hold.
 	APIReader client.Reader
-	// Kind is "AuthServer" or "ClusterAuthServer".
-	Kind     string
-	Servers  *Servers
+	// Kind is the kind this reconciler serves.
+	Kind     v1alpha1.ServerKind
+	Servers  *servers.Registry
 	Registry *provider.Registry
 	Tokens   *mgmtauth.Cache
 	// OperatorNamespace is where a ClusterAuthServer's Secrets are read.
@@ -66,7 +61,7 @@ type AuthServerReconciler struct {
 	Burst int
 
 	// failures holds the last failed check of each server that is not
-	// Ready (ServerKey -> failure).
+	// Ready (servers.Key -> failure).
 	failures sync.Map
 }
 
@@ -75,9 +70,9 @@ type AuthServerReconciler struct {
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 
 // Reconcile checks one server, or lets a deleted one go.
-func (r *AuthServerReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
-	key := ServerKey{Kind: r.Kind, Namespace: req.Namespace, Name: req.Name}
-	obj := r.newObject()
+func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	key := servers.Key{Kind: r.Kind, Namespace: req.Namespace, Name: req.Name}
+	obj := servers.NewObject(r.Kind)
 	if err := r.Client.Get(ctx, req.NamespacedName, obj); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Servers.Remove(key)
@@ -100,35 +95,34 @@ func (r *AuthServerReconciler) Reconcile(ctx context.Context, req reconcile.Requ
 // without watching Secrets the operator does not own; discovery and the
 // credentials are proven again only when something changed, or every
 // ResyncPeriod.
-func (r *AuthServerReconciler) check(ctx context.Context, key ServerKey, obj serverObject) (reconcile.Result, error) {
+func (r *Reconciler) check(ctx context.Context, key servers.Key, obj servers.Object) (reconcile.Result, error) {
 	secrets, secretsErr := r.readSecrets(ctx, obj)
 	checked := fingerprint(obj.GetGeneration(), secrets, secretsErr)
 	if secretsErr == nil && r.Servers.Current(key, checked, r.ResyncPeriod) {
-		return reconcile.Result{RequeueAfter: jitter(r.credentialCheck())}, nil
+		return reconcile.Result{RequeueAfter: policy.Jitter(r.credentialCheck())}, nil
 	}
 	if r.waiting(key, checked) {
 		// These very inputs failed and trying them again is not due yet:
 		// only a change can help sooner, and the Secrets are read again in
 		// a moment to see one.
-		return reconcile.Result{RequeueAfter: minRetry}, nil
+		return reconcile.Result{RequeueAfter: policy.MinRetry}, nil
 	}
 
 	srv, reason, err := r.connect(ctx, obj, secrets, secretsErr)
 	if err != nil {
 		r.Servers.Remove(key)
-		r.failures.Store(key, failure{checked: checked, retryAt: time.Now().Add(serverRetry(reason, err))})
+		r.failures.Store(key, failure{checked: checked, retryAt: time.Now().Add(policy.ServerRetry(reason, err))})
 	} else {
 		r.failures.Delete(key)
-		srv.checked, srv.checkedAt = checked, time.Now()
-		r.Servers.Set(key, srv, obj)
+		r.Servers.Set(key, srv, checked, obj)
 	}
 	if perr := r.patchStatus(ctx, obj, srv, reason, err); perr != nil {
 		return reconcile.Result{}, perr
 	}
 	if err != nil {
-		return reconcile.Result{RequeueAfter: min(minRetry, serverRetry(reason, err))}, nil
+		return reconcile.Result{RequeueAfter: min(policy.MinRetry, policy.ServerRetry(reason, err))}, nil
 	}
-	return reconcile.Result{RequeueAfter: jitter(r.credentialCheck())}, nil
+	return reconcile.Result{RequeueAfter: policy.Jitter(r.credentialCheck())}, nil
 }
 
 // failure is a failed check: the inputs it failed with (a fingerprint) and
@@ -140,7 +134,7 @@ type failure struct {
 
 // waiting reports whether the server at key failed with these very inputs
 // and trying them again is not due yet.
-func (r *AuthServerReconciler) waiting(key ServerKey, checked string) bool {
+func (r *Reconciler) waiting(key servers.Key, checked string) bool {
 	v, ok := r.failures.Load(key)
 	if !ok {
 		return false
@@ -151,7 +145,7 @@ func (r *AuthServerReconciler) waiting(key ServerKey, checked string) bool {
 
 // credentialCheck is how often a Ready server's credential Secrets are read
 // again.
-func (r *AuthServerReconciler) credentialCheck() time.Duration {
+func (r *Reconciler) credentialCheck() time.Duration {
 	if r.CredentialCheckPeriod <= 0 {
 		return min(time.Minute, r.ResyncPeriod)
 	}
@@ -161,7 +155,7 @@ func (r *AuthServerReconciler) credentialCheck() time.Duration {
 // connect discovers the server, builds its credentials from the Secret
 // values read for them and builds its provider. On failure it returns the
 // condition reason to show.
-func (r *AuthServerReconciler) connect(ctx context.Context, obj serverObject, secrets map[string]string, secretsErr error) (*Server, string, error) {
+func (r *Reconciler) connect(ctx context.Context, obj servers.Object, secrets map[string]string, secretsErr error) (*servers.Server, string, error) {
 	spec := obj.ServerSpec()
 	name := spec.ProviderName()
 	if name == "" {
@@ -206,11 +200,11 @@ func (r *AuthServerReconciler) connect(ctx context.Context, obj serverObject, se
 	if err != nil {
 		return nil, v1alpha1.ReasonProviderError, fmt.Errorf("setting up provider %s: %w", name, err)
 	}
-	return &Server{Provider: p, Endpoints: endpoints}, v1alpha1.ReasonReady, nil
+	return &servers.Server{Provider: p, Endpoints: endpoints}, v1alpha1.ReasonReady, nil
 }
 
 // rateLimit is the server's request rate and burst.
-func (r *AuthServerReconciler) rateLimit(spec *v1alpha1.AuthServerSpec) (float64, int) {
+func (r *Reconciler) rateLimit(spec *v1alpha1.AuthServerSpec) (float64, int) {
 	if rl := spec.RateLimit; rl != nil {
 		burst := int(rl.Burst)
 		if burst == 0 {
@@ -223,13 +217,13 @@ func (r *AuthServerReconciler) rateLimit(spec *v1alpha1.AuthServerSpec) (float64
 
 // tokenKey keys the management token cache: one entry per server and spec
 // generation, so a changed CA bundle or token URL starts afresh.
-func tokenKey(obj serverObject) string {
+func tokenKey(obj servers.Object) string {
 	return fmt.Sprintf("%s/%d", obj.GetUID(), obj.GetGeneration())
 }
 
 // patchStatus writes the Ready condition and endpoints when they changed.
-func (r *AuthServerReconciler) patchStatus(ctx context.Context, obj serverObject, srv *Server, reason string, cause error) error {
-	before := obj.DeepCopyObject().(serverObject)
+func (r *Reconciler) patchStatus(ctx context.Context, obj servers.Object, srv *servers.Server, reason string, cause error) error {
+	before := obj.DeepCopyObject().(servers.Object)
 	st := obj.ServerStatus()
 	st.ObservedGeneration = obj.GetGeneration()
 	st.Provider = obj.ServerSpec().ProviderName()
@@ -250,31 +244,25 @@ func (r *AuthServerReconciler) patchStatus(ctx context.Context, obj serverObject
 	return r.Client.Status().Patch(ctx, obj, client.MergeFrom(before))
 }
 
-func (r *AuthServerReconciler) newObject() serverObject {
-	if r.Kind == "ClusterAuthServer" {
-		return &v1alpha1.ClusterAuthServer{}
-	}
-	return &v1alpha1.AuthServer{}
-}
 
 // SetupWithManager registers the controller. A deleted server waits for
 // its OAuthClients, so their deletion wakes it.
-func (r *AuthServerReconciler) SetupWithManager(mgr manager.Manager) error {
+func (r *Reconciler) SetupWithManager(mgr manager.Manager) error {
 	deleted := predicate.Funcs{
 		CreateFunc:  func(event.CreateEvent) bool { return false },
 		UpdateFunc:  func(event.UpdateEvent) bool { return false },
 		GenericFunc: func(event.GenericEvent) bool { return false },
 	}
 	return builder.ControllerManagedBy(mgr).
-		Named(r.Kind).
-		For(r.newObject(), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Named(string(r.Kind)).
+		For(servers.NewObject(r.Kind), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&v1alpha1.OAuthClient{}, handler.EnqueueRequestsFromMapFunc(r.serverOf), builder.WithPredicates(deleted)).
 		Complete(r)
 }
 
 // serverOf maps an OAuthClient to its server, when that is of this kind.
-func (r *AuthServerReconciler) serverOf(_ context.Context, obj client.Object) []reconcile.Request {
-	key := serverKey(obj.(*v1alpha1.OAuthClient))
+func (r *Reconciler) serverOf(_ context.Context, obj client.Object) []reconcile.Request {
+	key := servers.KeyOf(obj.(*v1alpha1.OAuthClient))
 	if key.Kind != r.Kind {
 		return nil
 	}

@@ -1,11 +1,13 @@
-package controllers
+package policy
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/record"
 )
 
 func TestDecideRotation(t *testing.T) {
@@ -13,27 +15,27 @@ func TestDecideRotation(t *testing.T) {
 	day := 24 * time.Hour
 	cases := []struct {
 		name       string
-		in         rotationInput
+		in         RotationInput
 		due        bool
 		reasonHas  string
 		wantNextAt time.Time
 	}{
-		{"no policy, nothing requested", rotationInput{Now: t0.Add(400 * day), IssuedAt: t0}, false, "", time.Time{}},
-		{"interval not yet passed", rotationInput{Now: t0.Add(29 * day), IssuedAt: t0, Interval: 30 * day}, false, "", t0.Add(30 * day)},
-		{"interval passed exactly", rotationInput{Now: t0.Add(30 * day), IssuedAt: t0, Interval: 30 * day}, true, "scheduled", t0.Add(30 * day)},
-		{"interval long passed", rotationInput{Now: t0.Add(90 * day), IssuedAt: t0, Interval: 30 * day}, true, "scheduled", t0.Add(30 * day)},
-		{"new annotation value", rotationInput{Now: t0, IssuedAt: t0, Requested: "2026-01-01T10:00:00Z"}, true, "requested by annotation", time.Time{}},
-		{"annotation value already handled", rotationInput{Now: t0, IssuedAt: t0, Requested: "a", Handled: "a"}, false, "", time.Time{}},
-		{"annotation removed after handling", rotationInput{Now: t0, IssuedAt: t0, Requested: "", Handled: "a"}, false, "", time.Time{}},
-		{"request wins over schedule", rotationInput{Now: t0.Add(31 * day), IssuedAt: t0, Interval: 30 * day, Requested: "b", Handled: "a"}, true, "requested", t0.Add(30 * day)},
-		{"server expiry approaching", rotationInput{Now: t0.Add(day - 30*time.Minute), IssuedAt: t0, SecretExpiresAt: t0.Add(day)}, true, "expires the secret", t0.Add(day - time.Hour)},
-		{"server expiry earlier than interval", rotationInput{Now: t0, IssuedAt: t0, Interval: 30 * day, SecretExpiresAt: t0.Add(day)}, false, "", t0.Add(day - time.Hour)},
-		{"disabled never rotates", rotationInput{Now: t0.Add(90 * day), IssuedAt: t0, Interval: 30 * day, Requested: "x", Disabled: true}, false, "", time.Time{}},
-		{"unknown issue time does not rotate on schedule", rotationInput{Now: t0, Interval: time.Hour}, false, "", time.Time{}},
+		{"no policy, nothing requested", RotationInput{Now: t0.Add(400 * day), IssuedAt: t0}, false, "", time.Time{}},
+		{"interval not yet passed", RotationInput{Now: t0.Add(29 * day), IssuedAt: t0, Interval: 30 * day}, false, "", t0.Add(30 * day)},
+		{"interval passed exactly", RotationInput{Now: t0.Add(30 * day), IssuedAt: t0, Interval: 30 * day}, true, "scheduled", t0.Add(30 * day)},
+		{"interval long passed", RotationInput{Now: t0.Add(90 * day), IssuedAt: t0, Interval: 30 * day}, true, "scheduled", t0.Add(30 * day)},
+		{"new annotation value", RotationInput{Now: t0, IssuedAt: t0, Requested: "2026-01-01T10:00:00Z"}, true, "requested by annotation", time.Time{}},
+		{"annotation value already handled", RotationInput{Now: t0, IssuedAt: t0, Requested: "a", Handled: "a"}, false, "", time.Time{}},
+		{"annotation removed after handling", RotationInput{Now: t0, IssuedAt: t0, Requested: "", Handled: "a"}, false, "", time.Time{}},
+		{"request wins over schedule", RotationInput{Now: t0.Add(31 * day), IssuedAt: t0, Interval: 30 * day, Requested: "b", Handled: "a"}, true, "requested", t0.Add(30 * day)},
+		{"server expiry approaching", RotationInput{Now: t0.Add(day - 30*time.Minute), IssuedAt: t0, SecretExpiresAt: t0.Add(day)}, true, "expires the secret", t0.Add(day - time.Hour)},
+		{"server expiry earlier than interval", RotationInput{Now: t0, IssuedAt: t0, Interval: 30 * day, SecretExpiresAt: t0.Add(day)}, false, "", t0.Add(day - time.Hour)},
+		{"disabled never rotates", RotationInput{Now: t0.Add(90 * day), IssuedAt: t0, Interval: 30 * day, Requested: "x", Disabled: true}, false, "", time.Time{}},
+		{"unknown issue time does not rotate on schedule", RotationInput{Now: t0, Interval: time.Hour}, false, "", time.Time{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d := decideRotation(tc.in)
+			d := DecideRotation(tc.in)
 			if d.Due != tc.due {
 				t.Fatalf("due = %v (%q), want %v", d.Due, d.Reason, tc.due)
 			}
@@ -52,23 +54,23 @@ func TestPickStrategy(t *testing.T) {
 	all := provider.Capabilities{RegenerateSecret: true, OverlapSecrets: true}
 	regen := provider.Capabilities{RegenerateSecret: true}
 	cases := []struct {
-		requested string
+		requested v1alpha1.RotationStrategy
 		caps      provider.Capabilities
-		want      string
+		want      v1alpha1.RotationStrategy
 		errHas    string
 	}{
-		{"", none, StrategyReplace, ""},
-		{StrategyAuto, none, StrategyReplace, ""},
-		{StrategyAuto, regen, StrategyReplace, ""}, // regenerating in place has downtime
-		{StrategyAuto, all, StrategyOverlap, ""},
-		{StrategyReplace, all, StrategyReplace, ""},
-		{StrategyRegenerate, regen, StrategyRegenerate, ""},
-		{StrategyRegenerate, none, "", "cannot regenerate"},
-		{StrategyOverlap, regen, "", "cannot keep two secrets"},
+		{"", none, v1alpha1.StrategyReplace, ""},
+		{v1alpha1.StrategyAuto, none, v1alpha1.StrategyReplace, ""},
+		{v1alpha1.StrategyAuto, regen, v1alpha1.StrategyReplace, ""}, // regenerating in place has downtime
+		{v1alpha1.StrategyAuto, all, v1alpha1.StrategyOverlap, ""},
+		{v1alpha1.StrategyReplace, all, v1alpha1.StrategyReplace, ""},
+		{v1alpha1.StrategyRegenerate, regen, v1alpha1.StrategyRegenerate, ""},
+		{v1alpha1.StrategyRegenerate, none, "", "cannot regenerate"},
+		{v1alpha1.StrategyOverlap, regen, "", "cannot keep two secrets"},
 		{"Sometimes", all, "", "unknown strategy"},
 	}
 	for _, tc := range cases {
-		got, err := pickStrategy(tc.requested, tc.caps)
+		got, err := PickStrategy(tc.requested, tc.caps)
 		if tc.errHas != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.errHas) || !strings.Contains(err.Error(), "spec.rotation.strategy") {
 				t.Errorf("%s with %+v: error %v, want one naming the field and containing %q", tc.requested, tc.caps, err, tc.errHas)
@@ -83,13 +85,13 @@ func TestPickStrategy(t *testing.T) {
 
 func TestDueRetirements(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	list := []retiringClient{
+	list := []record.Retiring{
 		{ClientID: "past", RetireAt: now.Add(-time.Minute)},
 		{ClientID: "now", RetireAt: now},
 		{ClientID: "later", RetireAt: now.Add(2 * time.Hour)},
 		{ClientID: "soon", RetireAt: now.Add(time.Hour)},
 	}
-	due, waiting, next := dueRetirements(now, list)
+	due, waiting, next := DueRetirements(now, list)
 	if len(due) != 2 || due[0].ClientID != "past" || due[1].ClientID != "now" {
 		t.Errorf("due = %+v", due)
 	}

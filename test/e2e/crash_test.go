@@ -13,7 +13,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
-	"github.com/oauth-client-operator/oauth-client-operator/controllers"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
 )
 
@@ -221,7 +220,7 @@ func requestRotation(t *testing.T, h *harness, ns string) {
 		if oac.Annotations == nil {
 			oac.Annotations = map[string]string{}
 		}
-		oac.Annotations[controllers.AnnotationRotateRequestedAt] = time.Now().UTC().Format(time.RFC3339Nano)
+		oac.Annotations[v1alpha1.AnnotationRotateRequestedAt] = time.Now().UTC().Format(time.RFC3339Nano)
 	})
 }
 

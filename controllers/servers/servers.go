@@ -1,0 +1,128 @@
+// Package servers is what the OAuthClient and AuthServer controllers share:
+// the registry of Ready authorization servers, and the index that finds the
+// OAuthClients of a server.
+package servers
+
+import (
+	"sync"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+)
+
+// Server is a Ready authorization server as the OAuthClient controller sees
+// it: a provider built from the AuthServer's spec and credentials, and the
+// endpoints written into delivered Secrets.
+type Server struct {
+	Provider  provider.Provider
+	Endpoints provider.Endpoints
+
+	// checked fingerprints the spec generation and credential values the
+	// provider was built from (a hash: never the values themselves), and
+	// checkedAt is when discovery and credentials were last proven.
+	checked   string
+	checkedAt time.Time
+}
+
+// Key identifies an AuthServer (KindAuthServer, namespace, name) or a
+// ClusterAuthServer (KindClusterAuthServer, "", name).
+type Key struct {
+	Kind      v1alpha1.ServerKind
+	Namespace string
+	Name      string
+}
+
+// KeyOf is the key of the server oac refers to. An OAuthClient can only use
+// an AuthServer of its own namespace, or a ClusterAuthServer.
+func KeyOf(oac *v1alpha1.OAuthClient) Key {
+	key := Key{Kind: oac.ServerKind(), Name: oac.Spec.ServerRef.Name}
+	if key.Kind == v1alpha1.KindAuthServer {
+		key.Namespace = oac.Namespace
+	}
+	return key
+}
+
+// KeyOfObject is the key of a server object.
+func KeyOfObject(obj client.Object) Key {
+	if _, cluster := obj.(*v1alpha1.ClusterAuthServer); cluster {
+		return Key{Kind: v1alpha1.KindClusterAuthServer, Name: obj.GetName()}
+	}
+	return Key{Kind: v1alpha1.KindAuthServer, Namespace: obj.GetNamespace(), Name: obj.GetName()}
+}
+
+// Object is an AuthServer or a ClusterAuthServer.
+type Object interface {
+	client.Object
+	ServerSpec() *v1alpha1.AuthServerSpec
+	ServerStatus() *v1alpha1.AuthServerStatus
+}
+
+// NewObject returns an empty object of kind.
+func NewObject(kind v1alpha1.ServerKind) Object {
+	if kind == v1alpha1.KindClusterAuthServer {
+		return &v1alpha1.ClusterAuthServer{}
+	}
+	return &v1alpha1.AuthServer{}
+}
+
+// Registry holds the servers that the AuthServer controller found Ready.
+// The OAuthClient controller reads it, so no reconcile of a client ever
+// repeats discovery or reads management credentials.
+type Registry struct {
+	mu sync.RWMutex
+	m  map[Key]*Server
+	// ready announces a server that became Ready, so the clients that wait
+	// for it are reconciled at once (e.g. right after the manager starts).
+	ready chan event.GenericEvent
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{m: map[Key]*Server{}, ready: make(chan event.GenericEvent, 1024)}
+}
+
+// Ready yields the server objects that became Ready.
+func (s *Registry) Ready() <-chan event.GenericEvent { return s.ready }
+
+// Get returns the server for key, or nil when it is not Ready.
+func (s *Registry) Get(key Key) *Server {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.m[key]
+}
+
+// Current reports whether the server at key was proven with the same spec
+// and credentials (fingerprint) less than maxAge ago.
+func (s *Registry) Current(key Key, fingerprint string, maxAge time.Duration) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	srv := s.m[key]
+	return srv != nil && srv.checked == fingerprint && time.Since(srv.checkedAt) < maxAge
+}
+
+// Set records a Ready server, proven now with the inputs fingerprint
+// stands for; obj is the AuthServer or ClusterAuthServer. The server's
+// clients are woken when it is new or its credentials changed, so those
+// waiting (e.g. refused with the old credentials) try at once.
+func (s *Registry) Set(key Key, srv *Server, fingerprint string, obj client.Object) {
+	srv.checked, srv.checkedAt = fingerprint, time.Now()
+	s.mu.Lock()
+	prev, known := s.m[key]
+	s.m[key] = srv
+	s.mu.Unlock()
+	if !known || prev.checked != srv.checked {
+		// A copy: the caller goes on to write obj's status.
+		s.ready <- event.GenericEvent{Object: obj.DeepCopyObject().(client.Object)}
+	}
+}
+
+// Remove forgets a server that is gone or not Ready.
+func (s *Registry) Remove(key Key) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, key)
+}

@@ -1,0 +1,234 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
+	"k8s.io/client-go/util/csaupgrade"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+)
+
+// Secret is the delivered Secret as the operator wants it: only the fields
+// the operator sets. Everything else on the Secret belongs to others.
+type Secret struct {
+	Name, Namespace     string
+	Labels, Annotations map[string]string
+	Data                map[string][]byte
+	Owner               metav1.OwnerReference
+}
+
+// Build is the delivered Secret for oac holding c at version, issued at
+// issuedAt. Its errors name the template field at fault.
+func Build(oac *v1alpha1.OAuthClient, c Credentials, version int64, issuedAt time.Time) (*Secret, error) {
+	data, err := Data(oac.Spec.SecretTemplate, c)
+	if err != nil {
+		return nil, err
+	}
+	labels := map[string]string{}
+	annotations := map[string]string{}
+	if t := oac.Spec.SecretTemplate; t != nil {
+		maps.Copy(labels, t.Labels)
+		maps.Copy(annotations, t.Annotations)
+	}
+	maps.Copy(labels, oac.OwnerLabels())
+	annotations[v1alpha1.AnnotationVersion] = strconv.FormatInt(version, 10)
+	annotations[v1alpha1.AnnotationClientID] = c.ClientID
+	if !issuedAt.IsZero() {
+		annotations[v1alpha1.AnnotationIssuedAt] = issuedAt.UTC().Format(time.RFC3339)
+	}
+	yes := true
+	return &Secret{
+		Name: oac.SecretName(), Namespace: oac.Namespace,
+		Labels: labels, Annotations: annotations, Data: data,
+		Owner: metav1.OwnerReference{
+			APIVersion: v1alpha1.GroupVersion.String(), Kind: v1alpha1.KindOAuthClient,
+			Name: oac.Name, UID: oac.UID, Controller: &yes, BlockOwnerDeletion: &yes,
+		},
+	}, nil
+}
+
+func (s *Secret) applyConfiguration() *corev1ac.SecretApplyConfiguration {
+	o := s.Owner
+	return corev1ac.Secret(s.Name, s.Namespace).
+		WithLabels(s.Labels).
+		WithAnnotations(s.Annotations).
+		WithOwnerReferences(metav1ac.OwnerReference().
+			WithAPIVersion(o.APIVersion).WithKind(o.Kind).WithName(o.Name).WithUID(o.UID).
+			WithController(*o.Controller).WithBlockOwnerDeletion(*o.BlockOwnerDeletion)).
+		WithType(corev1.SecretTypeOpaque).
+		WithData(s.Data)
+}
+
+// Writer writes delivered Secrets.
+type Writer struct {
+	Client client.Client
+	// Reader reads a Secret with all its managed fields, to take over one
+	// written by an operator version that did not use server-side apply.
+	Reader client.Reader
+}
+
+// Apply makes the Secret hold want. current is the Secret as it is (nil when
+// absent); when it already holds exactly want, nothing is written. It
+// reports whether it wrote.
+func (w *Writer) Apply(ctx context.Context, current *corev1.Secret, want *Secret) (bool, error) {
+	if current != nil && UpToDate(current, want) {
+		return false, nil
+	}
+	if current != nil && len(legacyManagers(current)) > 0 {
+		if err := w.takeOver(ctx, current); err != nil {
+			return false, err
+		}
+	}
+	err := w.Client.Apply(ctx, want.applyConfiguration(), client.FieldOwner(v1alpha1.FieldManager), client.ForceOwnership)
+	if err != nil {
+		return false, fmt.Errorf("writing Secret %s: %w", want.Name, err)
+	}
+	return true, nil
+}
+
+// takeOver moves the fields that an earlier operator version wrote with
+// plain updates to the operator's apply field manager, so the next apply
+// removes what the operator no longer sets (labels of an old template, its
+// bookkeeping annotations) and nothing that other tools set.
+func (w *Writer) takeOver(ctx context.Context, cached *corev1.Secret) error {
+	full := &corev1.Secret{}
+	if err := w.Reader.Get(ctx, client.ObjectKeyFromObject(cached), full); err != nil {
+		return fmt.Errorf("reading Secret %s to take it over: %w", cached.Name, err)
+	}
+	managers := legacyManagers(full)
+	if len(managers) == 0 {
+		return nil
+	}
+	patch, err := csaupgrade.UpgradeManagedFieldsPatch(full, managers, v1alpha1.FieldManager)
+	if err != nil || patch == nil {
+		return err
+	}
+	if err := w.Client.Patch(ctx, full, client.RawPatch(types.JSONPatchType, patch)); err != nil {
+		return fmt.Errorf("taking over Secret %s for server-side apply: %w", cached.Name, err)
+	}
+	return nil
+}
+
+// versionField is how a managed-fields entry names the operator's version
+// annotation.
+var versionField = []byte(`"f:` + v1alpha1.AnnotationVersion + `"`)
+
+// legacyManagers are the field managers that wrote the operator's version
+// annotation with a plain update: earlier versions of this operator.
+func legacyManagers(s *corev1.Secret) sets.Set[string] {
+	out := sets.New[string]()
+	for _, m := range s.ManagedFields {
+		if m.Operation == metav1.ManagedFieldsOperationUpdate && m.FieldsV1 != nil && bytes.Contains(m.FieldsV1.Raw, versionField) {
+			out.Insert(m.Manager)
+		}
+	}
+	return out
+}
+
+// UpToDate reports whether current holds exactly want: the same data, labels
+// and annotations with the same values, the owner reference, and no other
+// field the operator's field manager owns. Without managed fields it cannot
+// tell, and says no.
+func UpToDate(current *corev1.Secret, want *Secret) bool {
+	if !maps.EqualFunc(current.Data, want.Data, bytes.Equal) ||
+		!contains(current.Labels, want.Labels) || !contains(current.Annotations, want.Annotations) ||
+		!hasOwner(current, want.Owner.UID) {
+		return false
+	}
+	owned, ok := ownedKeys(current)
+	if !ok {
+		return false
+	}
+	return sets.KeySet(want.Data).Equal(owned.data) &&
+		sets.KeySet(want.Labels).Equal(owned.labels) &&
+		sets.KeySet(want.Annotations).Equal(owned.annotations)
+}
+
+func contains(have, want map[string]string) bool {
+	for k, v := range want {
+		if got, ok := have[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+func hasOwner(s *corev1.Secret, uid types.UID) bool {
+	for _, o := range s.OwnerReferences {
+		if o.UID == uid {
+			return true
+		}
+	}
+	return false
+}
+
+// owned are the keys the operator's apply field manager owns.
+type owned struct {
+	data, labels, annotations sets.Set[string]
+}
+
+// ownedKeys reads the operator's apply entry of current's managed fields.
+func ownedKeys(current *corev1.Secret) (owned, bool) {
+	for _, m := range current.ManagedFields {
+		if m.Manager != v1alpha1.FieldManager || m.Operation != metav1.ManagedFieldsOperationApply || m.FieldsV1 == nil {
+			continue
+		}
+		var fields struct {
+			Data     map[string]json.RawMessage `json:"f:data"`
+			Metadata struct {
+				Labels      map[string]json.RawMessage `json:"f:labels"`
+				Annotations map[string]json.RawMessage `json:"f:annotations"`
+			} `json:"f:metadata"`
+		}
+		if err := json.Unmarshal(m.FieldsV1.Raw, &fields); err != nil {
+			return owned{}, false
+		}
+		return owned{
+			data:        fieldKeys(fields.Data),
+			labels:      fieldKeys(fields.Metadata.Labels),
+			annotations: fieldKeys(fields.Metadata.Annotations),
+		}, true
+	}
+	return owned{}, false
+}
+
+// fieldKeys turns {"f:a":{}, ".":{}} into {"a"}.
+func fieldKeys(m map[string]json.RawMessage) sets.Set[string] {
+	out := sets.New[string]()
+	for k := range m {
+		if name, ok := strings.CutPrefix(k, "f:"); ok {
+			out.Insert(name)
+		}
+	}
+	return out
+}
+
+// KeepOwnManagedFields is a cache transform for delivered Secrets: it keeps
+// only the managed-fields entries Apply and UpToDate read (the operator's
+// own, and those of earlier versions that wrote without server-side apply),
+// so the cache stays small.
+func KeepOwnManagedFields(s *corev1.Secret) {
+	kept := s.ManagedFields[:0]
+	for _, m := range s.ManagedFields {
+		own := m.Manager == v1alpha1.FieldManager && m.Operation == metav1.ManagedFieldsOperationApply
+		legacy := m.Operation == metav1.ManagedFieldsOperationUpdate && m.FieldsV1 != nil && bytes.Contains(m.FieldsV1.Raw, versionField)
+		if own || legacy {
+			kept = append(kept, m)
+		}
+	}
+	s.ManagedFields = kept
+}

@@ -1,0 +1,97 @@
+// Package delivery writes the Secret that pods mount: it renders the
+// credentials through the OAuthClient's template, checks that the Secret may
+// be written, and writes it by server-side apply with the operator's field
+// manager, so the API server removes what the operator no longer sets and
+// keeps what other tools set.
+package delivery
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"slices"
+	"text/template"
+
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+)
+
+// Credentials are the values a delivered Secret carries.
+type Credentials struct {
+	ClientID     string
+	ClientSecret string // empty for a public or disabled client
+	TokenURL     string
+	Issuer       string
+	Scope        string // space separated
+}
+
+// Standard key names in the delivered Secret.
+const (
+	KeyClientID     = "client_id"
+	KeyClientSecret = "client_secret"
+	KeyTokenURL     = "token_url"
+	KeyIssuer       = "issuer"
+	KeyScope        = "scope"
+)
+
+// Data renders the Secret's data: the standard keys (renamed by the template
+// when asked) and the template's rendered keys. Its errors name the field.
+func Data(tmpl *v1alpha1.SecretTemplate, c Credentials) (map[string][]byte, error) {
+	names := map[string]string{
+		KeyClientID: KeyClientID, KeyClientSecret: KeyClientSecret,
+		KeyTokenURL: KeyTokenURL, KeyIssuer: KeyIssuer, KeyScope: KeyScope,
+	}
+	if tmpl != nil && tmpl.Keys != nil {
+		rename := func(std, to string) {
+			if to != "" {
+				names[std] = to
+			}
+		}
+		rename(KeyClientID, tmpl.Keys.ClientID)
+		rename(KeyClientSecret, tmpl.Keys.ClientSecret)
+		rename(KeyTokenURL, tmpl.Keys.TokenURL)
+		rename(KeyIssuer, tmpl.Keys.Issuer)
+		rename(KeyScope, tmpl.Keys.Scope)
+	}
+	data := map[string][]byte{}
+	set := 0
+	put := func(std, value string) {
+		if value != "" {
+			data[names[std]] = []byte(value)
+			set++
+		}
+	}
+	put(KeyClientID, c.ClientID)
+	put(KeyClientSecret, c.ClientSecret)
+	put(KeyTokenURL, c.TokenURL)
+	put(KeyIssuer, c.Issuer)
+	put(KeyScope, c.Scope)
+	if len(data) != set {
+		return nil, fmt.Errorf("spec.secretTemplate.keys: two standard keys are renamed to the same name")
+	}
+	if tmpl == nil {
+		return data, nil
+	}
+	for _, key := range slices.Sorted(maps.Keys(tmpl.Data)) {
+		if _, taken := data[key]; taken {
+			return nil, fmt.Errorf("spec.secretTemplate.data[%q]: the key is already used by a standard key", key)
+		}
+		t, err := template.New(key).Option("missingkey=error").Parse(tmpl.Data[key])
+		if err != nil {
+			return nil, fmt.Errorf("spec.secretTemplate.data[%q]: %w", key, err)
+		}
+		var buf bytes.Buffer
+		if err := t.Execute(&buf, c); err != nil {
+			return nil, fmt.Errorf("spec.secretTemplate.data[%q]: %w", key, err)
+		}
+		data[key] = buf.Bytes()
+	}
+	return data, nil
+}
+
+// CheckTemplate renders the template with placeholder values, so a template
+// that cannot render is reported before anything is registered.
+func CheckTemplate(tmpl *v1alpha1.SecretTemplate) error {
+	placeholder := Credentials{ClientID: "id", ClientSecret: "secret", TokenURL: "https://token", Issuer: "https://issuer", Scope: "scope"}
+	_, err := Data(tmpl, placeholder)
+	return err
+}

@@ -1,0 +1,69 @@
+package policy
+
+import (
+	"slices"
+	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+)
+
+// Desired turns an OAuthClient into the registration the server should hold.
+func Desired(oac *v1alpha1.OAuthClient) provider.ClientSpec {
+	s := oac.Spec
+	name := s.ClientName
+	if name == "" {
+		name = oac.Namespace + "/" + oac.Name
+	}
+	grants := s.GrantTypes
+	if len(grants) == 0 {
+		grants = []string{"client_credentials"}
+	}
+	method := s.TokenEndpointAuthMethod
+	if method == "" {
+		method = "client_secret_basic"
+	}
+	return provider.ClientSpec{
+		ClientName:              name,
+		Description:             s.Description,
+		GrantTypes:              slices.Clone(grants),
+		Scopes:                  slices.Clone(s.Scopes),
+		Audience:                slices.Clone(s.Audience),
+		RedirectURIs:            slices.Clone(s.RedirectURIs),
+		TokenEndpointAuthMethod: method,
+		Extra:                   s.ExtraMetadata,
+	}
+}
+
+// IsPublic reports whether the client has no secret.
+func IsPublic(oac *v1alpha1.OAuthClient) bool {
+	return oac.Spec.TokenEndpointAuthMethod == "none"
+}
+
+// StrategyOf is the rotation strategy the spec asks for.
+func StrategyOf(oac *v1alpha1.OAuthClient) v1alpha1.RotationStrategy {
+	if oac.Spec.Rotation == nil || oac.Spec.Rotation.Strategy == "" {
+		return v1alpha1.StrategyAuto
+	}
+	return oac.Spec.Rotation.Strategy
+}
+
+// IntervalOf is the time between scheduled rotations; zero for none.
+func IntervalOf(oac *v1alpha1.OAuthClient) time.Duration {
+	if r := oac.Spec.Rotation; r != nil && r.Interval != nil {
+		return r.Interval.Duration
+	}
+	return 0
+}
+
+// DefaultGracePeriod outlasts the kubelet's refresh of mounted Secrets (its
+// sync period plus cache TTL, about a minute by default) with margin.
+const DefaultGracePeriod = 10 * time.Minute
+
+// GracePeriodOf is how long replaced credentials keep working.
+func GracePeriodOf(oac *v1alpha1.OAuthClient) time.Duration {
+	if r := oac.Spec.Rotation; r != nil && r.GracePeriod != nil {
+		return r.GracePeriod.Duration
+	}
+	return DefaultGracePeriod
+}

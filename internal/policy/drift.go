@@ -1,0 +1,47 @@
+package policy
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+)
+
+// Drift lists the fields in which the server's registration differs from the
+// desired one. Lists compare as sets. A field the server does not report at
+// all (nil) is not drift: otherwise a server that ignores a field would be
+// updated on every resync.
+func Drift(desired, observed provider.ClientSpec) []string {
+	var fields []string
+	add := func(name string, differs bool) {
+		if differs {
+			fields = append(fields, name)
+		}
+	}
+	add("clientName", desired.ClientName != observed.ClientName)
+	add("grantTypes", !SameSet(desired.GrantTypes, observed.GrantTypes))
+	add("scopes", !SameSet(desired.Scopes, observed.Scopes))
+	add("redirectURIs", !SameSet(desired.RedirectURIs, observed.RedirectURIs))
+	add("tokenEndpointAuthMethod", observed.TokenEndpointAuthMethod != "" && desired.TokenEndpointAuthMethod != observed.TokenEndpointAuthMethod)
+	add("audience", observed.Audience != nil && !SameSet(desired.Audience, observed.Audience))
+	for _, k := range slices.Sorted(maps.Keys(desired.Extra)) {
+		// A server may drop metadata it does not know; only a key it
+		// reports with another value is drift.
+		if got, reported := observed.Extra[k]; reported && got != desired.Extra[k] {
+			fields = append(fields, "extraMetadata."+k)
+		}
+	}
+	return fields
+}
+
+// SameSet compares two string lists ignoring order and duplicates; nil and
+// empty are equal.
+func SameSet(a, b []string) bool {
+	return slices.Equal(normalize(a), normalize(b))
+}
+
+func normalize(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return slices.Compact(out)
+}

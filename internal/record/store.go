@@ -1,0 +1,163 @@
+package record
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+)
+
+// Store reads and writes record Secrets in the operator's namespace. A
+// record must never be read stale (a stale registration access token would
+// look like a deleted client), so it is kept in memory as written by this
+// process, the only writer while it leads, and read from the API server
+// directly, never from the informer cache, when memory does not have it.
+type Store struct {
+	client    client.Client
+	reader    client.Reader
+	namespace string
+	mem       sync.Map // types.UID -> stored
+}
+
+// NewStore returns a store that writes with c and reads with reader (an
+// uncached reader) in namespace.
+func NewStore(c client.Client, reader client.Reader, namespace string) *Store {
+	return &Store{client: c, reader: reader, namespace: namespace}
+}
+
+// stored is a record as last written or read, with the Secret's
+// resourceVersion, so the next save is a single update.
+type stored struct {
+	record          Record
+	resourceVersion string
+	// unsaved: the last save failed. The record (perhaps a rotated
+	// registration access token the server already switched to) is kept in
+	// memory and saved again by the next load, not forgotten.
+	unsaved bool
+}
+
+// Load returns the record of oac, or nil when there is none. A record whose
+// last save failed is saved first.
+func (s *Store) Load(ctx context.Context, oac *v1alpha1.OAuthClient) (*Record, error) {
+	if v, ok := s.mem.Load(oac.UID); ok {
+		st := v.(stored)
+		if st.unsaved {
+			if err := s.save(ctx, oac, &st.record); err != nil {
+				return nil, err
+			}
+		}
+		return st.record.Clone(), nil
+	}
+	var sec corev1.Secret
+	err := s.reader.Get(ctx, types.NamespacedName{Namespace: s.namespace, Name: SecretName(oac.UID)}, &sec)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the client record: %w", err)
+	}
+	r, err := Decode(sec.Data)
+	if err != nil {
+		return nil, fmt.Errorf("client record Secret %s/%s is damaged: %w", s.namespace, sec.Name, err)
+	}
+	s.mem.Store(oac.UID, stored{record: *r.Clone(), resourceVersion: sec.ResourceVersion})
+	return r, nil
+}
+
+// Save writes r, trying a few times: a credential the server just issued
+// must not be lost to a passing API error. When every try fails, r is kept
+// in memory and saved by the next Load.
+func (s *Store) Save(ctx context.Context, oac *v1alpha1.OAuthClient, r *Record) error {
+	var err error
+	for attempt := range 4 {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+			}
+		}
+		if err = s.save(ctx, oac, r); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// save writes r once: one update when the Secret's version is known, else a
+// create (or, when it exists after all, a read and an update).
+func (s *Store) save(ctx context.Context, oac *v1alpha1.OAuthClient, r *Record) error {
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
+		Name: SecretName(oac.UID), Namespace: s.namespace, Labels: labels(oac),
+	}}
+	sec.Type = corev1.SecretTypeOpaque
+	sec.Data = Encode(r)
+	var err error
+	if v, ok := s.mem.Load(oac.UID); ok && v.(stored).resourceVersion != "" {
+		sec.ResourceVersion = v.(stored).resourceVersion
+		err = s.client.Update(ctx, sec)
+	} else {
+		err = s.client.Create(ctx, sec)
+	}
+	if apierrors.IsAlreadyExists(err) || apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+		err = s.getAndUpdate(ctx, sec)
+	}
+	if err != nil {
+		s.mem.Store(oac.UID, stored{record: *r.Clone(), unsaved: true})
+		return fmt.Errorf("saving the client record: %w", err)
+	}
+	s.mem.Store(oac.UID, stored{record: *r.Clone(), resourceVersion: sec.ResourceVersion})
+	return nil
+}
+
+// getAndUpdate writes sec's data over the Secret as it is now, creating it
+// when it is gone.
+func (s *Store) getAndUpdate(ctx context.Context, sec *corev1.Secret) error {
+	var current corev1.Secret
+	err := s.reader.Get(ctx, client.ObjectKeyFromObject(sec), &current)
+	if apierrors.IsNotFound(err) {
+		sec.ResourceVersion = ""
+		return s.client.Create(ctx, sec)
+	}
+	if err != nil {
+		return err
+	}
+	current.Data = sec.Data
+	current.Labels = sec.Labels
+	if err := s.client.Update(ctx, &current); err != nil {
+		return err
+	}
+	sec.ResourceVersion = current.ResourceVersion
+	return nil
+}
+
+// labels tie a record Secret to its OAuthClient. Their managed-by value
+// differs from the delivered Secrets' on purpose: records are never read
+// from the informer cache, so they are kept out of it.
+func labels(oac *v1alpha1.OAuthClient) map[string]string {
+	l := oac.OwnerLabels()
+	l[v1alpha1.LabelManagedBy] = v1alpha1.ManagedByValue + "-state"
+	return l
+}
+
+// Remove deletes the record of oac.
+func (s *Store) Remove(ctx context.Context, oac *v1alpha1.OAuthClient) error {
+	s.mem.Delete(oac.UID)
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: SecretName(oac.UID), Namespace: s.namespace}}
+	if err := s.client.Delete(ctx, sec); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deleting the client record: %w", err)
+	}
+	return nil
+}
+
+// Forget drops what memory holds of oac's record (after it was removed by
+// another path), so the next Load reads the API server.
+func (s *Store) Forget(uid types.UID) { s.mem.Delete(uid) }
