@@ -26,9 +26,9 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/controllers/servers"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/policy"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/discovery"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/mgmtauth"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/policy"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/ratelimit"
 )
@@ -243,7 +243,6 @@ func (r *Reconciler) patchStatus(ctx context.Context, obj servers.Object, srv *s
 	}
 	return r.Client.Status().Patch(ctx, obj, client.MergeFrom(before))
 }
-
 
 // SetupWithManager registers the controller. A deleted server waits for
 // its OAuthClients, so their deletion wakes it.

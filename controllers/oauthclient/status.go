@@ -107,4 +107,3 @@ func optionalTime(t time.Time) *metav1.Time {
 	mt := metav1.NewTime(t.UTC().Truncate(time.Second))
 	return &mt
 }
-
