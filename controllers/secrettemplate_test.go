@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
@@ -90,4 +91,67 @@ func mapKeys(m map[string]string) string {
 		out += k + " "
 	}
 	return out
+}
+
+// A Secret written by an operator version that merged it by hand (with the
+// template-labels/template-annotations bookkeeping) is taken over on its
+// next write: the label the old template set and the new one dropped goes,
+// the bookkeeping goes, and someone else's label stays.
+func TestSecretWrittenByAnEarlierVersionIsTakenOver(t *testing.T) {
+	ctx := context.Background()
+	ns := createNamespace(t) // no server yet: the operator writes nothing
+	oac := newClient(t, ns, "legacy", v1alpha1.OAuthClientSpec{
+		Scopes:         []string{"read"},
+		SecretTemplate: &v1alpha1.SecretTemplate{Labels: map[string]string{"app": "billing"}},
+	})
+	waitReason(t, ns, "legacy", v1alpha1.ReasonServerNotFound)
+	oac = getClient(t, ns, "legacy")
+
+	yes := true
+	old := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
+		Name: "legacy", Namespace: ns,
+		Labels: map[string]string{
+			"app": "billing", "tier": "backend",
+			v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue, v1alpha1.LabelOAuthClientName: "legacy",
+			v1alpha1.LabelOAuthClientNamespace: ns, v1alpha1.LabelOAuthClientUID: string(oac.UID),
+		},
+		Annotations: map[string]string{
+			v1alpha1.AnnotationVersion: "1", v1alpha1.AnnotationClientID: "old-client",
+			v1alpha1.AnnotationTemplateLabels: "app,tier",
+		},
+		OwnerReferences: []metav1.OwnerReference{{APIVersion: v1alpha1.GroupVersion.String(), Kind: "OAuthClient",
+			Name: "legacy", UID: oac.UID, Controller: &yes, BlockOwnerDeletion: &yes}},
+	}, StringData: map[string]string{"client_id": "old-client"}}
+	if err := k8s.Create(ctx, old, client.FieldOwner("manager")); err != nil {
+		t.Fatal(err)
+	}
+	patch := client.MergeFrom(old.DeepCopy())
+	old.Labels["team"] = "payments"
+	if err := k8s.Patch(ctx, old, patch, client.FieldOwner("kubectl-label")); err != nil {
+		t.Fatal(err)
+	}
+
+	createDevServer(t, ns, v1alpha1.AuthServerSpec{IssuerURL: auth.Issuer})
+	oac = waitReady(t, ns, "legacy")
+	s := secretOf(t, ns, "legacy")
+	seen.add(string(s.Data["client_secret"]))
+	if _, ok := s.Labels["tier"]; ok {
+		t.Error("the label only the old template set is still there")
+	}
+	if s.Labels["app"] != "billing" || s.Labels["team"] != "payments" {
+		t.Errorf("a template label or someone else's label was removed: %v", s.Labels)
+	}
+	for _, a := range []string{v1alpha1.AnnotationTemplateLabels, v1alpha1.AnnotationTemplateAnnotations} {
+		if _, ok := s.Annotations[a]; ok {
+			t.Errorf("the bookkeeping annotation %s stayed", a)
+		}
+	}
+	if string(s.Data["client_id"]) != oac.Status.ClientID {
+		t.Errorf("client_id %q, status %q", s.Data["client_id"], oac.Status.ClientID)
+	}
+	for _, m := range s.ManagedFields {
+		if m.Manager == "manager" {
+			t.Errorf("the earlier version's field manager still owns %s", m.FieldsV1.Raw)
+		}
+	}
 }
