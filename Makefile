@@ -105,4 +105,4 @@ $(STATICCHECK):
 
 .PHONY: bench
 bench: build authserver-deps ## Measure the operator at scale (N=1000 clients; `make bench N=200`); results in .bench/ (docs/performance.md).
-	go run ./hack/bench
+	go run ./test/bench

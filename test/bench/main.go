@@ -5,7 +5,7 @@
 // traffic of a resync with nothing changed, and management-token requests.
 // It prints a table and writes JSON; it asserts nothing.
 //
-//	go run ./hack/bench -n 1000 -concurrency 8 -unrelated-secrets 20000 -out .bench/results.json
+//	go run ./test/bench -n 1000 -concurrency 8 -unrelated-secrets 20000 -out .bench/results.json
 package main
 
 import (
