@@ -37,8 +37,8 @@ func TestBadInputTheSchemaCannotSee(t *testing.T) {
 		mustCreate(t, &v1alpha1.AuthServer{
 			ObjectMeta: metav1.ObjectMeta{Name: "nowhere", Namespace: ns},
 			Spec: v1alpha1.AuthServerSpec{
-				IssuerURL:           "http://127.0.0.1:1",
-				DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{},
+				IssuerURL:      "http://127.0.0.1:1",
+				ProviderBlocks: v1alpha1.ProviderBlocks{DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{}},
 			},
 		})
 		newClient(t, ns, "waiting", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "nowhere"}})

@@ -64,8 +64,8 @@ func TestClientCredentialsManagementFollowsItsSecret(t *testing.T) {
 	mustCreate(t, &v1alpha1.AuthServer{
 		ObjectMeta: metav1.ObjectMeta{Name: "dev", Namespace: ns},
 		Spec: v1alpha1.AuthServerSpec{
-			IssuerURL:           open.Issuer,
-			DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{},
+			IssuerURL:      open.Issuer,
+			ProviderBlocks: v1alpha1.ProviderBlocks{DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{}},
 			Credentials: &v1alpha1.ManagementCredentials{ClientCredentials: &v1alpha1.ClientCredentialsAuth{
 				ClientID:     mgmtID,
 				ClientSecret: v1alpha1.SecretKeySelector{Name: "mgmt", Key: "secret"},

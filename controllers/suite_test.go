@@ -29,6 +29,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/controllers"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/dynamicregistration"
+	hydraprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
 )
@@ -112,7 +113,7 @@ func runSuite(m *testing.M) int {
 	code := m.Run()
 	stopManager()
 	if path := os.Getenv("MANAGER_LOG"); path != "" {
-		_ = os.WriteFile(path, []byte(managerLog.String()), 0o600)
+		_ = os.WriteFile(path, []byte(managerLog.String()), 0o600) //nolint:gosec // G703: the developer names the log file in MANAGER_LOG
 	}
 	if code == 0 {
 		code = checkNoSecretLeaked(ctx)
@@ -157,6 +158,7 @@ func startManager(ctx context.Context) (func(), error) {
 	}
 	reg := provider.NewRegistry()
 	reg.Register(dynamicregistration.Name, dynamicregistration.New)
+	reg.Register(hydraprovider.Name, hydraprovider.Factory)
 	mctx, cancel := context.WithCancel(logr.NewContext(ctx, logger))
 	if err := controllers.Setup(mctx, mgr, controllers.Options{
 		Registry: reg, OperatorNamespace: operatorNamespace,
@@ -367,14 +369,13 @@ func waitFor(t *testing.T, what string, cond func() (bool, string)) {
 
 // newClient creates an OAuthClient in ns with the given spec and serverRef
 // dev.
-func newClient(t *testing.T, ns, name string, spec v1alpha1.OAuthClientSpec) *v1alpha1.OAuthClient {
+func newClient(t *testing.T, ns, name string, spec v1alpha1.OAuthClientSpec) {
 	t.Helper()
 	if spec.ServerRef.Name == "" {
 		spec.ServerRef = v1alpha1.ServerReference{Name: "dev"}
 	}
 	oac := &v1alpha1.OAuthClient{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: spec}
 	mustCreate(t, oac)
-	return oac
 }
 
 // getClient reads an OAuthClient.

@@ -43,8 +43,8 @@ func TestTenancyAuthServerReadsOnlyItsOwnNamespace(t *testing.T) {
 	mustCreate(t, &v1alpha1.AuthServer{
 		ObjectMeta: metav1.ObjectMeta{Name: "borrower", Namespace: nsA},
 		Spec: v1alpha1.AuthServerSpec{
-			IssuerURL:           auth.Issuer,
-			DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{},
+			IssuerURL:      auth.Issuer,
+			ProviderBlocks: v1alpha1.ProviderBlocks{DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{}},
 			Credentials: &v1alpha1.ManagementCredentials{
 				InitialAccessToken: &v1alpha1.SecretKeySelector{Name: "shared-registration", Key: "token"},
 			},
@@ -95,8 +95,8 @@ func TestTenancyClusterAuthServerReadsOnlyTheOperatorNamespace(t *testing.T) {
 	cas := &v1alpha1.ClusterAuthServer{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: v1alpha1.AuthServerSpec{
-			IssuerURL:           auth.Issuer,
-			DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{},
+			IssuerURL:      auth.Issuer,
+			ProviderBlocks: v1alpha1.ProviderBlocks{DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{}},
 			Credentials: &v1alpha1.ManagementCredentials{
 				InitialAccessToken: &v1alpha1.SecretKeySelector{Name: name, Key: "token"},
 			},

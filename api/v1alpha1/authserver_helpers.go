@@ -1,5 +1,10 @@
 package v1alpha1
 
+import (
+	"reflect"
+	"strings"
+)
+
 // ServerSpec returns the spec shared by both server kinds.
 func (a *AuthServer) ServerSpec() *AuthServerSpec { return &a.Spec }
 
@@ -12,14 +17,25 @@ func (a *ClusterAuthServer) ServerSpec() *AuthServerSpec { return &a.Spec }
 // ServerStatus returns the status shared by both server kinds.
 func (a *ClusterAuthServer) ServerStatus() *AuthServerStatus { return &a.Status }
 
-// ProviderName returns the name of the provider block that is set, or "".
+// ProviderName returns the JSON name of the provider block that is set
+// (the name its adapter is registered under), or "".
 func (s *AuthServerSpec) ProviderName() string {
-	switch {
-	case s.DynamicRegistration != nil:
-		return "dynamicRegistration"
-	default:
-		return ""
+	name, _ := s.ProviderBlock()
+	return name
+}
+
+// ProviderBlock returns the provider block that is set (a pointer to its
+// typed struct) and its JSON name; "" and nil when none is. When several are
+// set (the CRD refuses that), the first wins.
+func (s *AuthServerSpec) ProviderBlock() (string, any) {
+	v := reflect.ValueOf(s.ProviderBlocks)
+	for i := range v.NumField() {
+		if f := v.Field(i); !f.IsNil() {
+			name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+			return name, f.Interface()
+		}
 	}
+	return "", nil
 }
 
 // ServerKind is the kind of server the OAuthClient refers to (AuthServer

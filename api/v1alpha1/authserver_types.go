@@ -7,7 +7,7 @@ import (
 // AuthServerSpec describes an authorization server and how the operator
 // manages clients at it. AuthServer and ClusterAuthServer share it.
 // +kubebuilder:validation:XValidation:rule="!isURL(self.issuerURL) || url(self.issuerURL).getScheme() == 'https' || url(self.issuerURL).getHostname() in ['localhost', '127.0.0.1', '::1'] || (has(self.allowInsecureHTTP) && self.allowInsecureHTTP)",message="issuerURL must use https (plain http is allowed only for loopback addresses or with allowInsecureHTTP: true)",fieldPath=".issuerURL"
-// +kubebuilder:validation:XValidation:rule="(has(self.dynamicRegistration) ? 1 : 0) == 1",message="exactly one provider block must be set: dynamicRegistration"
+// +kubebuilder:validation:XValidation:rule="(has(self.dynamicRegistration) ? 1 : 0) + (has(self.hydra) ? 1 : 0) == 1",message="exactly one provider block must be set: dynamicRegistration or hydra"
 type AuthServerSpec struct {
 	// IssuerURL is the authorization server's issuer identifier. Its endpoints
 	// are discovered from RFC 8414 metadata, then OpenID Connect discovery.
@@ -41,10 +41,23 @@ type AuthServerSpec struct {
 	// +optional
 	RateLimit *RateLimit `json:"rateLimit,omitempty"`
 
+	// ProviderBlocks says which kind of server this is, with that kind's own
+	// settings: exactly one block is set.
+	ProviderBlocks `json:",inline"`
+}
+
+// ProviderBlocks holds one optional block per server family; each block's
+// type lives in a provider_<name>.go file of its own. The block's JSON name
+// is the name its adapter is registered under.
+type ProviderBlocks struct {
 	// DynamicRegistration manages clients through OAuth 2.0 Dynamic Client
 	// Registration (RFC 7591) and its management protocol (RFC 7592).
 	// +optional
 	DynamicRegistration *DynamicRegistrationProvider `json:"dynamicRegistration,omitempty"`
+
+	// Hydra manages clients through Ory Hydra's admin API.
+	// +optional
+	Hydra *HydraProvider `json:"hydra,omitempty"`
 }
 
 // RateLimit is a token bucket: a steady rate with bursts.
@@ -169,10 +182,6 @@ type HeaderFromSecret struct {
 	// ValueFrom is the Secret key holding the header value.
 	ValueFrom SecretKeySelector `json:"valueFrom"`
 }
-
-// DynamicRegistrationProvider selects RFC 7591/7592 dynamic registration.
-// It has no settings of its own yet.
-type DynamicRegistrationProvider struct{}
 
 // AuthServerStatus is the observed state of an authorization server.
 type AuthServerStatus struct {

@@ -1,3 +1,7 @@
+// Package authserver is the AuthServer and ClusterAuthServer controller: it
+// checks discovery and the management credentials, builds the server's
+// provider and registers it for the OAuthClient controller (credentials.go
+// reads the credential Secrets, finalize.go handles deletion).
 package authserver
 
 import (
@@ -157,7 +161,7 @@ func (r *Reconciler) credentialCheck() time.Duration {
 // condition reason to show.
 func (r *Reconciler) connect(ctx context.Context, obj servers.Object, secrets map[string]string, secretsErr error) (*servers.Server, string, error) {
 	spec := obj.ServerSpec()
-	name := spec.ProviderName()
+	name, block := spec.ProviderBlock()
 	if name == "" {
 		return nil, v1alpha1.ReasonProviderError, errors.New("spec: no provider block is set")
 	}
@@ -183,7 +187,7 @@ func (r *Reconciler) connect(ctx context.Context, obj servers.Object, secrets ma
 	if err != nil {
 		return nil, v1alpha1.ReasonCredentialsMissing, err
 	}
-	cfg := provider.Config{Endpoints: endpoints, HTTPClient: mgmtauth.HeaderClient(hc, headers)}
+	cfg := provider.Config{Endpoints: endpoints, HTTPClient: mgmtauth.HeaderClient(hc, headers), Block: block, Owner: r.owner()}
 	if src != nil {
 		src.HTTPClient = hc
 		cfg.Management = r.Tokens.TokenSource(tokenKey(obj), *src)
@@ -201,6 +205,12 @@ func (r *Reconciler) connect(ctx context.Context, obj servers.Object, secrets ma
 		return nil, v1alpha1.ReasonProviderError, fmt.Errorf("setting up provider %s: %w", name, err)
 	}
 	return &servers.Server{Provider: p, Endpoints: endpoints}, v1alpha1.ReasonReady, nil
+}
+
+// owner is the ownership marker of this operator instance, which adapters
+// put on the clients they create where the server can store one.
+func (r *Reconciler) owner() string {
+	return v1alpha1.ManagedByValue + "/" + r.OperatorNamespace
 }
 
 // rateLimit is the server's request rate and burst.

@@ -110,8 +110,15 @@ func (r *Reconciler) register(ctx context.Context, o *observation, why policy.Re
 		r.event(oac, corev1.EventTypeWarning, "ClientRecreated",
 			"client %s no longer exists at the server; registering a new client", old.ClientID)
 	}
+	version := int64(1)
+	switch {
+	case old != nil:
+		version = old.Version + 1
+	case oac.Status.SecretVersion > 0:
+		version = oac.Status.SecretVersion + 1
+	}
 	p := o.server.Provider
-	res, err := p.Create(ctx, policy.Desired(oac))
+	res, err := p.Create(ctx, desiredFor(o, version))
 	if err != nil {
 		return old, providerFailure(err, "")
 	}
@@ -125,17 +132,13 @@ func (r *Reconciler) register(ctx context.Context, o *observation, why policy.Re
 	}
 	rec := &record.Record{
 		ClientID: res.Client.ClientID, ClientSecret: res.Client.ClientSecret,
-		IssuedAt: now(), Version: 1, Provider: res.State, SecretExpiresAt: res.Client.SecretExpiresAt,
+		IssuedAt: now(), Version: version, Provider: res.State, SecretExpiresAt: res.Client.SecretExpiresAt,
 		// A rotation request present at registration is already satisfied.
 		HandledRequest: oac.Annotations[v1alpha1.AnnotationRotateRequestedAt],
 	}
-	switch {
-	case old != nil:
-		rec.Version = old.Version + 1
+	if old != nil {
 		// Replaced clients of the lost one still retire on time.
 		rec.Retiring = old.Retiring
-	case oac.Status.SecretVersion > 0:
-		rec.Version = oac.Status.SecretVersion + 1
 	}
 	if rec.Version == 1 {
 		// The first credentials restart nothing (see rollout): say so in
@@ -221,7 +224,7 @@ func (r *Reconciler) rotate(ctx context.Context, o *observation, rec *record.Rec
 // record that holds the new one, so a crash cannot lose track of it.
 func (r *Reconciler) replace(ctx context.Context, o *observation, next *record.Record) error {
 	p := o.server.Provider
-	res, err := p.Create(ctx, policy.Desired(o.Client))
+	res, err := p.Create(ctx, desiredFor(o, next.Version+1))
 	if err != nil {
 		return providerFailure(err, "registering the replacement client")
 	}
@@ -236,6 +239,18 @@ func (r *Reconciler) replace(ctx context.Context, o *observation, next *record.R
 	next.ClientID, next.ClientSecret, next.Provider = res.Client.ClientID, res.Client.ClientSecret, res.State
 	next.SecretExpiresAt = res.Client.SecretExpiresAt
 	return nil
+}
+
+// desiredFor is the registration to create for the version-th credentials:
+// the manifest's, with a client ID of the operator's choosing where the
+// server lets the caller choose (so a create retried after a crash is found
+// again instead of made twice).
+func desiredFor(o *observation, version int64) provider.ClientSpec {
+	spec := policy.Desired(o.Client)
+	if o.Caps.CallerChosenID {
+		spec.ClientID = policy.ChosenClientID(o.Client, version)
+	}
+	return spec
 }
 
 // regenerate asks the server for a new secret of the same client.

@@ -83,6 +83,7 @@ func (r *Reconciler) observe(ctx context.Context, oac *v1alpha1.OAuthClient, fre
 		return o, providerFailure(err, "")
 	default:
 		o.Remote = &remote
+		o.Drift = provider.Diff(srv.Provider, policy.Desired(oac), remote)
 	}
 	return o, nil
 }

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -33,6 +34,14 @@ func Desired(oac *v1alpha1.OAuthClient) provider.ClientSpec {
 		TokenEndpointAuthMethod: method,
 		Extra:                   s.ExtraMetadata,
 	}
+}
+
+// ChosenClientID is the client ID the operator asks for, at a server that
+// lets the caller choose, for the version-th credentials of oac: the same
+// for the same OAuthClient and version, so a create retried after a crash
+// asks for the client it already made, and unique across OAuthClients.
+func ChosenClientID(oac *v1alpha1.OAuthClient, version int64) string {
+	return fmt.Sprintf("%s-%d", oac.UID, version)
 }
 
 // IsPublic reports whether the client has no secret.

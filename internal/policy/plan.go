@@ -24,6 +24,9 @@ type Observation struct {
 	Remote *provider.Client
 	// Gone: the server no longer knows the recorded client.
 	Gone bool
+	// Drift lists the fields the adapter says differ between Remote and the
+	// manifest (provider.Diff); empty when Remote is up to date or unread.
+	Drift []string
 }
 
 // Register says why a new client is registered.
@@ -107,7 +110,7 @@ func Decide(o Observation) (Plan, error) {
 	if r := o.Remote; r != nil {
 		p.Enable = o.Caps.NativeDisable && !r.Enabled
 		p.AdoptSecret = r.ClientSecret != "" && r.ClientSecret != o.Record.ClientSecret && !IsPublic(oac)
-		p.Update = Drift(Desired(oac), r.Spec)
+		p.Update = o.Drift
 	}
 
 	expires := o.Record.SecretExpiresAt

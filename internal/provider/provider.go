@@ -10,6 +10,11 @@ import (
 
 // ClientSpec is the desired registration of one OAuth client, in plain values.
 type ClientSpec struct {
+	// ClientID is the client ID the operator chose, for a server whose
+	// Capabilities say CallerChosenID; empty lets the server choose. The
+	// same OAuthClient always asks for the same ID, so a create retried
+	// after a crash finds the client it made.
+	ClientID string
 	// ClientName is the human readable display name.
 	ClientName string
 	// Description is free text, sent where the server supports it.
@@ -70,6 +75,26 @@ type Capabilities struct {
 	// List: the server can list or search clients (used for adoption and
 	// orphan clean-up).
 	List bool
+	// CallerChosenID: Create honours ClientSpec.ClientID, and a create of an
+	// ID that exists with this operator's marker takes that client over.
+	CallerChosenID bool
+}
+
+// Differ is implemented by adapters whose server fills in defaults or
+// reports fields differently from how they were sent: Diff lists the fields
+// in which observed differs from desired, in the server's own terms, so a
+// default is not drift. Other adapters get Drift.
+type Differ interface {
+	Diff(desired ClientSpec, observed Client) []string
+}
+
+// Diff asks p whether the observed client is up to date: p's own verdict
+// when it has one, else the generic comparison.
+func Diff(p Provider, desired ClientSpec, observed Client) []string {
+	if d, ok := p.(Differ); ok {
+		return d.Diff(desired, observed)
+	}
+	return Drift(desired, observed.Spec)
 }
 
 // Provider manages OAuth clients at one authorization server.

@@ -3,8 +3,9 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"sync"
 
 	"golang.org/x/oauth2"
@@ -30,8 +31,25 @@ type Config struct {
 	// (an initial access token, a static token, or one obtained with client
 	// credentials). Nil when the server needs none.
 	Management oauth2.TokenSource
-	// Settings are the provider block's own fields, e.g. a realm or tenant.
-	Settings map[string]string
+	// Block is the AuthServer's typed provider block, a pointer to its
+	// struct in api/v1alpha1 (e.g. *v1alpha1.HydraProvider). Typed hands it
+	// to the adapter with its own type.
+	Block any
+	// Owner is the ownership marker of this operator instance; adapters
+	// whose server can store one put it on every client they create.
+	Owner string
+}
+
+// Typed wraps an adapter constructor that takes its own provider block, so
+// the adapter never sees another block's type.
+func Typed[B any](name string, build func(ctx context.Context, cfg Config, block *B) (Provider, error)) Factory {
+	return func(ctx context.Context, cfg Config) (Provider, error) {
+		block, ok := cfg.Block.(*B)
+		if !ok || block == nil {
+			return nil, Errorf(KindInvalidMetadata, "spec.%s: the provider block is missing", name)
+		}
+		return build(ctx, cfg, block)
+	}
 }
 
 // Factory builds a Provider for one server.
@@ -75,10 +93,5 @@ func (r *Registry) New(ctx context.Context, name string, cfg Config) (Provider, 
 func (r *Registry) Names() []string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	names := make([]string, 0, len(r.factories))
-	for n := range r.factories {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(r.factories))
 }

@@ -43,9 +43,9 @@ func createAuthServer(ctx context.Context, k client.Client, ns, name, issuer str
 	as := &v1alpha1.AuthServer{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
 		Spec: v1alpha1.AuthServerSpec{
-			IssuerURL:           issuer,
-			DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{},
-			Credentials:         &creds,
+			IssuerURL:      issuer,
+			ProviderBlocks: v1alpha1.ProviderBlocks{DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{}},
+			Credentials:    &creds,
 		},
 	}
 	if err := k.Create(ctx, as); err != nil {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/manager"
 )
 
 // harness holds what every phase uses: the API server, the auth server, a
@@ -57,7 +60,7 @@ func setup(ctx context.Context, opts options) (_ *harness, err error) {
 	}
 	h.managerBin = filepath.Join(h.outDir, "manager")
 	progress("building the manager into %s", h.managerBin)
-	if err := buildManager(ctx, root, h.managerBin); err != nil {
+	if err := manager.Build(ctx, root, h.managerBin); err != nil {
 		return nil, err
 	}
 
@@ -103,16 +106,37 @@ func setup(ctx context.Context, opts options) (_ *harness, err error) {
 	return h, nil
 }
 
-// startManager runs the manager binary with the given resync period; its
-// log goes to manager-<name>.log.
+// startManager runs the manager binary with the given resync period and
+// pprof on; its log goes to manager-<name>.log.
 func (h *harness) startManager(ctx context.Context, name string, resync time.Duration) (*managerProc, error) {
 	logPath := filepath.Join(h.outDir, "manager-"+name+".log")
 	h.files["manager log ("+name+")"] = logPath
-	return startManager(ctx, managerConfig{
-		binary: h.managerBin, kubeconfig: h.kubeconfig, operatorNamespace: operatorNamespace,
-		resync: resync, tokenEarlyRefresh: ccEarlyRefresh, concurrency: h.opts.concurrency,
-		authServerQPS: h.opts.authServerQPS, logPath: logPath, goMemLimit: h.opts.goMemLimit, goGC: h.opts.goGC,
+	// GOMEMLIMIT and GOGC are the flags' when set; otherwise inherited.
+	env := map[string]string{}
+	if h.opts.goMemLimit != "" {
+		env["GOMEMLIMIT"] = h.opts.goMemLimit
+	}
+	if h.opts.goGC != "" {
+		env["GOGC"] = h.opts.goGC
+	}
+	p, err := manager.Start(ctx, manager.Options{
+		Binary:            h.managerBin,
+		Kubeconfig:        h.kubeconfig,
+		OperatorNamespace: operatorNamespace,
+		Args: []string{
+			"--resync-period", resync.String(),
+			"--token-early-refresh", ccEarlyRefresh.String(),
+			"--concurrency", strconv.Itoa(h.opts.concurrency),
+			"--auth-server-qps", strconv.FormatFloat(h.opts.authServerQPS, 'g', -1, 64),
+		},
+		Env:     env,
+		LogPath: logPath,
+		Pprof:   true,
 	})
+	if err != nil {
+		return nil, fmt.Errorf("%w; see %s", err, logPath)
+	}
+	return &managerProc{Process: p, http: &http.Client{Timeout: 5 * time.Minute}}, nil
 }
 
 // close stops everything setup started, last first.

@@ -153,7 +153,7 @@ func (h *harness) measure(ctx context.Context, r *results) error {
 	if r.Steady, r.Memory.RestartWithout, m2, err = h.runSteady(ctx, clients, resync); err != nil {
 		return err
 	}
-	if err := m2.stop(); err != nil {
+	if err := m2.Stop(); err != nil {
 		return err
 	}
 
@@ -164,10 +164,10 @@ func (h *harness) measure(ctx context.Context, r *results) error {
 	}
 	r.Steady.RestartAgain = w2b
 	if err := h.measureLive(ctx, m2b, &r.Memory); err != nil {
-		_ = m2b.stop()
+		_ = m2b.Stop()
 		return err
 	}
-	if err := m2b.stop(); err != nil {
+	if err := m2b.Stop(); err != nil {
 		return err
 	}
 
@@ -176,7 +176,7 @@ func (h *harness) measure(ctx context.Context, r *results) error {
 	if err != nil {
 		return err
 	}
-	defer func() { _ = m3.stop() }()
+	defer func() { _ = m3.Stop() }()
 	r.Steady.RestartWithUnrelated = w
 	r.Memory.judgeUnrelated()
 
@@ -189,7 +189,7 @@ func (h *harness) measure(ctx context.Context, r *results) error {
 		return err
 	}
 	r.MgmtTokens.IATTokenRequests = counts["POST /token"]
-	return m3.stop()
+	return m3.Stop()
 }
 
 // phaseApply runs manager 1: the AuthServer, the apply of N clients and the
@@ -201,7 +201,7 @@ func (h *harness) phaseApply(ctx context.Context, r *results) (err error) {
 		return err
 	}
 	defer func() {
-		if serr := m1.stop(); err == nil {
+		if serr := m1.Stop(); err == nil {
 			err = serr
 		}
 	}()
@@ -238,7 +238,7 @@ func (h *harness) restart(ctx context.Context, name string, clients int, mem *me
 		return nil, waveResult{}, err
 	}
 	fail := func(err error) (*managerProc, waveResult, error) {
-		_ = m.stop()
+		_ = m.Stop()
 		return nil, waveResult{}, err
 	}
 	if err := h.waitQuiescent(ctx, m, clients, readyTimeout(clients)+2*time.Minute); err != nil {

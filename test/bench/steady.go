@@ -104,7 +104,7 @@ func (h *harness) runSteady(ctx context.Context, clients int, resync time.Durati
 		return res, mem, nil, err
 	}
 	fail := func(err error) (steadyResult, memoryReading, *managerProc, error) {
-		_ = m.stop()
+		_ = m.Stop()
 		return res, mem, nil, err
 	}
 	stopGoroutines, err := sampleGoroutines(ctx, m, h.file("goroutine profiles (restart)", "goroutines-restart"), 200*time.Millisecond)

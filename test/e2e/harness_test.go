@@ -20,6 +20,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/manager"
 )
 
 // waitTimeout bounds every wait for the operator to reach a state.
@@ -92,7 +93,7 @@ func start() (*harness, error) {
 	built := make(chan struct{})
 	go func() {
 		defer close(built)
-		buildErr = buildManager(root, h.manager)
+		buildErr = manager.Build(context.Background(), root, h.manager)
 	}()
 	fail := func(err error) (*harness, error) {
 		<-built
@@ -163,8 +164,8 @@ func (h *harness) newNamespace(t *testing.T, prefix string, withAuthServer bool)
 	h.create(t, &v1alpha1.AuthServer{
 		ObjectMeta: metav1.ObjectMeta{Name: "dev", Namespace: ns.Name},
 		Spec: v1alpha1.AuthServerSpec{
-			IssuerURL:           h.auth.Issuer,
-			DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{},
+			IssuerURL:      h.auth.Issuer,
+			ProviderBlocks: v1alpha1.ProviderBlocks{DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{}},
 			Credentials: &v1alpha1.ManagementCredentials{
 				InitialAccessToken: &v1alpha1.SecretKeySelector{Name: "dev-registration", Key: "token"},
 			},

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -177,6 +178,7 @@ func (p *Provider) Capabilities() provider.Capabilities {
 		RegenerateSecret:     true,
 		OverlapSecrets:       overlap,
 		List:                 true,
+		CallerChosenID:       true,
 	}
 }
 
@@ -259,6 +261,13 @@ func (p *Provider) Diff(desired provider.ClientSpec, observed provider.Client) [
 // is brought in line with spec and given a new secret, which the Result
 // carries; a client without the marker is a conflict and is left alone.
 func (p *Provider) Create(ctx context.Context, spec provider.ClientSpec) (provider.Result, error) {
+	if spec.ClientID != "" {
+		spec.Extra = maps.Clone(spec.Extra)
+		if spec.Extra == nil {
+			spec.Extra = map[string]string{}
+		}
+		spec.Extra[ExtraClientID] = spec.ClientID
+	}
 	if err := checkSpec(spec); err != nil {
 		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, err)
 	}

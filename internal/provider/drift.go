@@ -1,17 +1,15 @@
-package policy
+package provider
 
 import (
 	"maps"
 	"slices"
-
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
 // Drift lists the fields in which the server's registration differs from the
 // desired one. Lists compare as sets. A field the server does not report at
 // all (nil) is not drift: otherwise a server that ignores a field would be
 // updated on every resync.
-func Drift(desired, observed provider.ClientSpec) []string {
+func Drift(desired, observed ClientSpec) []string {
 	var fields []string
 	add := func(name string, differs bool) {
 		if differs {

@@ -1,0 +1,130 @@
+package controllers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/hydra"
+)
+
+// TestOAuthClientsAtHydra runs OAuthClients against a real Ory Hydra v2.3.0
+// through the hydra adapter (the admin API): apply → a working token with
+// the manifest's scopes, a quiet resync, the client recreated when deleted
+// at the server, rotation, and deletion.
+func TestOAuthClientsAtHydra(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Ory Hydra")
+	}
+	ctx := context.Background()
+	h := hydra.StartT(t, hydra.Options{})
+	admin := h.CountAdmin(t, hydra.ProxyOptions{})
+
+	ns := createNamespace(t)
+	mustCreate(t, &v1alpha1.AuthServer{
+		ObjectMeta: metav1.ObjectMeta{Name: "hydra", Namespace: ns},
+		Spec: v1alpha1.AuthServerSpec{IssuerURL: h.Issuer,
+			ProviderBlocks: v1alpha1.ProviderBlocks{Hydra: &v1alpha1.HydraProvider{AdminURL: admin.URL}}},
+	})
+	waitServer(t, &v1alpha1.AuthServer{}, ns, "hydra", v1alpha1.ReasonReady)
+
+	newClient(t, ns, "billing", v1alpha1.OAuthClientSpec{
+		ServerRef: v1alpha1.ServerReference{Name: "hydra"}, Scopes: []string{"read", "write"},
+	})
+	oac := waitReady(t, ns, "billing")
+	s := secretOf(t, ns, "billing")
+	id, secret := string(s.Data["client_id"]), string(s.Data["client_secret"])
+	seen.add(secret)
+	if want := string(oac.UID) + "-1"; id != want || oac.Status.ClientID != id {
+		t.Errorf("client ID %q (status %q), want the operator's choice %q", id, oac.Status.ClientID, want)
+	}
+	if string(s.Data["token_url"]) != h.TokenURL {
+		t.Errorf("token_url %q, want Hydra's %q", s.Data["token_url"], h.TokenURL)
+	}
+	if _, err := h.ClientCredentialsToken(ctx, id, secret, "read write"); err != nil {
+		t.Fatalf("the delivered credentials get no token: %v", err)
+	}
+	got, found, err := h.AdminClient(ctx, id)
+	if err != nil || !found || !strings.HasPrefix(fmt.Sprint(got["owner"]), v1alpha1.ManagedByValue+"/") {
+		t.Errorf("client at Hydra: found %v, owner %v, err %v; want the operator's owner marker", found, got["owner"], err)
+	}
+
+	t.Run("a resync with nothing changed writes nothing", func(t *testing.T) {
+		// A client without scopes gets Hydra's default scope: not drift.
+		newClient(t, ns, "defaults", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "hydra"}})
+		quiet := waitReady(t, ns, "defaults")
+		seen.add(string(secretOf(t, ns, "defaults").Data["client_secret"]))
+		admin.Reset()
+		before := secretOf(t, ns, "defaults").ResourceVersion
+		waitFor(t, "two resyncs of both clients", func() (bool, string) {
+			reads := map[string]int{}
+			for _, r := range admin.Requests() {
+				if r.Method == http.MethodGet {
+					reads[r.Path]++
+				}
+			}
+			a, b := reads["/admin/clients/"+id], reads["/admin/clients/"+quiet.Status.ClientID]
+			return a >= 2 && b >= 2, fmt.Sprintf("reads %v", reads)
+		})
+		if w := admin.Writes(); len(w) > 0 {
+			t.Errorf("resyncs wrote to Hydra: %v", w)
+		}
+		if after := secretOf(t, ns, "defaults").ResourceVersion; after != before {
+			t.Errorf("a resync rewrote the Secret (resourceVersion %s → %s)", before, after)
+		}
+		if g := getClient(t, ns, "defaults").Generation; g != quiet.Generation {
+			t.Errorf("generation changed")
+		}
+	})
+
+	t.Run("deleted at the server, registered again", func(t *testing.T) {
+		if status, _, err := h.Admin(ctx, http.MethodDelete, "/admin/clients/"+id, nil); err != nil || status != http.StatusNoContent {
+			t.Fatalf("deleting the client at Hydra: %d %v", status, err)
+		}
+		waitFor(t, "a new client", func() (bool, string) {
+			c := getClient(t, ns, "billing")
+			return c.Status.ClientID != "" && c.Status.ClientID != id, "client " + c.Status.ClientID
+		})
+		s := secretOf(t, ns, "billing")
+		seen.add(string(s.Data["client_secret"]))
+		if _, err := h.ClientCredentialsToken(ctx, string(s.Data["client_id"]), string(s.Data["client_secret"]), "read"); err != nil {
+			t.Errorf("the new credentials get no token: %v", err)
+		}
+	})
+
+	t.Run("rotation on request replaces the client and keeps the old one for the grace period", func(t *testing.T) {
+		before := secretOf(t, ns, "billing")
+		oldID, oldSecret := string(before.Data["client_id"]), string(before.Data["client_secret"])
+		requestRotation(t, ns, "billing", "hydra-1")
+		waitFor(t, "the rotated credentials", func() (bool, string) {
+			s := secretOf(t, ns, "billing")
+			return string(s.Data["client_id"]) != oldID, "client " + string(s.Data["client_id"])
+		})
+		s := secretOf(t, ns, "billing")
+		seen.add(string(s.Data["client_secret"]))
+		if _, err := h.ClientCredentialsToken(ctx, string(s.Data["client_id"]), string(s.Data["client_secret"]), "read"); err != nil {
+			t.Errorf("the rotated credentials get no token: %v", err)
+		}
+		if _, err := h.ClientCredentialsToken(ctx, oldID, oldSecret, "read"); err != nil {
+			t.Errorf("the old credentials stopped working inside the grace period: %v", err)
+		}
+	})
+
+	t.Run("deleting the OAuthClient deletes its clients at Hydra", func(t *testing.T) {
+		for _, name := range []string{"billing", "defaults"} {
+			if err := k8s.Delete(ctx, getClient(t, ns, name)); err != nil {
+				t.Fatal(err)
+			}
+			waitGone(t, &v1alpha1.OAuthClient{}, ns, name)
+		}
+		waitFor(t, "no client left at Hydra", func() (bool, string) {
+			n, err := h.AdminClientCount(ctx)
+			return err == nil && n == 0, fmt.Sprintf("%d clients (%v)", n, err)
+		})
+	})
+}

@@ -1,0 +1,22 @@
+package hydra
+
+import (
+	"context"
+
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+)
+
+// Factory builds the adapter for an AuthServer's hydra block: the admin URL
+// from the block, the issuer from discovery, spec.credentials (an Ory
+// Network API key as a bearer token) as the admin API's authentication.
+var Factory = provider.Typed(Name, func(_ context.Context, cfg provider.Config, block *v1alpha1.HydraProvider) (provider.Provider, error) {
+	p, err := New(Config{
+		AdminURL: block.AdminURL, PublicIssuer: cfg.Endpoints.Issuer,
+		HTTPClient: cfg.HTTPClient, APIKey: cfg.Management, Owner: cfg.Owner,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+})
