@@ -72,7 +72,7 @@ hack/authserver/node_modules/.package-lock.json: hack/authserver/package-lock.js
 
 .PHONY: test
 test: verify authserver-deps ## Verify, run every test (unit, envtest, e2e) with the real auth server, fuzz briefly.
-	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go test $(GO_TEST_FLAGS) ./...
+	HYDRA_BIN="$$(hack/hydra.sh)" KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go test $(GO_TEST_FLAGS) ./...
 	hack/fuzz.sh $${FUZZTIME:-50000x}
 
 .PHONY: fuzz
