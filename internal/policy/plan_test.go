@@ -64,10 +64,14 @@ func TestDecide(t *testing.T) {
 			Plan{Rotate: v1alpha1.StrategyReplace, RotateReason: "scheduled"}},
 		{"rotation not yet due", Observation{Now: t0.Add(29 * day), Client: client(interval(30 * day)), Record: rec}, Plan{}},
 		{"rotation due by annotation", Observation{Now: t0, Record: rec, Caps: everything,
-			Client: client(func(o *v1alpha1.OAuthClient) { o.Annotations = map[string]string{v1alpha1.AnnotationRotateRequestedAt: "now"} })},
+			Client: client(func(o *v1alpha1.OAuthClient) {
+				o.Annotations = map[string]string{v1alpha1.AnnotationRotateRequestedAt: "now"}
+			})},
 			Plan{Rotate: v1alpha1.StrategyOverlap, RotateReason: "requested by annotation"}},
 		{"annotation already handled", Observation{Now: t0, Record: withRec(func(r *record.Record) { r.HandledRequest = "now" }),
-			Client: client(func(o *v1alpha1.OAuthClient) { o.Annotations = map[string]string{v1alpha1.AnnotationRotateRequestedAt: "now"} })},
+			Client: client(func(o *v1alpha1.OAuthClient) {
+				o.Annotations = map[string]string{v1alpha1.AnnotationRotateRequestedAt: "now"}
+			})},
 			Plan{}},
 		{"rotation due by server expiry, as recorded", Observation{Now: t0.Add(day - 30*time.Minute), Client: client(nil),
 			Record: withRec(func(r *record.Record) { r.SecretExpiresAt = t0.Add(day) })},
@@ -113,7 +117,9 @@ func TestDecide(t *testing.T) {
 	}
 }
 
-func sameRetiring(a, b record.Retiring) bool { return a.ClientID == b.ClientID && a.RetireAt.Equal(b.RetireAt) }
+func sameRetiring(a, b record.Retiring) bool {
+	return a.ClientID == b.ClientID && a.RetireAt.Equal(b.RetireAt)
+}
 
 // A strategy the server cannot do is refused with an error naming the field.
 func TestDecideRefusesImpossibleStrategy(t *testing.T) {
