@@ -108,9 +108,9 @@ func fetchOne(ctx context.Context, hc *http.Client, loc, issuer string) (provide
 	}
 	defer func() { _ = resp.Body.Close() }()
 
-	switch {
-	case resp.StatusCode == http.StatusOK:
-	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotFound, http.StatusGone:
 		return provider.Endpoints{}, provider.Errorf(provider.KindNotFound, "%s: HTTP %d", loc, resp.StatusCode)
 	default:
 		// 5xx and 429 pass; any other status is at least as likely to be a

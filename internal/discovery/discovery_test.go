@@ -217,7 +217,7 @@ func TestFetchNetworkErrorIsTransient(t *testing.T) {
 
 func TestFetchTimeoutIsTransient(t *testing.T) {
 	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -243,14 +243,14 @@ func TestParse(t *testing.T) {
 		{
 			name: "full",
 			body: doc("https://as.example.com"),
-			want: provider.Endpoints{Issuer: "https://as.example.com", Token: "https://as.example.com/token",
+			want: provider.Endpoints{Issuer: "https://as.example.com", Token: "https://as.example.com/token", //nolint:gosec // G101: a token endpoint URL, not a credential
 				Registration: "https://as.example.com/reg", Introspection: "https://as.example.com/introspect",
 				Revocation: "https://as.example.com/revoke"},
 		},
 		{
 			name: "minimal",
 			body: `{"issuer":"https://a","token_endpoint":"https://a/t"}`,
-			want: provider.Endpoints{Issuer: "https://a", Token: "https://a/t"},
+			want: provider.Endpoints{Issuer: "https://a", Token: "https://a/t"}, //nolint:gosec // G101: a token endpoint URL, not a credential
 		},
 		{name: "empty", body: ``, wantErr: "not a JSON object"},
 		{name: "array", body: `[]`, wantErr: "not a JSON object"},

@@ -55,7 +55,7 @@ func TestPrivateKeyJWTWireFormat(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeTokenServer(t, testClientID, "no-secret-for-this-client")
+			f := newFakeTokenServer(t, "no-secret-for-this-client")
 			f.set(func(f *fakeTokenServer) { f.verifyAssertion = assertionVerifier(tt.public, testClientID, f.tokenURL()) })
 			c, clk := newTestCache(0)
 			src := Source{ClientCredentials: &ClientCredentials{
@@ -119,7 +119,7 @@ func TestAssertionAudience(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeTokenServer(t, testClientID, "unused")
+			f := newFakeTokenServer(t, "unused")
 			// This fake wants the issuer as the audience.
 			f.set(func(f *fakeTokenServer) { f.verifyAssertion = assertionVerifier(&key.PublicKey, testClientID, issuer) })
 			c, _ := newTestCache(0)
@@ -143,7 +143,7 @@ func TestAssertionAudience(t *testing.T) {
 }
 
 func TestClientSecretJWT(t *testing.T) {
-	f := newFakeTokenServer(t, testClientID, testSecret)
+	f := newFakeTokenServer(t, testSecret)
 	f.set(func(f *fakeTokenServer) {
 		f.verifyAssertion = assertionVerifier([]byte(testSecret), testClientID, f.tokenURL())
 		f.issueRefresh = true
@@ -175,7 +175,7 @@ func TestClientSecretJWT(t *testing.T) {
 func TestFederatedClientAssertion(t *testing.T) {
 	path := tokenFile(t, testAssertion+"\n")
 	var current string
-	f := newFakeTokenServer(t, testClientID, "unused")
+	f := newFakeTokenServer(t, "unused")
 	f.set(func(f *fakeTokenServer) {
 		f.verifyAssertion = func(a string) (string, error) {
 			if a != current {
@@ -232,7 +232,7 @@ func TestJWTBearerGrant(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := tokenFile(t, testAssertion)
-			f := newFakeTokenServer(t, testClientID, testSecret)
+			f := newFakeTokenServer(t, testSecret)
 			var grants []string
 			f.set(func(f *fakeTokenServer) {
 				f.acceptGrant = func(a string) error {
@@ -286,7 +286,7 @@ func TestJWTBearerGrant(t *testing.T) {
 func TestJWTBearerSignedAssertion(t *testing.T) {
 	key := testRSAKey()
 	const issuer = "https://zitadel.example.test"
-	f := newFakeTokenServer(t, testClientID, testSecret)
+	f := newFakeTokenServer(t, testSecret)
 	var got parsedJWT
 	f.set(func(f *fakeTokenServer) {
 		f.acceptGrant = func(a string) error {
@@ -314,7 +314,7 @@ func TestJWTBearerSignedAssertion(t *testing.T) {
 
 func TestRefreshTokenWithJWTBearer(t *testing.T) {
 	path := tokenFile(t, testAssertion)
-	f := newFakeTokenServer(t, testClientID, testSecret)
+	f := newFakeTokenServer(t, testSecret)
 	f.set(func(f *fakeTokenServer) {
 		f.issueRefresh = true
 		f.acceptGrant = func(string) error { return nil }
@@ -364,13 +364,13 @@ func TestAssertionFileErrors(t *testing.T) {
 		want    string
 	}{
 		{name: "missing", want: "no such file or directory"},
-		{name: "empty", content: ptr("\n"), want: "is empty"},
-		{name: "not a JWT", content: ptr(secretish), want: "does not hold a JWT"},
-		{name: "four parts", content: ptr("a.b.c.d"), want: "does not hold a JWT"},
-		{name: "empty part", content: ptr("a..c"), want: "does not hold a JWT"},
-		{name: "empty first and last part", content: ptr(".a."), want: "does not hold a JWT"},
-		{name: "bad characters", content: ptr("a.b c." + secretish), want: "holds characters a JWT cannot hold"},
-		{name: "too long", content: ptr(strings.Repeat("a", maxAssertionBytes+1)), want: "longer than 64 KiB"},
+		{name: "empty", content: new("\n"), want: "is empty"},
+		{name: "not a JWT", content: new(secretish), want: "does not hold a JWT"},
+		{name: "four parts", content: new("a.b.c.d"), want: "does not hold a JWT"},
+		{name: "empty part", content: new("a..c"), want: "does not hold a JWT"},
+		{name: "empty first and last part", content: new(".a."), want: "does not hold a JWT"},
+		{name: "bad characters", content: new("a.b c." + secretish), want: "holds characters a JWT cannot hold"},
+		{name: "too long", content: new(strings.Repeat("a", maxAssertionBytes+1)), want: "longer than 64 KiB"},
 	}
 	for _, tt := range tests {
 		for _, kind := range []string{"clientCredentials", "jwtBearer"} {
@@ -379,7 +379,7 @@ func TestAssertionFileErrors(t *testing.T) {
 				if tt.content != nil {
 					writeFile(t, path, *tt.content)
 				}
-				f := newFakeTokenServer(t, testClientID, testSecret)
+				f := newFakeTokenServer(t, testSecret)
 				src := Source{JWTBearer: &JWTBearer{TokenURL: f.tokenURL(), AssertionFile: path}}
 				if kind == "clientCredentials" {
 					src = Source{ClientCredentials: &ClientCredentials{TokenURL: f.tokenURL(), ClientID: testClientID, AssertionFile: path}}
@@ -402,8 +402,6 @@ func TestAssertionFileErrors(t *testing.T) {
 		}
 	}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // echoServer answers every token request with invalid_client, quoting in
 // its description everything it received: a server that echoes.
@@ -454,7 +452,7 @@ func TestAssertionsRedacted(t *testing.T) {
 			}
 			// A JWT's header part is the same for every assertion of a
 			// key; its signature is what must never show.
-			for _, part := range strings.Split(testAssertion, ".") {
+			for part := range strings.SplitSeq(testAssertion, ".") {
 				if strings.Contains(msg, part) {
 					t.Errorf("message %q holds the file's assertion", msg)
 				}
@@ -494,7 +492,7 @@ func TestAssertionSourcesTypedErrors(t *testing.T) {
 	for name, mk := range sources {
 		for _, tt := range replies {
 			t.Run(name+"/"+tt.name, func(t *testing.T) {
-				f := newFakeTokenServer(t, testClientID, testSecret)
+				f := newFakeTokenServer(t, testSecret)
 				f.set(func(f *fakeTokenServer) { f.reply = &tt.reply })
 				c, _ := newTestCache(0)
 				_, err := c.TokenSource("k", mk(f.tokenURL(), tokenFile(t, testAssertion))).Token()

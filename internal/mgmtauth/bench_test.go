@@ -9,7 +9,7 @@ import (
 // token once it is cached: look the source up (fingerprinting the Source)
 // and call Token.
 func BenchmarkReconcileToken(b *testing.B) {
-	f := newFakeTokenServer(b, testClientID, testSecret)
+	f := newFakeTokenServer(b, testSecret)
 	c, _ := newTestCache(0)
 	src := ccSourceFor(f, AuthStyleBasic)
 	src.ClientCredentials.ExtraHeaders = map[string]string{"X-Api-Key": testAPIKey}
@@ -29,7 +29,7 @@ func BenchmarkReconcileToken(b *testing.B) {
 // one-hour tokens: it reports the token requests made (25 expected: the
 // first and one per early refresh).
 func BenchmarkDayOfReconciles(b *testing.B) {
-	f := newFakeTokenServer(b, testClientID, testSecret)
+	f := newFakeTokenServer(b, testSecret)
 	b.ReportAllocs()
 	var requests int
 	for b.Loop() {

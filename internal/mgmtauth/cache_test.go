@@ -12,6 +12,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
+//nolint:gosec // G101: fake credentials the tests look for in output
 const (
 	testClientID = "operator"
 	// testSecret holds characters that Basic auth must form-encode.
@@ -69,7 +70,7 @@ func TestWireFormat(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.style), func(t *testing.T) {
-			f := newFakeTokenServer(t, testClientID, testSecret)
+			f := newFakeTokenServer(t, testSecret)
 			src := ccSourceFor(f, tt.style)
 			src.ClientCredentials.Scopes = []string{"clients:read", "clients:write"}
 			src.ClientCredentials.Audience = "https://api.example.test/"
@@ -123,7 +124,7 @@ func TestWireFormat(t *testing.T) {
 }
 
 func TestCacheReusesTokenUntilEarlyRefresh(t *testing.T) {
-	f := newFakeTokenServer(t, testClientID, testSecret)
+	f := newFakeTokenServer(t, testSecret)
 	c, clk := newTestCache(time.Minute)
 	src := ccSourceFor(f, AuthStyleBasic)
 
@@ -154,7 +155,7 @@ func TestCacheReusesTokenUntilEarlyRefresh(t *testing.T) {
 func TestDayOfReconciles(t *testing.T) {
 	for _, style := range []AuthStyle{AuthStyleBasic, AuthStyleJSON} {
 		t.Run(string(style), func(t *testing.T) {
-			f := newFakeTokenServer(t, testClientID, testSecret)
+			f := newFakeTokenServer(t, testSecret)
 			c, clk := newTestCache(0)
 			src := ccSourceFor(f, style)
 			// A reconcile every 10s for a day, with one-hour tokens.
@@ -171,7 +172,7 @@ func TestDayOfReconciles(t *testing.T) {
 }
 
 func TestShortLivedTokenRefreshedAtHalfLife(t *testing.T) {
-	f := newFakeTokenServer(t, testClientID, testSecret)
+	f := newFakeTokenServer(t, testSecret)
 	f.set(func(f *fakeTokenServer) { f.expiresIn = 30 })
 	// The early refresh (60s) is longer than the token lives (30s).
 	c, clk := newTestCache(time.Minute)
@@ -193,7 +194,7 @@ func TestShortLivedTokenRefreshedAtHalfLife(t *testing.T) {
 func TestConcurrentTokenCallsMakeOneRequest(t *testing.T) {
 	for _, style := range []AuthStyle{AuthStyleBasic, AuthStyleJSON} {
 		t.Run(string(style), func(t *testing.T) {
-			f := newFakeTokenServer(t, testClientID, testSecret)
+			f := newFakeTokenServer(t, testSecret)
 			f.set(func(f *fakeTokenServer) { f.delay = 20 * time.Millisecond })
 			c, _ := newTestCache(0)
 			src := ccSourceFor(f, style)
@@ -238,7 +239,7 @@ func TestConcurrentTokenCallsMakeOneRequest(t *testing.T) {
 func TestRefreshTokenUsedWhenIssued(t *testing.T) {
 	for _, style := range []AuthStyle{AuthStyleBasic, AuthStyleForm, AuthStyleJSON} {
 		t.Run(string(style), func(t *testing.T) {
-			f := newFakeTokenServer(t, testClientID, testSecret)
+			f := newFakeTokenServer(t, testSecret)
 			f.set(func(f *fakeTokenServer) { f.issueRefresh = true })
 			c, clk := newTestCache(0)
 			src := ccSourceFor(f, style)
@@ -284,7 +285,7 @@ func TestRefreshTokenUsedWhenIssued(t *testing.T) {
 }
 
 func TestSourceChangeReplacesTokenSource(t *testing.T) {
-	f := newFakeTokenServer(t, testClientID, testSecret)
+	f := newFakeTokenServer(t, testSecret)
 	c, _ := newTestCache(0)
 	src := ccSourceFor(f, AuthStyleBasic)
 
@@ -364,7 +365,7 @@ func TestInvalidSource(t *testing.T) {
 }
 
 func TestServesCurrentTokenWhenEarlyRefreshFails(t *testing.T) {
-	f := newFakeTokenServer(t, testClientID, testSecret)
+	f := newFakeTokenServer(t, testSecret)
 	c, clk := newTestCache(time.Minute)
 	src := ccSourceFor(f, AuthStyleBasic)
 	mustToken(t, c, "k", src)
@@ -457,7 +458,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 	for _, style := range []AuthStyle{AuthStyleBasic, AuthStyleForm, AuthStyleJSON} {
 		for _, tt := range tests {
 			t.Run(string(style)+"/"+tt.name, func(t *testing.T) {
-				f := newFakeTokenServer(t, testClientID, testSecret)
+				f := newFakeTokenServer(t, testSecret)
 				f.set(func(f *fakeTokenServer) { f.reply = &tt.reply })
 				c, _ := newTestCache(0)
 				src := ccSourceFor(f, style)
@@ -486,7 +487,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 func TestWrongSecretIsUnauthorizedWithoutSecret(t *testing.T) {
 	for _, style := range []AuthStyle{AuthStyleBasic, AuthStyleForm, AuthStyleJSON} {
 		t.Run(string(style), func(t *testing.T) {
-			f := newFakeTokenServer(t, testClientID, "the-right-one")
+			f := newFakeTokenServer(t, "the-right-one")
 			c, _ := newTestCache(0)
 			_, err := c.TokenSource("k", ccSourceFor(f, style)).Token()
 			if !errors.Is(err, provider.ErrUnauthorized) {
@@ -523,7 +524,7 @@ func TestNetworkFailuresAreTransient(t *testing.T) {
 	for _, style := range []AuthStyle{AuthStyleBasic, AuthStyleJSON} {
 		for _, tt := range tests {
 			t.Run(string(style)+"/"+tt.name, func(t *testing.T) {
-				f := newFakeTokenServer(t, testClientID, testSecret)
+				f := newFakeTokenServer(t, testSecret)
 				c := NewCache(tt.setup(f), 0)
 				_, err := c.TokenSource("k", ccSourceFor(f, style)).Token()
 				if !errors.Is(err, provider.ErrTransient) {

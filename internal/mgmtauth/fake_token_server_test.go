@@ -66,12 +66,12 @@ type fakeRequest struct {
 	json   map[string]any
 }
 
-// newFakeTokenServer starts the fake; it accepts clientID and secret and
-// issues tokens living an hour.
-func newFakeTokenServer(t testing.TB, clientID, secret string) *fakeTokenServer {
+// newFakeTokenServer starts the fake; it accepts testClientID and secret
+// and issues tokens living an hour.
+func newFakeTokenServer(t testing.TB, secret string) *fakeTokenServer {
 	t.Helper()
 	f := &fakeTokenServer{
-		clientID:      clientID,
+		clientID:      testClientID,
 		clientSecret:  secret,
 		expiresIn:     3600,
 		refreshTokens: map[string]bool{},

@@ -163,7 +163,7 @@ func FuzzCheckAssertion(f *testing.F) {
 		if strings.Count(got, ".") != 2 || got != strings.TrimSpace(got) || !isBase64URLAndDots(got) {
 			t.Fatalf("accepted %q", got)
 		}
-		for _, part := range strings.Split(got, ".") {
+		for part := range strings.SplitSeq(got, ".") {
 			if part == "" {
 				t.Fatalf("accepted an empty part in %q", got)
 			}

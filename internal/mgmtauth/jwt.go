@@ -30,7 +30,7 @@ const (
 	ClientAssertionTypeJWT = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 	// GrantTypeJWTBearer is the JWT bearer authorization grant (RFC 7523
 	// section 2.1).
-	GrantTypeJWTBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+	GrantTypeJWTBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer" //nolint:gosec // G101: an RFC 7523 URN, not a credential
 )
 
 // jwsSigner signs a JWS signing input (RFC 7515 section 5.1).

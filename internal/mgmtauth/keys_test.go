@@ -253,7 +253,7 @@ func assertNoKeyMaterial(t *testing.T, msg, keyText string) {
 			}
 		}
 	} else {
-		for _, line := range strings.Split(keyText, "\n") {
+		for line := range strings.SplitSeq(keyText, "\n") {
 			if line != "" && !strings.HasPrefix(line, "-----") && !strings.Contains(line, ":") {
 				parts = append(parts, line)
 			}

@@ -161,8 +161,7 @@ func registerCC(t *testing.T, ctx context.Context, srv *authserver.Server, metho
 }
 
 func asProviderError(err error) *provider.Error {
-	var pe *provider.Error
-	if errors.As(err, &pe) {
+	if pe, ok := errors.AsType[*provider.Error](err); ok {
 		return pe
 	}
 	return nil

@@ -297,7 +297,7 @@ func TestAssertionClaims(t *testing.T) {
 func TestPrivateKeyNeverPrinted(t *testing.T) {
 	text := pkcs1PEM(testRSAKey())
 	pk := PrivateKey{Key: text, KeyID: "k"}
-	cc := ClientCredentials{TokenURL: "https://x/token", ClientID: "id", PrivateKey: &pk}
+	cc := ClientCredentials{TokenURL: "https://x/token", ClientID: "id", PrivateKey: &pk} //nolint:gosec // G101: a token endpoint URL, not a credential
 	for _, s := range []string{
 		pk.String(), fmt.Sprintf("%v %+v %#v %s", pk, pk, pk, &pk),
 		fmt.Sprintf("%v %+v %#v", cc, cc, &cc),

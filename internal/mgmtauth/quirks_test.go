@@ -109,7 +109,7 @@ func TestQuirksDriveRenewal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeTokenServer(t, testClientID, testSecret)
+			f := newFakeTokenServer(t, testSecret)
 			f.set(func(f *fakeTokenServer) { f.reply = &fakeReply{status: 200, body: tt.body} })
 			c, clk := newTestCache(time.Minute)
 			src := ccSourceFor(f, AuthStyleBasic)
@@ -128,7 +128,7 @@ func TestQuirksDriveRenewal(t *testing.T) {
 		})
 	}
 	t.Run("missing without default is kept", func(t *testing.T) {
-		f := newFakeTokenServer(t, testClientID, testSecret)
+		f := newFakeTokenServer(t, testSecret)
 		f.set(func(f *fakeTokenServer) { f.reply = &fakeReply{status: 200, body: `{"access_token":"at"}`} })
 		c, clk := newTestCache(0)
 		src := ccSourceFor(f, AuthStyleBasic)
@@ -140,7 +140,7 @@ func TestQuirksDriveRenewal(t *testing.T) {
 		}
 	})
 	t.Run("a changed format is new credentials", func(t *testing.T) {
-		f := newFakeTokenServer(t, testClientID, testSecret)
+		f := newFakeTokenServer(t, testSecret)
 		c, _ := newTestCache(0)
 		src := ccSourceFor(f, AuthStyleBasic)
 		mustToken(t, c, "k", src)

@@ -22,7 +22,7 @@ func headersSeen(t *testing.T) (*httptest.Server, func() http.Header) {
 		got  http.Header
 		seen = make(chan struct{}, 100)
 	)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		got = r.Header.Clone()
 		seen <- struct{}{}
 	}))
@@ -116,7 +116,7 @@ func TestSchemeValidation(t *testing.T) {
 // TestTokenSchemeUsesTheCache: each API call asks the cached source, and
 // one token request serves them all.
 func TestTokenSchemeUsesTheCache(t *testing.T) {
-	f := newFakeTokenServer(t, testClientID, testSecret)
+	f := newFakeTokenServer(t, testSecret)
 	c, clk := newTestCache(0)
 	src := ccSourceFor(f, AuthStyleBasic)
 	srv, seen := headersSeen(t)
@@ -154,7 +154,7 @@ func (c *closeRecorder) Close() error { c.closed = true; return nil }
 
 func TestSchemeErrorFailsTheRequest(t *testing.T) {
 	srv, _ := headersSeen(t)
-	f := newFakeTokenServer(t, testClientID, "the-right-one")
+	f := newFakeTokenServer(t, "the-right-one")
 	c, _ := newTestCache(0)
 	hc := SchemeClient(nil, TokenScheme(c.TokenSource("k", ccSourceFor(f, AuthStyleBasic))))
 	body := &closeRecorder{Reader: strings.NewReader("{}")}

@@ -27,9 +27,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -106,7 +107,7 @@ type ClientCredentials struct {
 	// e.g. an API key. Their values are treated as secrets.
 	ExtraHeaders map[string]string
 	// Response describes the server's deviations in its token responses.
-	Response ResponseFormat `json:",omitempty"`
+	Response ResponseFormat
 }
 
 // JWTBearer configures the JWT bearer authorization grant (RFC 7523
@@ -152,7 +153,7 @@ type JWTBearer struct {
 	Resources    []string          `json:",omitempty"`
 	ExtraParams  map[string]string `json:",omitempty"`
 	ExtraHeaders map[string]string `json:",omitempty"`
-	Response     ResponseFormat    `json:",omitempty"`
+	Response     ResponseFormat
 }
 
 // Source describes one way to get the management bearer token. Exactly one
@@ -385,14 +386,12 @@ func (r *request) setParams(p string, scopes []string, audience string, resource
 	if len(resources) > 0 {
 		params["resource"] = append([]string(nil), resources...)
 	}
-	for _, k := range sortedKeys(extra) {
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
 		if k == "" {
 			return errors.New(p + "extraParams: empty parameter name")
 		}
-		for _, res := range reservedParams {
-			if k == res {
-				return fmt.Errorf("%sextraParams[%s]: set by the operator, not allowed here", p, k)
-			}
+		if slices.Contains(reservedParams, k) {
+			return fmt.Errorf("%sextraParams[%s]: set by the operator, not allowed here", p, k)
 		}
 		params[k] = []string{extra[k]}
 	}
@@ -417,7 +416,7 @@ func validTokenURL(p, tokenURL string) error {
 // validHeaders checks extra headers: names valid and not reserved, values
 // sendable. Errors name the header, never the value.
 func validHeaders(p string, headers map[string]string) error {
-	for _, k := range sortedKeys(headers) {
+	for _, k := range slices.Sorted(maps.Keys(headers)) {
 		if !httpguts.ValidHeaderFieldName(k) {
 			return fmt.Errorf("%sextraHeaders[%q]: not a valid header name", p, k)
 		}
@@ -449,7 +448,7 @@ func (s Source) Headers() map[string]string {
 // rotated secret yields a new value. Only the hash is compared, never shown.
 func (s Source) fingerprint() string {
 	// encoding/json writes map keys sorted, so equal Sources hash equal.
-	b, err := json.Marshal(s)
+	b, err := json.Marshal(s) //nolint:gosec // G117: the secrets are marshalled only to be hashed, never shown
 	if err != nil {
 		// Marshalling strings, slices and string maps cannot fail.
 		panic(fmt.Sprintf("fingerprinting management credentials: %v", err))
@@ -458,18 +457,9 @@ func (s Source) fingerprint() string {
 	return hex.EncodeToString(sum[:])
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func mapValues(m map[string]string) []string {
 	out := make([]string, 0, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, m[k])
 	}
 	return out

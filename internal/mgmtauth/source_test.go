@@ -9,7 +9,7 @@ import (
 
 func TestValidate(t *testing.T) {
 	valid := func(change func(c *ClientCredentials)) Source {
-		c := &ClientCredentials{
+		c := &ClientCredentials{ //nolint:gosec // G101: a token endpoint URL, not a credential
 			TokenURL:     "https://auth.example.test/oauth/token",
 			ClientID:     "operator",
 			ClientSecret: testSecret,
@@ -72,7 +72,7 @@ func TestValidate(t *testing.T) {
 
 func TestFingerprint(t *testing.T) {
 	base := func() Source {
-		return Source{ClientCredentials: &ClientCredentials{
+		return Source{ClientCredentials: &ClientCredentials{ //nolint:gosec // G101: a token endpoint URL, not a credential
 			TokenURL: "https://x/token", ClientID: "id", ClientSecret: testSecret,
 			ExtraParams:  map[string]string{"a": "1", "b": "2", "c": "3"},
 			ExtraHeaders: map[string]string{"X-Api-Key": testAPIKey},
@@ -123,12 +123,12 @@ func TestHeaders(t *testing.T) {
 func TestValidateAssertionsAndGrants(t *testing.T) {
 	keyText := sec1PEM(t, testECKey())
 	cc := func(change func(c *ClientCredentials)) Source {
-		c := &ClientCredentials{TokenURL: "https://auth.example.test/token", ClientID: "operator", PrivateKey: &PrivateKey{Key: keyText}}
+		c := &ClientCredentials{TokenURL: "https://auth.example.test/token", ClientID: "operator", PrivateKey: &PrivateKey{Key: keyText}} //nolint:gosec // G101: a token endpoint URL, not a credential
 		change(c)
 		return Source{ClientCredentials: c}
 	}
 	jb := func(change func(j *JWTBearer)) Source {
-		j := &JWTBearer{TokenURL: "https://auth.example.test/token", AssertionFile: "/var/run/secrets/tokens/oauth"}
+		j := &JWTBearer{TokenURL: "https://auth.example.test/token", AssertionFile: "/var/run/secrets/tokens/oauth"} //nolint:gosec // G101: a token endpoint URL, not a credential
 		change(j)
 		return Source{JWTBearer: j}
 	}
@@ -225,7 +225,7 @@ func TestValidateAssertionsAndGrants(t *testing.T) {
 func TestFingerprintCoversNewFields(t *testing.T) {
 	keyText := sec1PEM(t, testECKey())
 	base := func() Source {
-		return Source{JWTBearer: &JWTBearer{TokenURL: "https://x/token", PrivateKey: &PrivateKey{Key: keyText, KeyID: "k"}, Issuer: "i", Subject: "s"}}
+		return Source{JWTBearer: &JWTBearer{TokenURL: "https://x/token", PrivateKey: &PrivateKey{Key: keyText, KeyID: "k"}, Issuer: "i", Subject: "s"}} //nolint:gosec // G101: a token endpoint URL, not a credential
 	}
 	fp := base().fingerprint()
 	changes := map[string]func(j *JWTBearer){

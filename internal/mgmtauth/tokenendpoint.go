@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -287,9 +288,7 @@ func (s *grantSource) send(params url.Values, header http.Header, secrets []stri
 	if err != nil {
 		return nil, &provider.Error{Kind: provider.KindTransient, Description: "building token request", Err: err}
 	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
+	maps.Copy(req.Header, header)
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Accept", "application/json")
 	resp, err := s.client.Do(req)

@@ -77,8 +77,7 @@ var (
 
 // KindOf returns the kind of err, or KindTransient for an untyped error.
 func KindOf(err error) Kind {
-	var pe *Error
-	if errors.As(err, &pe) {
+	if pe, ok := errors.AsType[*Error](err); ok {
 		return pe.Kind
 	}
 	return KindTransient
@@ -95,8 +94,7 @@ func IsTerminal(err error) bool {
 
 // RetryAfter returns the server's requested delay, or zero.
 func RetryAfter(err error) time.Duration {
-	var pe *Error
-	if errors.As(err, &pe) {
+	if pe, ok := errors.AsType[*Error](err); ok {
 		return pe.RetryAfter
 	}
 	return 0

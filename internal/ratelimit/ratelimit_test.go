@@ -11,7 +11,7 @@ import (
 
 func TestClientLimitsRequestsAndHonoursContext(t *testing.T) {
 	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hits.Add(1) }))
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
 	defer srv.Close()
 	c := Client(srv.Client(), 1, 2) // a burst of 2, then one a second
 
