@@ -2,6 +2,7 @@ package controllers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -105,7 +106,7 @@ func TestFaultsAtTheAuthServer(t *testing.T) {
 	fx := newProxiedServer(t)
 	for i, tc := range faultCases {
 		t.Run(tc.name, func(t *testing.T) {
-			name := "fault-" + string(rune('a'+i))
+			name := fmt.Sprintf("fault-%c", 'a'+i)
 			if tc.register {
 				runFaultOnRegistration(t, fx, tc, name)
 			} else {
@@ -193,7 +194,7 @@ func runFaultOnRegistration(t *testing.T, fx *proxiedServer, tc faultCase, name 
 // waitsForRetryAfter checks that, rate limited, the operator waits for the
 // server's Retry-After instead of retrying at once.
 func waitsForRetryAfter(retryAfter time.Duration) func(t *testing.T, fx *proxiedServer, name string) {
-	return func(t *testing.T, fx *proxiedServer, name string) {
+	return func(t *testing.T, fx *proxiedServer, _ string) {
 		before := fx.proxy.Hits()
 		window := 2 * retryAfter
 		time.Sleep(window)

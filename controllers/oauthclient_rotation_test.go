@@ -3,6 +3,7 @@ package controllers_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -31,7 +32,7 @@ func rotation(interval, grace time.Duration) *v1alpha1.RotationPolicy {
 func waitVersion(t *testing.T, ns, name string, v int64) *v1alpha1.OAuthClient {
 	t.Helper()
 	var oac *v1alpha1.OAuthClient
-	waitFor(t, name+" at credentials version "+string(rune('0'+v)), func() (bool, string) {
+	waitFor(t, fmt.Sprintf("%s at credentials version %d", name, v), func() (bool, string) {
 		oac = getClient(t, ns, name)
 		ready, why := isReady(oac.Status.Conditions, oac.Generation)
 		return ready && oac.Status.SecretVersion == v, why

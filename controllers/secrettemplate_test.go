@@ -100,12 +100,12 @@ func mapKeys(m map[string]string) string {
 func TestSecretWrittenByAnEarlierVersionIsTakenOver(t *testing.T) {
 	ctx := context.Background()
 	ns := createNamespace(t) // no server yet: the operator writes nothing
-	oac := newClient(t, ns, "legacy", v1alpha1.OAuthClientSpec{
+	newClient(t, ns, "legacy", v1alpha1.OAuthClientSpec{
 		Scopes:         []string{"read"},
 		SecretTemplate: &v1alpha1.SecretTemplate{Labels: map[string]string{"app": "billing"}},
 	})
 	waitReason(t, ns, "legacy", v1alpha1.ReasonServerNotFound)
-	oac = getClient(t, ns, "legacy")
+	oac := getClient(t, ns, "legacy")
 
 	yes := true
 	old := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
@@ -151,7 +151,7 @@ func TestSecretWrittenByAnEarlierVersionIsTakenOver(t *testing.T) {
 	}
 	for _, m := range s.ManagedFields {
 		if m.Manager == "manager" {
-			t.Errorf("the earlier version's field manager still owns %s", m.FieldsV1.Raw)
+			t.Errorf("the earlier version's field manager still owns %s", m.FieldsV1.GetRawString())
 		}
 	}
 }

@@ -91,12 +91,13 @@ func (r *Reconciler) readSecrets(ctx context.Context, obj servers.Object) (map[s
 // the values.
 func fingerprint(generation int64, secrets map[string]string, readErr error) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%d", generation)
+	// A hash.Hash never returns an error from Write.
+	_, _ = fmt.Fprintf(h, "%d", generation)
 	for _, field := range slices.Sorted(maps.Keys(secrets)) {
-		fmt.Fprintf(h, "\x00%s\x00%s", field, secrets[field])
+		_, _ = fmt.Fprintf(h, "\x00%s\x00%s", field, secrets[field])
 	}
 	if readErr != nil {
-		fmt.Fprintf(h, "\x00error\x00%s", readErr.Error())
+		_, _ = fmt.Fprintf(h, "\x00error\x00%s", readErr.Error())
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
