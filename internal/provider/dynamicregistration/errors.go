@@ -109,21 +109,19 @@ func retryAfter(value string, now time.Time) time.Duration {
 // tokenError types a failure of the management token source. Its message
 // holds the status and OAuth error code only, never a response body.
 func tokenError(err error) error {
-	var pe *provider.Error
-	if errors.As(err, &pe) {
+	if _, ok := errors.AsType[*provider.Error](err); ok {
 		return fmt.Errorf("obtaining the management token: %w", err)
 	}
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
+	if re, ok := errors.AsType[*oauth2.RetrieveError](err); ok {
 		status := 0
 		if re.Response != nil {
 			status = re.Response.StatusCode
 		}
 		kind := provider.KindTransient
-		switch {
-		case status == http.StatusBadRequest || status == http.StatusUnauthorized || status == http.StatusForbidden:
+		switch status {
+		case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
 			kind = provider.KindUnauthorized
-		case status == http.StatusTooManyRequests:
+		case http.StatusTooManyRequests:
 			kind = provider.KindRateLimited
 		}
 		return &provider.Error{Kind: kind, Code: clean(re.ErrorCode, 64, nil),

@@ -91,7 +91,7 @@ func (f *fakeServer) validate(meta map[string]any) (code, desc string) {
 		}
 	}
 	scope, _ := meta["scope"].(string)
-	for _, s := range strings.Fields(scope) {
+	for s := range strings.FieldsSeq(scope) {
 		if !slices.Contains(f.scopes, s) {
 			return "invalid_client_metadata", fmt.Sprintf("scope %q is not known", s)
 		}
@@ -131,9 +131,7 @@ func (f *fakeServer) register(w http.ResponseWriter, r *http.Request) {
 func (f *fakeServer) info(id, rat string) map[string]any {
 	c := f.clients[id]
 	out := map[string]any{}
-	for k, v := range c.meta {
-		out[k] = v
-	}
+	maps.Copy(out, c.meta)
 	out["client_id"] = id
 	out["client_id_issued_at"] = 1700000000
 	out["application_type"] = "web"
@@ -206,7 +204,7 @@ func (f *fakeServer) canAuthenticate(id, secret, scope string) error {
 		return errors.New("invalid_client")
 	}
 	allowed, _ := c.meta["scope"].(string)
-	for _, s := range strings.Fields(scope) {
+	for s := range strings.FieldsSeq(scope) {
 		if !slices.Contains(strings.Fields(allowed), s) {
 			return fmt.Errorf("invalid_scope: %s", s)
 		}

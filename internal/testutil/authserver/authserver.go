@@ -196,7 +196,7 @@ func (s *Server) start(ctx context.Context, port int) (endpoints, error) {
 
 	ready := make(chan string, 1)
 	p := &process{done: make(chan struct{}), stderr: &tailBuffer{max: 4096}}
-	p.cmd = exec.Command(s.node, s.args(port)...)
+	p.cmd = exec.Command(s.node, s.args(port)...) //nolint:gosec // G204: starts node on the repository's dev auth server, for tests
 	p.cmd.Dir = s.dir
 	p.cmd.Env = s.env()
 	p.cmd.Stdout = &readyWriter{ready: ready, rest: s.opts.Stdout}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"testing"
 )
@@ -33,9 +34,7 @@ func (s *Spec) Handler(t testing.TB, fake http.Handler) http.Handler {
 		ex.checkResponse(rec.status, rec.header, rec.body.Bytes())
 		ex.report(t)
 
-		for k, v := range rec.header {
-			w.Header()[k] = v
-		}
+		maps.Copy(w.Header(), rec.header)
 		w.WriteHeader(rec.status)
 		_, _ = w.Write(rec.body.Bytes())
 	})
