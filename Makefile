@@ -9,8 +9,8 @@ SHELL := /usr/bin/env bash -o pipefail
 BIN            := $(CURDIR)/bin
 CONTROLLER_GEN := $(BIN)/controller-gen
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
-STATICCHECK_VERSION ?= v0.8.2
-STATICCHECK    := $(BIN)/staticcheck-$(STATICCHECK_VERSION)
+GOLANGCI_LINT_VERSION ?= v2.15.0
+GOLANGCI_LINT  := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 GO_TEST_FLAGS  ?= -race -count=1 -timeout 20m
 GENERATED      := api config/crd config/rbac
 HYDRA          ?= $(shell hack/hydra.sh)
@@ -41,8 +41,12 @@ fmt: ## gofmt the tree.
 vet: ## go vet.
 	go vet ./...
 
+.PHONY: lint
+lint: $(GOLANGCI_LINT) ## golangci-lint with .golangci.yml (staticcheck, gosec, revive, ...).
+	$(GOLANGCI_LINT) run ./...
+
 .PHONY: verify
-verify: $(CONTROLLER_GEN) $(STATICCHECK) ## Fail when generated files are stale or gofmt, go vet or staticcheck complain.
+verify: $(CONTROLLER_GEN) $(GOLANGCI_LINT) ## Fail when generated files are stale or gofmt, go vet or golangci-lint complain.
 	@before=$$(find $(GENERATED) -type f -print0 | sort -z | xargs -0 sha256sum); \
 	$(MAKE) --no-print-directory manifests generate >/dev/null; \
 	after=$$(find $(GENERATED) -type f -print0 | sort -z | xargs -0 sha256sum); \
@@ -52,7 +56,7 @@ verify: $(CONTROLLER_GEN) $(STATICCHECK) ## Fail when generated files are stale 
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "verify: gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
-	$(STATICCHECK) ./...
+	$(MAKE) --no-print-directory lint
 
 ##@ Test
 
@@ -99,9 +103,9 @@ demo: build authserver-deps ## Run the built operator against a local API server
 $(CONTROLLER_GEN):
 	GOBIN=$(BIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
 
-$(STATICCHECK):
-	GOBIN=$(BIN) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
-	mv $(BIN)/staticcheck $@
+$(GOLANGCI_LINT):
+	GOBIN=$(BIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	mv $(BIN)/golangci-lint $@
 
 .PHONY: bench
 bench: build authserver-deps ## Measure the operator at scale (N=1000 clients; `make bench N=200`); results in .bench/ (docs/performance.md).
