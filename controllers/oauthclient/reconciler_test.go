@@ -609,12 +609,13 @@ func equalJSON(a, b any) bool {
 	return string(x) == string(y)
 }
 
-func (e *env) annotate(key, value string) {
+// requestRotation sets the rotate-requested-at annotation to value.
+func (e *env) requestRotation(value string) {
 	e.update(func(o *v1alpha1.OAuthClient) {
 		if o.Annotations == nil {
 			o.Annotations = map[string]string{}
 		}
-		o.Annotations[key] = value
+		o.Annotations[v1alpha1.AnnotationRotateRequestedAt] = value
 	})
 }
 
@@ -1017,7 +1018,7 @@ func TestReconcile(t *testing.T) {
 				id := e.registered()
 				first := e.srv.client(id).ClientSecret
 				const at = "2026-01-02T03:04:05Z"
-				e.annotate(v1alpha1.AnnotationRotateRequestedAt, at)
+				e.requestRotation(at)
 
 				e.ok()
 				e.wantCalls("RotateSecret", 1)
@@ -1046,7 +1047,7 @@ func TestReconcile(t *testing.T) {
 				e.wantCalls("RotateSecret", 1)
 
 				// A new value does.
-				e.annotate(v1alpha1.AnnotationRotateRequestedAt, "2026-01-03T00:00:00Z")
+				e.requestRotation("2026-01-03T00:00:00Z")
 				e.ok()
 				e.wantCalls("RotateSecret", 2)
 			},
@@ -1109,7 +1110,7 @@ func TestReconcile(t *testing.T) {
 			cfg:  config{edit: withRotation(v1alpha1.RotationPolicy{Strategy: v1alpha1.StrategyReplace})},
 			run: func(t *testing.T, e *env) {
 				old := e.registered()
-				e.annotate(v1alpha1.AnnotationRotateRequestedAt, "now")
+				e.requestRotation("now")
 				e.ok()
 				current := e.record().ClientID
 				if len(e.srv.ids()) != 2 || current == old {
@@ -1231,7 +1232,7 @@ func TestReconcile(t *testing.T) {
 			run: func(t *testing.T, e *env) {
 				e.registered()
 				// A replaced client still in its grace period goes too.
-				e.annotate(v1alpha1.AnnotationRotateRequestedAt, "now")
+				e.requestRotation("now")
 				e.ok()
 				if n := len(e.srv.ids()); n != 2 {
 					t.Fatalf("%d clients at the server, want the current and the replaced one", n)
