@@ -41,7 +41,7 @@ func (m *managerProc) metrics(ctx context.Context) (samples, error) {
 
 // saveProfile fetches /debug/pprof/<what> into path.
 func (m *managerProc) saveProfile(ctx context.Context, what, path string) error {
-	f, err := os.Create(path)
+	f, err := os.Create(path) //nolint:gosec // G304: a file in the benchmark's output directory
 	if err != nil {
 		return err
 	}

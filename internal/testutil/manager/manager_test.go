@@ -53,8 +53,10 @@ func fakeManager(mode string) {
 	case "exit":
 		os.Exit(3)
 	case "taken-once":
-		if _, err := os.Stat(os.Getenv("FAKE_MARKER")); err != nil {
-			_ = os.WriteFile(os.Getenv("FAKE_MARKER"), nil, 0o600)
+		// The first attempt creates the marker; later ones find it.
+		f, err := os.OpenFile(os.Getenv("FAKE_MARKER"), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600) //nolint:gosec // G703: the test's own temporary file
+		if err == nil {
+			_ = f.Close()
 			fmt.Println("listen tcp 127.0.0.1:1: bind: address already in use")
 			os.Exit(1)
 		}
@@ -76,7 +78,7 @@ func fakeManager(mode string) {
 			fmt.Println(err)
 			os.Exit(1)
 		}
-		go func() { _ = http.Serve(l, mux) }() //nolint:gosec // a test fake on loopback
+		go func() { _ = http.Serve(l, mux) }() //nolint:gosec // G114: a test fake on loopback, no timeouts needed
 	}
 	<-term
 	if mode == "fail-on-term" {
@@ -150,7 +152,7 @@ func TestStartPassesFlagsAndEnvironment(t *testing.T) {
 		}
 	}
 	for _, url := range []string{p.MetricsURL(), p.PprofURL() + "/heap"} {
-		resp, err := http.Get(url) //nolint:gosec // the fake's loopback address
+		resp, err := http.Get(url) //nolint:gosec // G107: the fake's loopback address
 		if err != nil {
 			t.Fatalf("GET %s: %v", url, err)
 		}
