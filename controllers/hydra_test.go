@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -115,6 +116,53 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 		}
 	})
 
+	t.Run("dynamic registration at the same Hydra: a voided registration access token is reported", func(t *testing.T) {
+		mustCreate(t, &v1alpha1.AuthServer{
+			ObjectMeta: metav1.ObjectMeta{Name: "hydra-dcr", Namespace: ns},
+			Spec: v1alpha1.AuthServerSpec{IssuerURL: h.Issuer,
+				ProviderBlocks: v1alpha1.ProviderBlocks{DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{}}},
+		})
+		waitServer(t, &v1alpha1.AuthServer{}, ns, "hydra-dcr", v1alpha1.ReasonReady)
+		newClient(t, ns, "dcr", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "hydra-dcr"}})
+		c := waitReady(t, ns, "dcr")
+		s := secretOf(t, ns, "dcr")
+		seen.add(string(s.Data["client_secret"]))
+		if _, err := h.ClientCredentialsToken(ctx, c.Status.ClientID, string(s.Data["client_secret"]), ""); err != nil {
+			t.Fatalf("the delivered credentials get no token: %v", err)
+		}
+		// (That Hydra's default scope is not drift for this adapter is
+		// tested against the real Hydra in internal/provider/hydra.)
+		// Someone replaces the client through the admin API: its
+		// registration access token is void, and Hydra answers 401.
+		status, _, err := h.Admin(ctx, http.MethodPut, "/admin/clients/"+c.Status.ClientID, map[string]any{
+			"client_name": "replaced by hand", "grant_types": []string{"client_credentials"}})
+		if err != nil || status != http.StatusOK {
+			t.Fatalf("admin PUT: %d %v", status, err)
+		}
+		// A change of the manifest makes the operator read the client.
+		changed := getClient(t, ns, "dcr")
+		changed.Spec.Description = "read again"
+		if err := k8s.Update(ctx, changed); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the ClientRecreated warning", func() (bool, string) {
+			for _, e := range eventsFor(t, ns, "dcr") {
+				if strings.Contains(e, "ClientRecreated") && strings.Contains(e, "delete it at the server") {
+					return true, ""
+				}
+			}
+			return false, strings.Join(eventsFor(t, ns, "dcr"), "; ")
+		})
+		seen.add(string(secretOf(t, ns, "dcr").Data["client_secret"]))
+		if err := k8s.Delete(ctx, getClient(t, ns, "dcr")); err != nil {
+			t.Fatal(err)
+		}
+		waitGone(t, &v1alpha1.OAuthClient{}, ns, "dcr")
+		// The replaced client stays: the operator cannot delete it without
+		// its token (the event said so); the test removes it.
+		_, _, _ = h.Admin(ctx, http.MethodDelete, "/admin/clients/"+c.Status.ClientID, nil)
+	})
+
 	t.Run("deleting the OAuthClient deletes its clients at Hydra", func(t *testing.T) {
 		for _, name := range []string{"billing", "defaults"} {
 			if err := k8s.Delete(ctx, getClient(t, ns, name)); err != nil {
@@ -127,4 +175,45 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 			return err == nil && n == 0, fmt.Sprintf("%d clients (%v)", n, err)
 		})
 	})
+}
+
+// When Hydra stops, the AuthServer's Ready condition follows what its
+// OAuthClients see at once, not at its next periodic check (an hour here).
+func TestAuthServerFollowsItsClientsWhenHydraStops(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Ory Hydra")
+	}
+	ctx := context.Background()
+	h := hydra.StartT(t, hydra.Options{})
+	withTimings(t, time.Hour, time.Hour)
+	ns := createNamespace(t)
+	mustCreate(t, &v1alpha1.AuthServer{
+		ObjectMeta: metav1.ObjectMeta{Name: "hydra", Namespace: ns},
+		Spec: v1alpha1.AuthServerSpec{IssuerURL: h.Issuer,
+			ProviderBlocks: v1alpha1.ProviderBlocks{Hydra: &v1alpha1.HydraProvider{AdminURL: h.AdminURL}}},
+	})
+	waitServer(t, &v1alpha1.AuthServer{}, ns, "hydra", v1alpha1.ReasonReady)
+	newClient(t, ns, "app", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "hydra"}, Scopes: []string{"read"}})
+	waitReady(t, ns, "app")
+	seen.add(string(secretOf(t, ns, "app").Data["client_secret"]))
+
+	if err := h.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	requestRotation(t, ns, "app", "while-hydra-is-down")
+	// The client sees the server fail, and its server says so at once
+	// (after which the client waits for it: ServerNotReady).
+	waitReason(t, ns, "app", v1alpha1.ReasonServerUnavailable, v1alpha1.ReasonServerNotReady)
+	waitServer(t, &v1alpha1.AuthServer{}, ns, "hydra", v1alpha1.ReasonDiscoveryFailed)
+
+	if err := h.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitServer(t, &v1alpha1.AuthServer{}, ns, "hydra", v1alpha1.ReasonReady)
+	waitFor(t, "the rotation once Hydra is back", func() (bool, string) {
+		c := getClient(t, ns, "app")
+		ready, msg := isReady(c.Status.Conditions, c.Generation)
+		return ready && c.Status.SecretVersion == 2, msg
+	})
+	seen.add(string(secretOf(t, ns, "app").Data["client_secret"]))
 }

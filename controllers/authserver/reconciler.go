@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/controllers/servers"
@@ -266,6 +267,7 @@ func (r *Reconciler) SetupWithManager(mgr manager.Manager) error {
 		Named(string(r.Kind)).
 		For(servers.NewObject(r.Kind), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&v1alpha1.OAuthClient{}, handler.EnqueueRequestsFromMapFunc(r.serverOf), builder.WithPredicates(deleted)).
+		WatchesRawSource(source.Channel(r.Servers.Suspects(r.Kind), &handler.EnqueueRequestForObject{})).
 		Complete(r)
 }
 

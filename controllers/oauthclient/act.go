@@ -107,8 +107,12 @@ func (r *Reconciler) register(ctx context.Context, o *observation, why policy.Re
 		r.event(oac, corev1.EventTypeWarning, "StateLost",
 			"the operator's record of client %s is gone; registering a new client", oac.Status.ClientID)
 	case policy.RegisterGone:
+		// The server may say "unknown" for a client it still holds (RFC
+		// 7592 servers answer 401 both for a deleted client and for a
+		// voided registration access token), so the event says what to check.
 		r.event(oac, corev1.EventTypeWarning, "ClientRecreated",
-			"client %s no longer exists at the server; registering a new client", old.ClientID)
+			"client %s cannot be read at the server any more (%s); registering a new client. If %s still exists there, delete it at the server: the operator can no longer manage it",
+			old.ClientID, o.goneWhy, old.ClientID)
 	}
 	version := int64(1)
 	switch {

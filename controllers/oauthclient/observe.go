@@ -27,6 +27,9 @@ type observation struct {
 	server *servers.Server
 	// secret is the delivered Secret as it is; nil when absent.
 	secret *corev1.Secret
+	// goneWhy is what the server said when it did not know the recorded
+	// client (Gone).
+	goneWhy string
 }
 
 // ensureFinalizer makes sure the remote client is handled before the
@@ -78,7 +81,7 @@ func (r *Reconciler) observe(ctx context.Context, oac *v1alpha1.OAuthClient, fre
 	remote, err := srv.Provider.Observe(ctx, o.Record.ClientID, o.Record.Provider)
 	switch {
 	case errors.Is(err, provider.ErrNotFound):
-		o.Gone = true
+		o.Gone, o.goneWhy = true, err.Error()
 	case err != nil:
 		return o, providerFailure(err, "")
 	default:

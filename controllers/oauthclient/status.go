@@ -15,7 +15,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/controllers/servers"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/policy"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
 // finish writes status once, when it changed, and says when to look again.
@@ -33,6 +35,11 @@ func (r *Reconciler) finish(ctx context.Context, before, oac *v1alpha1.OAuthClie
 	if err != nil {
 		reason := reasonOf(err)
 		log.FromContext(ctx).V(1).Info("not ready", "reason", reason, "error", err.Error())
+		if _, fromServer := errors.AsType[*provider.Error](err); fromServer && reason == v1alpha1.ReasonServerUnavailable {
+			// The server failed this client: have it proven again now, so
+			// its own condition says so too.
+			r.Servers.Suspect(servers.KeyOf(oac))
+		}
 		if after, backoff := policy.ClientRetry(reason, err); !backoff {
 			return reconcile.Result{RequeueAfter: after}, nil
 		}

@@ -23,9 +23,12 @@ type Server struct {
 
 	// checked fingerprints the spec generation and credential values the
 	// provider was built from (a hash: never the values themselves), and
-	// checkedAt is when discovery and credentials were last proven.
+	// checkedAt is when discovery and credentials were last proven (zero
+	// once a client found the server failing: it is proven again at once).
 	checked   string
 	checkedAt time.Time
+	// obj is the server object, to wake its controller.
+	obj client.Object
 }
 
 // Key identifies an AuthServer (KindAuthServer, namespace, name) or a
@@ -78,11 +81,43 @@ type Registry struct {
 	// ready announces a server that became Ready, so the clients that wait
 	// for it are reconciled at once (e.g. right after the manager starts).
 	ready chan event.GenericEvent
+	// suspect announces, per kind, a Ready server a client found failing,
+	// so its controller checks it again at once.
+	suspect map[v1alpha1.ServerKind]chan event.GenericEvent
 }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{m: map[Key]*Server{}, ready: make(chan event.GenericEvent, 1024)}
+	return &Registry{m: map[Key]*Server{}, ready: make(chan event.GenericEvent, 1024), suspect: map[v1alpha1.ServerKind]chan event.GenericEvent{
+		v1alpha1.KindAuthServer:        make(chan event.GenericEvent, 1024),
+		v1alpha1.KindClusterAuthServer: make(chan event.GenericEvent, 1024),
+	}}
+}
+
+// Suspects yields the servers of kind that a client found failing.
+func (s *Registry) Suspects(kind v1alpha1.ServerKind) <-chan event.GenericEvent {
+	return s.suspect[kind]
+}
+
+// Suspect says that a client found the Ready server at key failing (it did
+// not answer, or answered with a server error): the server is proven again
+// at once, so its Ready condition follows what its clients see. Only the
+// first report until then wakes its controller; a report never blocks.
+func (s *Registry) Suspect(key Key) {
+	s.mu.Lock()
+	srv := s.m[key]
+	first := srv != nil && !srv.checkedAt.IsZero()
+	if first {
+		srv.checkedAt = time.Time{}
+	}
+	s.mu.Unlock()
+	if !first {
+		return
+	}
+	select {
+	case s.suspect[key.Kind] <- event.GenericEvent{Object: srv.obj}:
+	default: // a full queue already holds reasons to check
+	}
 }
 
 // Ready yields the server objects that became Ready.
@@ -110,13 +145,14 @@ func (s *Registry) Current(key Key, fingerprint string, maxAge time.Duration) bo
 // waiting (e.g. refused with the old credentials) try at once.
 func (s *Registry) Set(key Key, srv *Server, fingerprint string, obj client.Object) {
 	srv.checked, srv.checkedAt = fingerprint, time.Now()
+	srv.obj = obj.DeepCopyObject().(client.Object)
 	s.mu.Lock()
 	prev, known := s.m[key]
 	s.m[key] = srv
 	s.mu.Unlock()
 	if !known || prev.checked != srv.checked {
 		// A copy: the caller goes on to write obj's status.
-		s.ready <- event.GenericEvent{Object: obj.DeepCopyObject().(client.Object)}
+		s.ready <- event.GenericEvent{Object: srv.obj}
 	}
 }
 
