@@ -45,11 +45,12 @@ func (r *Reconciler) disable(ctx context.Context, o *observation, p policy.Plan)
 	if err := crashpoint.Reached(crashpoint.AfterDisableDelete); err != nil {
 		return outcome{record: rec}, err
 	}
+	// Keep the Secret and its other keys; only the secret goes, as a new
+	// version (status counts it, so the next client's version follows it).
+	withoutSecret := rec.Clone()
+	withoutSecret.ClientSecret = ""
+	withoutSecret.Version++
 	if o.secret != nil {
-		// Keep the Secret and its other keys; only the secret goes.
-		withoutSecret := rec.Clone()
-		withoutSecret.ClientSecret = ""
-		withoutSecret.Version++
 		if err := r.deliver(ctx, o, withoutSecret); err != nil {
 			return outcome{record: rec}, fmt.Errorf("removing client_secret from Secret %s: %w", o.secret.Name, err)
 		}
@@ -58,5 +59,5 @@ func (r *Reconciler) disable(ctx context.Context, o *observation, p policy.Plan)
 		return outcome{record: rec}, err
 	}
 	r.event(oac, corev1.EventTypeNormal, "Disabled", "deleted client %s at the server to disable it (the server has no switch of its own)", rec.ClientID)
-	return outcome{disabled: disabledByDelete}, nil
+	return outcome{record: withoutSecret, delivered: o.secret != nil, disabled: disabledByDelete}, nil
 }

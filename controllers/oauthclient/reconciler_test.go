@@ -1061,8 +1061,8 @@ func TestReconcile(t *testing.T) {
 				if got := timeOf(e.oac().Status.NextRotationTime); !got.Equal(exp.Add(-policy.ExpiryMargin)) {
 					t.Errorf("next rotation %s, want an hour before the expiry %s", got, exp)
 				}
-				// The server now expires the secret in 30 minutes.
-				soon := time.Now().Add(30 * time.Minute).UTC().Truncate(time.Second)
+				// The server now says the secret has expired.
+				soon := time.Now().Add(-time.Second).UTC().Truncate(time.Second)
 				e.srv.change(id, func(c *provider.Client) { c.SecretExpiresAt = soon })
 
 				e.later()

@@ -34,8 +34,19 @@ type RotationDecision struct {
 }
 
 // ExpiryMargin is how long before the server's own expiry a secret is
-// replaced.
+// replaced: an hour, or a quarter of the secret's lifetime when that is
+// shorter, so a secret that lives less than an hour is not due the moment
+// it is issued.
 const ExpiryMargin = time.Hour
+
+// expiryMargin is the margin for a secret issued at issuedAt that the
+// server expires at expiresAt.
+func expiryMargin(issuedAt, expiresAt time.Time) time.Duration {
+	if issuedAt.IsZero() || !expiresAt.After(issuedAt) {
+		return ExpiryMargin
+	}
+	return min(ExpiryMargin, expiresAt.Sub(issuedAt)/4)
+}
 
 // DecideRotation is the rotation policy: on request, on schedule, or before
 // the server expires the secret.
@@ -46,7 +57,7 @@ func DecideRotation(in RotationInput) RotationDecision {
 		d.Next = time.Time{}
 	case in.Requested != "" && in.Requested != in.Handled:
 		d.Due, d.Reason = true, fmt.Sprintf("requested by annotation %s=%q", v1alpha1.AnnotationRotateRequestedAt, in.Requested)
-	case !in.SecretExpiresAt.IsZero() && !in.Now.Before(in.SecretExpiresAt.Add(-ExpiryMargin)):
+	case !in.SecretExpiresAt.IsZero() && !in.Now.Before(in.SecretExpiresAt.Add(-expiryMargin(in.IssuedAt, in.SecretExpiresAt))):
 		d.Due, d.Reason = true, fmt.Sprintf("the server expires the secret at %s", in.SecretExpiresAt.UTC().Format(time.RFC3339))
 	case in.Interval > 0 && !in.IssuedAt.IsZero() && !in.Now.Before(in.IssuedAt.Add(in.Interval)):
 		d.Due, d.Reason = true, fmt.Sprintf("scheduled: the interval of %s since %s has passed", in.Interval, in.IssuedAt.UTC().Format(time.RFC3339))
@@ -62,7 +73,7 @@ func nextRotation(issuedAt time.Time, interval time.Duration, expiresAt time.Tim
 		next = issuedAt.Add(interval)
 	}
 	if !expiresAt.IsZero() {
-		byExpiry := expiresAt.Add(-ExpiryMargin)
+		byExpiry := expiresAt.Add(-expiryMargin(issuedAt, expiresAt))
 		if next.IsZero() || byExpiry.Before(next) {
 			next = byExpiry
 		}

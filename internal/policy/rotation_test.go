@@ -99,3 +99,17 @@ func TestDueRetirements(t *testing.T) {
 		t.Errorf("waiting = %+v, next = %v", waiting, next)
 	}
 }
+
+// A secret that lives less than an hour is replaced a quarter of its
+// lifetime before it expires, not the moment it is issued.
+func TestShortLivedSecretIsNotDueAtOnce(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	in := RotationInput{Now: t0, IssuedAt: t0, SecretExpiresAt: t0.Add(30 * time.Minute)}
+	if d := DecideRotation(in); d.Due || !d.Next.Equal(t0.Add(22*time.Minute+30*time.Second)) {
+		t.Errorf("just issued: due %v, next %v; want not due, next at 22m30s", d.Due, d.Next)
+	}
+	in.Now = t0.Add(23 * time.Minute)
+	if d := DecideRotation(in); !d.Due {
+		t.Error("within the last quarter of its life: not due")
+	}
+}

@@ -1,0 +1,51 @@
+package oauthclient
+
+// Failing cases found by reconciler_test.go's harness; not committed. Each
+// says what a user sees.
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+)
+
+// Disabling by delete writes the secret-less Secret as version N+1 but
+// leaves status.secretVersion at N; enabling again registers the new client
+// as N+1 too, so one version number names two different credentials (and
+// status disagrees with the Secret's version annotation while disabled).
+func TestBugVersionReusedAfterDisableByDelete(t *testing.T) {
+	e := newEnv(t, config{})
+	e.registered()
+	e.update(func(o *v1alpha1.OAuthClient) { o.Spec.Disabled = true })
+	e.ok()
+	disabled := e.secret().Annotations[v1alpha1.AnnotationVersion]
+	if got := strconv.FormatInt(e.oac().Status.SecretVersion, 10); got != disabled {
+		t.Errorf("while disabled: status.secretVersion %s, the Secret's version annotation %s", got, disabled)
+	}
+	e.update(func(o *v1alpha1.OAuthClient) { o.Spec.Disabled = false })
+	e.ok()
+	if got := e.secret().Annotations[v1alpha1.AnnotationVersion]; got == disabled {
+		t.Errorf("the new client's credentials are version %s, the same as the secret-less Secret's", got)
+	}
+}
+
+// A server whose secrets live less than policy.ExpiryMargin (an hour): each
+// new secret is due for rotation the moment it is issued, so the client is
+// rotated on every reconcile, about once a second (Wake is in the past, so
+// RequeueAfter is 1s), restarting its rollout targets each time.
+func TestBugShortLivedSecretsRotateEverySecond(t *testing.T) {
+	e := newEnv(t, config{caps: provider.Capabilities{OverlapSecrets: true}, secretTTL: 30 * time.Minute})
+	res := e.ok()
+	if res.RequeueAfter <= time.Minute {
+		t.Errorf("after registering: RequeueAfter %s", res.RequeueAfter)
+	}
+	e.ok()
+	e.ok()
+	if n := e.srv.count("RotateSecret"); n > 0 {
+		t.Errorf("a secret valid for 30 minutes was rotated %d time(s) in two reconciles right after it was issued; status version %d",
+			n, e.oac().Status.SecretVersion)
+	}
+}
