@@ -1,7 +1,7 @@
 package oauthclient
 
-// Failing cases found by reconciler_test.go's harness; not committed. Each
-// says what a user sees.
+// Regression tests for bugs reconciler_test.go's harness found. Each says
+// what a user saw.
 
 import (
 	"strconv"
@@ -16,7 +16,7 @@ import (
 // leaves status.secretVersion at N; enabling again registers the new client
 // as N+1 too, so one version number names two different credentials (and
 // status disagrees with the Secret's version annotation while disabled).
-func TestBugVersionReusedAfterDisableByDelete(t *testing.T) {
+func TestVersionNotReusedAfterDisableByDelete(t *testing.T) {
 	e := newEnv(t, config{})
 	e.registered()
 	e.update(func(o *v1alpha1.OAuthClient) { o.Spec.Disabled = true })
@@ -36,7 +36,7 @@ func TestBugVersionReusedAfterDisableByDelete(t *testing.T) {
 // new secret is due for rotation the moment it is issued, so the client is
 // rotated on every reconcile, about once a second (Wake is in the past, so
 // RequeueAfter is 1s), restarting its rollout targets each time.
-func TestBugShortLivedSecretsRotateEverySecond(t *testing.T) {
+func TestRegressionShortLivedSecretsRotateEverySecond(t *testing.T) {
 	e := newEnv(t, config{caps: provider.Capabilities{OverlapSecrets: true}, secretTTL: 30 * time.Minute})
 	res := e.ok()
 	if res.RequeueAfter <= time.Minute {
