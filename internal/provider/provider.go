@@ -15,6 +15,13 @@ type ClientSpec struct {
 	// same OAuthClient always asks for the same ID, so a create retried
 	// after a crash finds the client it made.
 	ClientID string
+	// ClientSecret is the secret the operator chose, for a server whose
+	// Capabilities say CallerSuppliedSecret; empty lets the server (or the
+	// adapter) choose. Create of a server without the capability refuses
+	// it (KindUnsupported) rather than hand out another secret. It is a
+	// credential: never log a ClientSpec that may hold one. Observe and
+	// List never fill it in.
+	ClientSecret string
 	// ClientName is the human readable display name.
 	ClientName string
 	// Description is free text, sent where the server supports it.
@@ -60,24 +67,66 @@ type Result struct {
 	State State
 }
 
-// Capabilities tell the controller which strategies a server allows.
+// Capabilities tell the controller which strategies a server allows, and
+// the conformance suite (providertest) which tests to run: each flag an
+// adapter claims is tested against its server, and each it does not claim
+// must fail with KindUnsupported rather than do something else. A flag may
+// change once the adapter has learnt more about its server (Hydra learns on
+// its first call whether it can overlap secrets); a zero Capabilities is
+// an RFC 7591/7592 server.
 type Capabilities struct {
-	// CallerSuppliedSecret: the operator may choose the secret value.
-	CallerSuppliedSecret bool
-	// SecretReadable: the secret can be read back after creation.
-	SecretReadable bool
-	// RegenerateSecret: RotateSecret replaces the secret in place.
-	RegenerateSecret bool
-	// OverlapSecrets: the server keeps two valid secrets during rotation.
-	OverlapSecrets bool
-	// NativeDisable: SetEnabled uses the server's own switch.
-	NativeDisable bool
-	// List: the server can list or search clients (used for adoption and
-	// orphan clean-up).
+	// List: List pages through the server's clients, filtered by the
+	// ownership marker. Used by the suite (ListFindsCreatedNotDeleted,
+	// ListPages); meant for adoption and orphan clean-up.
 	List bool
-	// CallerChosenID: Create honours ClientSpec.ClientID, and a create of an
-	// ID that exists with this operator's marker takes that client over.
+	// CallerChosenID: Create honours ClientSpec.ClientID, and a create of
+	// an ID that exists with this operator's ownership marker takes that
+	// client over (a retry after a crash), while one without it is a
+	// KindConflict. Used by the controller (it chooses the ID, so a
+	// retried create is not made twice) and the suite (CallerChosenID).
 	CallerChosenID bool
+	// CallerSuppliedSecret: Create honours ClientSpec.ClientSecret. Used by
+	// the suite (CallerSuppliedSecret).
+	CallerSuppliedSecret bool
+	// SecretReadable: Observe returns the client's current secret, so a
+	// lost secret can be read back. Used by the suite (SecretReadable).
+	SecretReadable bool
+	// RegenerateSecret: RotateSecret issues a new secret for the same
+	// client ID; without OverlapSecrets the old one stops working at once.
+	// Used by the controller (strategy Regenerate) and the suite
+	// (RegenerateInvalidatesOldSecret).
+	RegenerateSecret bool
+	// OverlapSecrets: RotateSecret issues a new secret and the old ones stay
+	// valid until the adapter's SecretRevoker ends them (or, with
+	// SecretExpiry, until each expires). An adapter that claims it
+	// implements SecretRevoker. Used by the controller (strategy Overlap)
+	// and the suite (OverlapKeepsOldSecretUntilRevoked).
+	OverlapSecrets bool
+	// MaxSecrets is, with OverlapSecrets, how many secrets may be valid at
+	// once, the newest included (2 for a server that keeps one previous
+	// secret); 0 when the server sets no limit. A RotateSecret that would
+	// pass the limit fails with KindConflict: revoke first. Used by the
+	// suite (OverlapKeepsOldSecretUntilRevoked).
+	MaxSecrets int
+	// SecretExpiry: every secret the server issues expires; Create and
+	// RotateSecret report when in Client.SecretExpiresAt, and with
+	// OverlapSecrets each secret keeps its own expiry. (The controller
+	// rotates before any reported SecretExpiresAt, claimed or not: an RFC
+	// 7591 server may or may not set client_secret_expires_at.) Used by the
+	// suite (SecretExpiry).
+	SecretExpiry bool
+	// NativeDisable: SetEnabled uses the server's own switch, and a
+	// disabled client's credentials obtain no token until it is enabled
+	// again. Used by the controller (disable in place rather than delete)
+	// and the suite (DisableAndEnable).
+	NativeDisable bool
+}
+
+// SecretRevoker is implemented by adapters whose Capabilities say
+// OverlapSecrets: RevokeRotatedSecrets ends the overlap that RotateSecret
+// began, so that only the newest secret still works.
+type SecretRevoker interface {
+	RevokeRotatedSecrets(ctx context.Context, clientID string, state State) error
 }
 
 // Differ is implemented by adapters whose server fills in defaults or
@@ -113,9 +162,18 @@ type Provider interface {
 	// not an error.
 	Delete(ctx context.Context, clientID string, state State) error
 	// RotateSecret issues a new secret for the client, when
-	// Capabilities().RegenerateSecret or OverlapSecrets is set.
+	// Capabilities().RegenerateSecret or OverlapSecrets is set. The Result
+	// carries it (and its SecretExpiresAt).
 	RotateSecret(ctx context.Context, clientID string, state State) (Result, error)
 	// SetEnabled switches the client on or off, when
 	// Capabilities().NativeDisable is set.
 	SetEnabled(ctx context.Context, clientID string, state State, enabled bool) error
+	// List returns one page of the clients that carry the ownership marker
+	// (every client the management credentials can see when marker is
+	// empty), starting at page ("" for the first), and the token of the
+	// next page ("" after the last), when Capabilities().List is set. Page
+	// tokens are the adapter's own and opaque to the caller. Listed
+	// clients carry no secret. A client may appear on two pages when
+	// others are created or deleted meanwhile; ListAll drops repeats.
+	List(ctx context.Context, marker, page string) (clients []Client, next string, err error)
 }

@@ -41,11 +41,18 @@ type Config struct {
 }
 
 // Typed wraps an adapter constructor that takes its own provider block, so
-// the adapter never sees another block's type.
+// the adapter never sees another block's type: a missing block, or a block
+// of another provider, is refused with an error naming spec.<name>.
 func Typed[B any](name string, build func(ctx context.Context, cfg Config, block *B) (Provider, error)) Factory {
 	return func(ctx context.Context, cfg Config) (Provider, error) {
+		if cfg.Block == nil {
+			return nil, Errorf(KindInvalidMetadata, "spec.%s: the provider block is missing", name)
+		}
 		block, ok := cfg.Block.(*B)
-		if !ok || block == nil {
+		if !ok {
+			return nil, Errorf(KindInvalidMetadata, "spec.%s: the adapter takes a %T block, not %T", name, (*B)(nil), cfg.Block)
+		}
+		if block == nil {
 			return nil, Errorf(KindInvalidMetadata, "spec.%s: the provider block is missing", name)
 		}
 		return build(ctx, cfg, block)

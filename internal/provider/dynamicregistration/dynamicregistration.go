@@ -6,9 +6,10 @@
 // management token (an initial access token) when one is configured. The
 // server's registration access token and client configuration URI are kept
 // in the opaque State and authenticate every later call. RFC 7591/7592 has no
-// standard secret rotation, disable switch or listing, so the adapter offers
-// none of those capabilities: the controller replaces a client to rotate its
-// secret and deletes it to disable it.
+// standard secret rotation, disable switch, listing, caller-chosen client ID
+// or caller-supplied secret, so the adapter offers none of those
+// capabilities: the controller replaces a client to rotate its secret and
+// deletes it to disable it.
 package dynamicregistration
 
 import (
@@ -81,6 +82,10 @@ func (a *adapter) Capabilities() provider.Capabilities {
 // registration access token) is deleted again where possible and reported as
 // an error, so no client is left behind that nobody holds.
 func (a *adapter) Create(ctx context.Context, spec provider.ClientSpec) (provider.Result, error) {
+	if spec.ClientSecret != "" {
+		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, provider.Errorf(provider.KindUnsupported,
+			"RFC 7591 servers issue the client secret themselves; the operator cannot supply one"))
+	}
 	body, err := metadata(spec)
 	if err != nil {
 		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, err)
@@ -239,6 +244,13 @@ func (a *adapter) RotateSecret(_ context.Context, clientID string, _ provider.St
 func (a *adapter) SetEnabled(_ context.Context, clientID string, _ provider.State, enabled bool) error {
 	return provider.Errorf(provider.KindUnsupported,
 		"setting client %q enabled=%t: RFC 7591/7592 servers have no standard disable switch; delete and register again instead", clientID, enabled)
+}
+
+// List is unsupported: RFC 7591/7592 defines no way to list or search
+// clients, and a server's own way would need its own adapter.
+func (a *adapter) List(context.Context, string, string) ([]provider.Client, string, error) {
+	return nil, "", provider.Errorf(provider.KindUnsupported,
+		"listing clients: RFC 7591/7592 servers have no standard client listing; only clients the operator registered and recorded are managed")
 }
 
 // manage makes an RFC 7592 call that answers with client information and

@@ -183,7 +183,7 @@ func TestListPagesThroughAllOwnedClients(t *testing.T) {
 	r.adminCreate(t, map[string]any{"client_id": "paging-3x"})
 
 	r.admin.Reset()
-	got, err := p.List(t.Context(), "paging-owner")
+	got, err := provider.ListAll(t.Context(), p, "paging-owner")
 	if err != nil {
 		t.Fatalf("List: %v", err)
 	}
@@ -207,14 +207,14 @@ func TestListPagesThroughAllOwnedClients(t *testing.T) {
 		t.Errorf("List wrote to Hydra: %+v", w)
 	}
 
-	all, err := p.List(t.Context(), "")
+	all, err := provider.ListAll(t.Context(), p, "")
 	if err != nil {
 		t.Fatalf("List(all): %v", err)
 	}
 	if len(all) != 8 {
 		t.Errorf("List(\"\") = %v, want all 8 clients", ids(all))
 	}
-	none, err := p.List(t.Context(), "nobody")
+	none, err := provider.ListAll(t.Context(), p, "nobody")
 	if err != nil || len(none) != 0 {
 		t.Errorf("List(nobody) = %v, %v; want none", ids(none), err)
 	}
@@ -455,7 +455,7 @@ func TestRotateSecretWithoutOverlapOnV230(t *testing.T) {
 	if w := r.admin.Writes(); len(w) != 1 || w[0].Method != http.MethodPatch {
 		t.Errorf("RotateSecret wrote %+v, want one PATCH", w)
 	}
-	if err := p.RevokeRotatedSecrets(t.Context(), id); !errors.Is(err, provider.ErrUnsupported) {
+	if err := p.RevokeRotatedSecrets(t.Context(), id, nil); !errors.Is(err, provider.ErrUnsupported) {
 		t.Errorf("RevokeRotatedSecrets on v2.3.0: error = %v, want Unsupported", err)
 	}
 }
@@ -547,7 +547,7 @@ func observe(p *hydra.Provider, id string) func(context.Context) error {
 }
 
 func list(p *hydra.Provider) func(context.Context) error {
-	return func(ctx context.Context) error { _, err := p.List(ctx, "faults-owner"); return err }
+	return func(ctx context.Context) error { _, _, err := p.List(ctx, "faults-owner", ""); return err }
 }
 
 func create(p *hydra.Provider) func(context.Context) error {
@@ -615,7 +615,7 @@ func TestResyncOfManyClientsWritesNothing(t *testing.T) {
 	if w := r.admin.Writes(); len(w) != 0 {
 		t.Errorf("a resync of 50 unchanged clients wrote to Hydra %d times: %+v", len(w), w)
 	}
-	if got, err := p.List(t.Context(), "resync-owner"); err != nil || len(got) != 50 {
+	if got, err := provider.ListAll(t.Context(), p, "resync-owner"); err != nil || len(got) != 50 {
 		t.Errorf("List = %d clients, %v; want 50", len(got), err)
 	}
 }

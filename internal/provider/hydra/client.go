@@ -255,6 +255,9 @@ func createBody(spec provider.ClientSpec, owner string) map[string]any {
 	if owner != "" {
 		m[fieldOwner] = owner
 	}
+	if spec.ClientSecret != "" {
+		m[fieldClientSecret] = spec.ClientSecret
+	}
 	if spec.Description != "" {
 		m[fieldMetadata] = map[string]any{MetadataDescription: spec.Description}
 	}

@@ -76,7 +76,7 @@ func TestRotateSecretWithOverlapWhereHydraHasTheEndpoint(t *testing.T) {
 	if res.Client.ClientSecret != "server-made-b" || len(valid) != 2 {
 		t.Errorf("RotateSecret = secret %q, server keeps %d; want the server's new secret and both valid", res.Client.ClientSecret, len(valid))
 	}
-	if err := p.RevokeRotatedSecrets(t.Context(), "c1"); err != nil {
+	if err := p.RevokeRotatedSecrets(t.Context(), "c1", nil); err != nil {
 		t.Fatal(err)
 	}
 	f.mu.Lock()

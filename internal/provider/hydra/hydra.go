@@ -47,9 +47,6 @@ const MaxResponseSize = 4 << 20
 // DefaultPageSize is the number of clients List asks for per page.
 const DefaultPageSize = 100
 
-// maxPages bounds List, in case a server keeps answering "next".
-const maxPages = 10000
-
 // defaultTimeout bounds each call when Config.HTTPClient is nil.
 const defaultTimeout = 30 * time.Second
 
@@ -116,7 +113,11 @@ type Provider struct {
 // request per probeRetry, not one per call.
 const probeRetry = time.Minute
 
-var _ provider.Provider = (*Provider)(nil)
+var (
+	_ provider.Provider      = (*Provider)(nil)
+	_ provider.Differ        = (*Provider)(nil)
+	_ provider.SecretRevoker = (*Provider)(nil)
+)
 
 // New builds the adapter for cfg. It makes no request.
 func New(cfg Config) (*Provider, error) {
@@ -165,10 +166,11 @@ func (p *Provider) Endpoints() provider.Endpoints {
 
 // Capabilities reports what Hydra can do. The caller may choose the secret
 // and the client ID; the secret is not readable; RotateSecret sets a new
-// secret in place; the old secret stays valid during rotation only when the
-// admin API has the rotation endpoint, which is known after the first call
-// that reached Hydra (or Probe); there is no native disable; clients can be
-// listed by owner.
+// secret in place; the old secret stays valid during rotation (with no
+// limit on how many, until RevokeRotatedSecrets) only when the admin API
+// has the rotation endpoint, which is known after the first call that
+// reached Hydra (or Probe); secrets do not expire; there is no native
+// disable; clients can be listed by owner.
 func (p *Provider) Capabilities() provider.Capabilities {
 	p.mu.Lock()
 	overlap := p.rotate != nil && *p.rotate
@@ -272,7 +274,7 @@ func (p *Provider) Create(ctx context.Context, spec provider.ClientSpec) (provid
 		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, err)
 	}
 	chosen := spec.Extra[ExtraClientID]
-	status, header, body, err := p.send(ctx, http.MethodPost, clientsPath, createBody(spec, p.owner), nil)
+	status, header, body, err := p.send(ctx, http.MethodPost, clientsPath, createBody(spec, p.owner), []string{spec.ClientSecret})
 	if err != nil {
 		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, err)
 	}
@@ -284,7 +286,7 @@ func (p *Provider) Create(ctx context.Context, spec provider.ClientSpec) (provid
 		return res, nil
 	}
 	if status != http.StatusCreated && status != http.StatusOK {
-		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, statusError(status, header, body))
+		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, statusError(status, header, body, spec.ClientSecret))
 	}
 	c, err := parseOne(body)
 	if err != nil {
@@ -297,6 +299,10 @@ func (p *Provider) Create(ctx context.Context, spec provider.ClientSpec) (provid
 			provider.Errorf(provider.KindTransient, "Hydra answered for client_id %q, not the chosen %q", c.ClientID, chosen))
 	}
 	p.probeQuietly(ctx)
+	if spec.ClientSecret != "" {
+		// Hydra stored the secret it was given (and echoes it).
+		c.ClientSecret = spec.ClientSecret
+	}
 	if c.ClientSecret == "" && needsSecret(c.AuthMethod) {
 		// Hydra always echoes the secret it made; should it not, set one
 		// rather than hand out a client nobody can use.
@@ -327,7 +333,10 @@ func (p *Provider) takeOver(ctx context.Context, id string, spec provider.Client
 	ops := patchOps(diff(spec, current.client().Spec, p.owner), spec, current, p.owner)
 	var secret string
 	if needsSecret(spec.TokenEndpointAuthMethod) {
-		secret = rand.Text()
+		secret = spec.ClientSecret
+		if secret == "" {
+			secret = rand.Text()
+		}
 		ops = append(ops, patchOp{Op: "add", Path: "/" + fieldClientSecret, Value: secret})
 	}
 	if len(ops) == 0 {
@@ -425,8 +434,8 @@ func (p *Provider) RotateSecret(ctx context.Context, clientID string, _ provider
 // RevokeRotatedSecrets ends an overlap that RotateSecret began: Hydra
 // forgets the client's old secrets (DELETE
 // /admin/clients/{id}/secrets/rotate). Unsupported where the admin API has
-// no rotation endpoint.
-func (p *Provider) RevokeRotatedSecrets(ctx context.Context, clientID string) error {
+// no rotation endpoint. It makes the adapter a provider.SecretRevoker.
+func (p *Provider) RevokeRotatedSecrets(ctx context.Context, clientID string, _ provider.State) error {
 	if err := checkClientID(clientID); err != nil {
 		return fmt.Errorf("revoking the old secrets of client %q: %w", clientID, err)
 	}
@@ -451,52 +460,42 @@ func (p *Provider) SetEnabled(_ context.Context, clientID string, _ provider.Sta
 		"setting client %q enabled=%t: Hydra has no disable switch; delete the client and register it again instead", clientID, enabled)
 }
 
-// List returns the clients whose owner is marker (every client when marker
-// is empty), following Hydra's pagination: the rel="next" link of each
-// answer's Link header, until a page is empty or has no next link. Secrets
-// are never listed.
-func (p *Provider) List(ctx context.Context, marker string) ([]provider.Client, error) {
+// List returns one page of the clients whose owner is marker (every client
+// when marker is empty) and the token of the next page: Hydra's page_token
+// from the rel="next" link of the answer's Link header, "" when the page is
+// empty or has no next link. Secrets are never listed.
+func (p *Provider) List(ctx context.Context, marker, page string) ([]provider.Client, string, error) {
 	q := url.Values{"page_size": {strconv.Itoa(p.pageSize)}}
 	if marker != "" {
 		q.Set(fieldOwner, marker)
 	}
-	var out []provider.Client
-	seen := map[string]bool{}
-	for page := 0; ; page++ {
-		if page == maxPages {
-			return nil, fmt.Errorf("listing clients: %w", provider.Errorf(provider.KindTransient, "more than %d pages", maxPages))
-		}
-		path := clientsPath + "?" + q.Encode()
-		status, header, body, err := p.send(ctx, http.MethodGet, path, nil, nil)
-		if err != nil {
-			return nil, fmt.Errorf("listing clients: %w", err)
-		}
-		if status != http.StatusOK {
-			return nil, fmt.Errorf("listing clients: %w", statusError(status, header, body))
-		}
-		cs, err := parseList(body)
-		if err != nil {
-			return nil, fmt.Errorf("listing clients: %w", malformed(http.MethodGet, clientsPath, err.Error()))
-		}
-		for _, c := range cs {
-			// Offset paging can show a client twice when others are
-			// created or deleted meanwhile.
-			if !seen[c.ClientID] {
-				seen[c.ClientID] = true
-				out = append(out, c.client())
-			}
-		}
-		next, ok := nextPage(header)
-		if len(cs) == 0 || !ok || next.Get("page_token") == "" || next.Get("page_token") == q.Get("page_token") {
-			return out, nil
-		}
-		// Only the paging parameters are taken from the link: its host and
-		// path are what Hydra saw, which a proxy in front may have changed.
-		q.Set("page_token", next.Get("page_token"))
-		if size := next.Get("page_size"); size != "" {
-			q.Set("page_size", size)
-		}
+	if page != "" {
+		q.Set("page_token", page)
 	}
+	path := clientsPath + "?" + q.Encode()
+	status, header, body, err := p.send(ctx, http.MethodGet, path, nil, nil)
+	if err != nil {
+		return nil, "", fmt.Errorf("listing clients: %w", err)
+	}
+	if status != http.StatusOK {
+		return nil, "", fmt.Errorf("listing clients: %w", statusError(status, header, body))
+	}
+	cs, err := parseList(body)
+	if err != nil {
+		return nil, "", fmt.Errorf("listing clients: %w", malformed(http.MethodGet, clientsPath, err.Error()))
+	}
+	out := make([]provider.Client, 0, len(cs))
+	for _, c := range cs {
+		c.ClientSecret = ""
+		out = append(out, c.client())
+	}
+	// Only the page token is taken from the link: its host and path are
+	// what Hydra saw, which a proxy in front may have changed.
+	next, ok := nextPage(header)
+	if len(cs) == 0 || !ok || next.Get("page_token") == page {
+		return out, "", nil
+	}
+	return out, next.Get("page_token"), nil
 }
 
 // nextPage returns the query of the rel="next" target of a Link header
