@@ -39,7 +39,7 @@ func conformance(t *testing.T, rotate bool) {
 	if err != nil {
 		t.Fatalf("discovering %s: %v", srv.Issuer, err)
 	}
-	build := func(t *testing.T, token string) provider.Provider {
+	build := func(t *testing.T, token string, ep provider.Endpoints) provider.Provider {
 		p, err := New(t.Context(), provider.Config{
 			Endpoints:  ep,
 			Management: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token}),
@@ -51,8 +51,14 @@ func conformance(t *testing.T, rotate bool) {
 	}
 	var n atomic.Int64
 	providertest.Run(t, providertest.Harness{
-		New:             func(t *testing.T) provider.Provider { return build(t, iat) },
-		NewUnauthorized: func(t *testing.T) provider.Provider { return build(t, iat+"-wrong") },
+		New:             func(t *testing.T) provider.Provider { return build(t, iat, ep) },
+		NewUnauthorized: func(t *testing.T) provider.Provider { return build(t, iat+"-wrong", ep) },
+		// The suite's faulty server stands in for the registration endpoint.
+		NewAt: func(t *testing.T, url string) provider.Provider {
+			at := ep
+			at.Registration = url
+			return build(t, iat, at)
+		},
 		CanAuthenticate: func(ctx context.Context, id, secret, scope string) error {
 			_, err := srv.ClientCredentialsToken(ctx, id, secret, scope)
 			return err

@@ -27,13 +27,17 @@ func TestConformance(t *testing.T) {
 	const apiKey = "conformance-api-key"
 	gateway := srv.CountAdmin(t, hydrasrv.ProxyOptions{Bearer: apiKey})
 
-	build := func(t *testing.T, key string) provider.Provider {
-		p, err := hydra.New(hydra.Config{
+	build := func(t *testing.T, key string, mutate func(*hydra.Config)) provider.Provider {
+		cfg := hydra.Config{
 			AdminURL:     gateway.URL,
 			PublicIssuer: srv.Issuer,
 			APIKey:       hydra.StaticAPIKey(key),
 			Owner:        "conformance",
-		})
+		}
+		if mutate != nil {
+			mutate(&cfg)
+		}
+		p, err := hydra.New(cfg)
 		if err != nil {
 			t.Fatalf("New: %v", err)
 		}
@@ -41,8 +45,15 @@ func TestConformance(t *testing.T) {
 	}
 	var n atomic.Int64
 	providertest.Run(t, providertest.Harness{
-		New:             func(t *testing.T) provider.Provider { return build(t, apiKey) },
-		NewUnauthorized: func(t *testing.T) provider.Provider { return build(t, apiKey+"-wrong") },
+		New:             func(t *testing.T) provider.Provider { return build(t, apiKey, nil) },
+		NewUnauthorized: func(t *testing.T) provider.Provider { return build(t, apiKey+"-wrong", nil) },
+		NewWith: func(t *testing.T, o providertest.Options) provider.Provider {
+			return build(t, apiKey, func(c *hydra.Config) { c.Owner, c.PageSize = o.Owner, o.PageSize })
+		},
+		// The suite's faulty server stands in for the admin API.
+		NewAt: func(t *testing.T, url string) provider.Provider {
+			return build(t, apiKey, func(c *hydra.Config) { c.AdminURL = url })
+		},
 		CanAuthenticate: func(ctx context.Context, id, secret, scope string) error {
 			_, err := srv.ClientCredentialsToken(ctx, id, secret, scope)
 			return err

@@ -35,14 +35,44 @@ type Harness struct {
 	ValidSpec func(t *testing.T) provider.ClientSpec
 	// InvalidSpec returns a spec the server must reject as invalid metadata.
 	InvalidSpec func(t *testing.T) provider.ClientSpec
+	// NewWith returns a provider like New's, with the suite's Options: its
+	// own ownership marker (so a List sees only the suite's clients, and a
+	// caller-chosen ID made under another marker is a conflict) and a
+	// small page size. Required when the adapter claims List or
+	// CallerChosenID; nil skips what needs it otherwise.
+	NewWith func(t *testing.T, o Options) provider.Provider
+	// NewAt returns a provider like New's that sends its requests to url
+	// (as its registration endpoint, admin URL or base URL) instead of the
+	// server: the suite answers there with faults (malformed answers, a
+	// 429). Nil skips those tests.
+	NewAt func(t *testing.T, url string) provider.Provider
 }
 
-// Run runs the conformance suite.
+// Options are what NewWith is asked for.
+type Options struct {
+	// Owner is the ownership marker the provider writes on every client it
+	// creates (provider.Config.Owner).
+	Owner string
+	// PageSize, when not zero, is the most clients one List page may hold
+	// (the suite asks for 2).
+	PageSize int
+}
+
+// Run runs the conformance suite. The tests of a capability run when the
+// adapter claims it (as its Capabilities say after a first call reached the
+// server) and are skipped, saying so, when it does not; a capability it
+// does not claim must then be refused as KindUnsupported.
 func Run(t *testing.T, h Harness) {
 	t.Helper()
 	if h.New == nil || h.CanAuthenticate == nil || h.ValidSpec == nil || h.InvalidSpec == nil {
 		t.Fatal("providertest: Harness needs New, CanAuthenticate, ValidSpec and InvalidSpec")
 	}
+	caps := claimed(t, h)
+	t.Logf("capabilities: %+v", caps)
+	if h.NewWith == nil && (caps.List || caps.CallerChosenID) {
+		t.Fatal("providertest: the adapter claims List or CallerChosenID; the Harness needs NewWith so the suite can choose the ownership marker")
+	}
+
 	t.Run("CreateIssuesWorkingCredentials", func(t *testing.T) { testCreate(t, h) })
 	t.Run("ObserveSeesWhatWasCreated", func(t *testing.T) { testObserve(t, h) })
 	t.Run("UpdateChangesScopesOnly", func(t *testing.T) { testUpdate(t, h) })
@@ -51,14 +81,49 @@ func Run(t *testing.T, h Harness) {
 	t.Run("DeleteTwiceIsNotAnError", func(t *testing.T) { testDeleteTwice(t, h) })
 	t.Run("InvalidSpecIsInvalidMetadata", func(t *testing.T) { testInvalid(t, h) })
 	t.Run("RefusedCredentialsAreUnauthorized", func(t *testing.T) { testUnauthorized(t, h) })
-	t.Run("CapabilitiesAreHonest", func(t *testing.T) { testCapabilities(t, h) })
+	t.Run("MalformedAnswerIsTypedError", func(t *testing.T) { testMalformed(t, h) })
+	t.Run("RateLimitedCarriesRetryAfter", func(t *testing.T) { testRateLimited(t, h) })
+
+	t.Run("CapabilitiesAreConsistent", func(t *testing.T) { testConsistent(t, h, caps) })
+	t.Run("UnclaimedCapabilitiesAreUnsupported", func(t *testing.T) { testUnclaimed(t, h, caps) })
+	claim := func(name string, has bool, test func(*testing.T, Harness, provider.Capabilities)) {
+		t.Run(name, func(t *testing.T) {
+			if !has {
+				t.Skipf("the adapter does not claim it (capabilities %+v)", caps)
+			}
+			test(t, h, caps)
+		})
+	}
+	claim("ListFindsCreatedNotDeleted", caps.List, testList)
+	claim("ListPages", caps.List, testListPages)
+	claim("CallerChosenID", caps.CallerChosenID, testChosenID)
+	claim("CallerSuppliedSecret", caps.CallerSuppliedSecret, testSuppliedSecret)
+	claim("SecretReadable", caps.SecretReadable, testReadable)
+	claim("RegenerateInvalidatesOldSecret", caps.RegenerateSecret && !caps.OverlapSecrets, testRegenerate)
+	claim("OverlapKeepsOldSecretUntilRevoked", caps.OverlapSecrets, testOverlap)
+	claim("SecretExpiry", caps.SecretExpiry, testExpiry)
+	claim("DisableAndEnable", caps.NativeDisable, testDisable)
+}
+
+// claimed returns the adapter's capabilities once a call reached the
+// server (an adapter may learn some from its first answer).
+func claimed(t *testing.T, h Harness) provider.Capabilities {
+	t.Helper()
+	p := h.New(t)
+	r := create(t, p, validSpec(t, h))
+	if err := p.Delete(callContext(t), r.id, r.state); err != nil {
+		t.Fatalf("Delete(%q): %v", r.id, err)
+	}
+	return p.Capabilities()
 }
 
 // registered is a client the suite created, with what it needs to manage it.
 type registered struct {
 	id, secret string
-	state      provider.State
-	spec       provider.ClientSpec
+	// expires is when secret expires (zero: it does not, or not said).
+	expires time.Time
+	state   provider.State
+	spec    provider.ClientSpec
 }
 
 // scopes splits a valid spec's scopes into the ones to register with and the
@@ -91,7 +156,7 @@ func create(t *testing.T, p provider.Provider, spec provider.ClientSpec) *regist
 	if res.Client.ClientID == "" {
 		t.Fatalf("Create(%q) returned no client id", spec.ClientName)
 	}
-	r := &registered{id: res.Client.ClientID, secret: res.Client.ClientSecret, state: res.State, spec: spec}
+	r := &registered{id: res.Client.ClientID, secret: res.Client.ClientSecret, expires: res.Client.SecretExpiresAt, state: res.State, spec: spec}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		defer cancel()
@@ -187,14 +252,14 @@ func testUpdate(t *testing.T, h Harness) {
 	}
 }
 
-// adopt takes what an Update returned: new state and, when the server sent
-// one, the secret.
+// adopt takes what an Update or RotateSecret returned: new state and, when
+// the server sent one, the secret and its expiry.
 func (r *registered) adopt(res provider.Result) {
 	if res.State != nil {
 		r.state = res.State
 	}
 	if res.Client.ClientSecret != "" {
-		r.secret = res.Client.ClientSecret
+		r.secret, r.expires = res.Client.ClientSecret, res.Client.SecretExpiresAt
 	}
 }
 
@@ -279,59 +344,6 @@ func testUnauthorized(t *testing.T, h Harness) {
 	if !errors.Is(err, provider.ErrUnauthorized) {
 		t.Errorf("Create with refused credentials: error = %v, want one matching provider.ErrUnauthorized", err)
 	}
-}
-
-func testCapabilities(t *testing.T, h Harness) {
-	p := h.New(t)
-	caps := p.Capabilities()
-	spec := validSpec(t, h)
-	r := create(t, p, spec)
-	scope := strings.Join(spec.Scopes, " ")
-
-	t.Run("RotateSecret", func(t *testing.T) {
-		res, err := p.RotateSecret(callContext(t), r.id, r.state)
-		if !caps.RegenerateSecret && !caps.OverlapSecrets {
-			if !errors.Is(err, provider.ErrUnsupported) {
-				t.Fatalf("RotateSecret without the capability: error = %v, want provider.ErrUnsupported", err)
-			}
-			return
-		}
-		if err != nil {
-			t.Fatalf("RotateSecret: %v", err)
-		}
-		if res.Client.ClientSecret == "" || res.Client.ClientSecret == r.secret {
-			t.Fatal("RotateSecret returned no new secret")
-		}
-		r.adopt(res)
-		if err := h.CanAuthenticate(callContext(t), r.id, r.secret, scope); err != nil {
-			t.Errorf("the rotated secret does not authenticate: %v", err)
-		}
-	})
-
-	t.Run("SetEnabled", func(t *testing.T) {
-		err := p.SetEnabled(callContext(t), r.id, r.state, false)
-		if !caps.NativeDisable {
-			if !errors.Is(err, provider.ErrUnsupported) {
-				t.Fatalf("SetEnabled without the capability: error = %v, want provider.ErrUnsupported", err)
-			}
-			return
-		}
-		if err != nil {
-			t.Fatalf("SetEnabled(false): %v", err)
-		}
-		if err := h.CanAuthenticate(callContext(t), r.id, r.secret, scope); err == nil {
-			t.Error("a disabled client still obtains a token")
-		}
-		if c, err := p.Observe(callContext(t), r.id, r.state); err != nil || c.Enabled {
-			t.Errorf("Observe after SetEnabled(false): Enabled = %t, error = %v; want false, nil", c.Enabled, err)
-		}
-		if err := p.SetEnabled(callContext(t), r.id, r.state, true); err != nil {
-			t.Fatalf("SetEnabled(true): %v", err)
-		}
-		if err := h.CanAuthenticate(callContext(t), r.id, r.secret, scope); err != nil {
-			t.Errorf("a re-enabled client cannot obtain a token: %v", err)
-		}
-	})
 }
 
 // cleanupUnexpected deletes a client that should not have been created.
