@@ -312,9 +312,13 @@ func testOverlap(t *testing.T, h Harness, caps provider.Capabilities) {
 		}
 	}
 	if caps.MaxSecrets > 0 {
-		_, err := p.RotateSecret(callContext(t), r.id, r.state)
+		res, err := p.RotateSecret(callContext(t), r.id, r.state)
 		if !errors.Is(err, provider.ErrConflict) {
 			t.Errorf("RotateSecret with %d secrets valid (MaxSecrets): error = %v, want one matching provider.ErrConflict", n, err)
+		}
+		if err == nil && res.Client.ClientSecret != "" {
+			r.adopt(res)
+			secrets = append(secrets, res.Client.ClientSecret)
 		}
 	}
 	if err := revoker.RevokeRotatedSecrets(callContext(t), r.id, r.state); err != nil {
