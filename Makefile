@@ -107,6 +107,23 @@ $(GOLANGCI_LINT):
 	GOBIN=$(BIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 	mv $(BIN)/golangci-lint $@
 
+##@ Image and cluster test (docs/testing.md)
+
+IMAGE_ARCHIVE ?= $(BIN)/oauth-client-operator-image.tar
+
+.PHONY: image
+image: ## Build the manager image without Docker (linux/amd64+arm64 OCI archive IMAGE_ARCHIVE; IMAGE=name:tag to rename).
+	go run ./hack/image -o $(IMAGE_ARCHIVE) $(if $(IMAGE),-image $(IMAGE))
+
+.PHONY: node-assets
+node-assets: ## Build (or reuse) the node binaries, containerd and helm for test-cluster; prints their directories.
+	@hack/node-assets.sh
+
+.PHONY: test-cluster
+test-cluster: image authserver-deps ## As root: a real single-node cluster, the operator installed with kustomize and Helm, workloads in pods.
+	NODE_ASSETS="$$(hack/node-assets.sh)" KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" OPERATOR_IMAGE="$(IMAGE_ARCHIVE)" \
+	  go test -count=1 -timeout 30m -v ./test/cluster
+
 .PHONY: bench
 bench: build authserver-deps ## Measure the operator at scale (N=1000 clients; `make bench N=200`); results in .bench/ (docs/performance.md).
 	go run ./test/bench

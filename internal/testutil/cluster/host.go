@@ -1,0 +1,427 @@
+package cluster
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// hostState is what the cluster changes outside its state directory,
+// recorded before the change (in host.json) so that teardown, in this run
+// or a later one, puts the host back as it was.
+type hostState struct {
+	// Sysctls maps a /proc/sys path to its value before the cluster
+	// started: CNI's bridge plugin turns on IP forwarding, the kubelet sets
+	// kernel tunables.
+	Sysctls map[string]string `json:"sysctls"`
+	// Created lists host directories that did not exist before: the
+	// kubelet, containerd's shims and libcni write to a few fixed paths.
+	Created []string `json:"created"`
+	// AddedIP is true when the node address was added to lo by us.
+	AddedIP bool `json:"addedIP"`
+	NodeIP  string `json:"nodeIP"`
+	Bridge  string `json:"bridge"`
+	// CNINetwork names libcni's cache files (/var/lib/cni/results/<name>-*).
+	CNINetwork string `json:"cniNetwork"`
+	// KubeProxy is the kube-proxy binary, whose --cleanup removes its rules.
+	KubeProxy string `json:"kubeProxy"`
+}
+
+// savedSysctls are the host settings a node may change.
+var savedSysctls = []string{
+	"net/ipv4/ip_forward",
+	"net/ipv4/conf/all/route_localnet",
+	"net/bridge/bridge-nf-call-iptables",
+	"net/bridge/bridge-nf-call-ip6tables",
+	"vm/overcommit_memory",
+	"vm/panic_on_oom",
+	"kernel/panic",
+	"kernel/panic_on_oops",
+	"kernel/keys/root_maxkeys",
+	"kernel/keys/root_maxbytes",
+	"net/netfilter/nf_conntrack_max",
+	"net/netfilter/nf_conntrack_tcp_timeout_established",
+	"net/netfilter/nf_conntrack_tcp_timeout_close_wait",
+}
+
+// fixedHostPaths are directories outside the state directory that the node
+// writes to whatever it is told: the kubelet's device plugin socket and
+// container log links, containerd's shim sockets, libcni's cache.
+var fixedHostPaths = []string{"/var/lib/kubelet", "/var/log/containers", "/run/containerd", "/var/lib/cni"}
+
+func readSysctl(name string) (string, bool) {
+	b, err := os.ReadFile(filepath.Join("/proc/sys", name))
+	if err != nil {
+		return "", false
+	}
+	return strings.TrimSpace(string(b)), true
+}
+
+func writeSysctl(name, value string) error {
+	return os.WriteFile(filepath.Join("/proc/sys", name), []byte(value+"\n"), 0o644)
+}
+
+func (c *Cluster) recordHost() error {
+	h := &hostState{
+		Sysctls:    map[string]string{},
+		NodeIP:     c.cfg.NodeIP,
+		Bridge:     bridgeName,
+		CNINetwork: cniNetwork,
+		KubeProxy:  c.bin["kube-proxy"],
+	}
+	for _, s := range savedSysctls {
+		if v, ok := readSysctl(s); ok {
+			h.Sysctls[s] = v
+		}
+	}
+	for _, p := range fixedHostPaths {
+		if _, err := os.Lstat(p); errors.Is(err, os.ErrNotExist) {
+			h.Created = append(h.Created, p)
+		}
+	}
+	has, err := hasAddress(c.cfg.NodeIP)
+	if err != nil {
+		return err
+	}
+	h.AddedIP = !has
+	c.host = h
+	return c.saveHost()
+}
+
+func (c *Cluster) saveHost() error {
+	b, err := json.MarshalIndent(c.host, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(c.dir, "host.json"), b, 0o644)
+}
+
+func loadHost(dir string) (*hostState, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "host.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var h hostState
+	if err := json.Unmarshal(b, &h); err != nil {
+		return nil, fmt.Errorf("%s/host.json: %w", dir, err)
+	}
+	return &h, nil
+}
+
+func run(name string, args ...string) (string, error) {
+	var stderr bytes.Buffer
+	cmd := exec.Command(name, args...)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return string(out), fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return string(out), nil
+}
+
+func hasAddress(ip string) (bool, error) {
+	out, err := run("ip", "-o", "addr", "show", "dev", "lo")
+	if err != nil {
+		return false, err
+	}
+	return strings.Contains(out, " "+ip+"/"), nil
+}
+
+// addNodeIP puts the node's address on lo: reachable from the host and from
+// pods (through the bridge's gateway), from nowhere else.
+func (c *Cluster) addNodeIP() error {
+	if !c.host.AddedIP {
+		return nil
+	}
+	_, err := run("ip", "addr", "add", c.cfg.NodeIP+"/32", "dev", "lo")
+	return err
+}
+
+// mountPoints lists the mount points of this mount namespace, deepest
+// first.
+func mountPoints() ([]string, error) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	var mps []string
+	s := bufio.NewScanner(f)
+	s.Buffer(make([]byte, 1<<20), 1<<20)
+	for s.Scan() {
+		fields := strings.Fields(s.Text())
+		if len(fields) > 4 {
+			mps = append(mps, unescapeMount(fields[4]))
+		}
+	}
+	slices.SortFunc(mps, func(a, b string) int { return strings.Count(b, "/") - strings.Count(a, "/") })
+	return mps, s.Err()
+}
+
+// unescapeMount decodes mountinfo's octal escapes (\040 for a space, ...).
+func unescapeMount(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func under(path, dir string) bool {
+	return path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, "/")+"/")
+}
+
+// unmountUnder detaches every mount at or below the given directories.
+func unmountUnder(dirs ...string) error {
+	var errs []error
+	for attempt := 0; attempt < 5; attempt++ {
+		mps, err := mountPoints()
+		if err != nil {
+			return err
+		}
+		errs = errs[:0]
+		left := 0
+		for _, mp := range mps {
+			if !slices.ContainsFunc(dirs, func(d string) bool { return under(mp, d) }) {
+				continue
+			}
+			left++
+			if err := syscall.Unmount(mp, syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOENT) {
+				errs = append(errs, fmt.Errorf("unmounting %s: %w", mp, err))
+			}
+		}
+		if left == 0 {
+			return nil
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// cgroupRoots are the mount points of the cgroup hierarchies.
+func cgroupRoots() []string {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	defer func() { _ = f.Close() }()
+	var roots []string
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		line := s.Text()
+		_, post, ok := strings.Cut(line, " - ")
+		if !ok {
+			continue
+		}
+		fstype := strings.Fields(post)[0]
+		if fstype == "cgroup" || fstype == "cgroup2" {
+			roots = append(roots, unescapeMount(strings.Fields(line)[4]))
+		}
+	}
+	return roots
+}
+
+// removeKubepods kills what is left in the kubelet's cgroups (containers
+// whose shim is gone) and removes them, deepest first.
+func removeKubepods() error {
+	var dirs []string
+	for _, root := range cgroupRoots() {
+		top := filepath.Join(root, "kubepods")
+		if _, err := os.Stat(top); err != nil {
+			continue
+		}
+		_ = filepath.WalkDir(top, func(p string, d os.DirEntry, err error) error {
+			if err == nil && d.IsDir() {
+				dirs = append(dirs, p)
+			}
+			return nil
+		})
+	}
+	if len(dirs) == 0 {
+		return nil
+	}
+	for _, d := range dirs {
+		for _, pid := range cgroupPIDs(d) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	slices.SortFunc(dirs, func(a, b string) int { return strings.Count(b, "/") - strings.Count(a, "/") })
+	var last error
+	for attempt := 0; attempt < 50; attempt++ {
+		last = nil
+		for _, d := range dirs {
+			if err := syscall.Rmdir(d); err != nil && !errors.Is(err, syscall.ENOENT) {
+				last = fmt.Errorf("removing cgroup %s: %w", d, err)
+			}
+		}
+		if last == nil {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return last
+}
+
+func cgroupPIDs(dir string) []int {
+	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, f := range strings.Fields(string(b)) {
+		if n, err := strconv.Atoi(f); err == nil {
+			pids = append(pids, n)
+		}
+	}
+	return pids
+}
+
+// chainPrefixes are the iptables chains kube-proxy, the kubelet and the CNI
+// plugins create.
+var chainPrefixes = []string{"KUBE-", "CNI-"}
+
+func ours(chain string) bool {
+	return slices.ContainsFunc(chainPrefixes, func(p string) bool { return strings.HasPrefix(chain, p) })
+}
+
+// iptablesLeftovers lists, for iptables and ip6tables, the tables holding
+// chains of ours.
+func iptablesLeftovers() []string {
+	var left []string
+	for _, tool := range []string{"iptables", "ip6tables"} {
+		out, err := run(tool + "-save")
+		if err != nil {
+			continue
+		}
+		table := ""
+		for _, line := range strings.Split(out, "\n") {
+			switch {
+			case strings.HasPrefix(line, "*"):
+				table = line[1:]
+			case strings.HasPrefix(line, ":"):
+				if name := strings.Fields(line[1:])[0]; ours(name) {
+					left = append(left, fmt.Sprintf("%s -t %s chain %s", tool, table, name))
+				}
+			}
+		}
+	}
+	return left
+}
+
+// removeChains deletes the rules that jump to chains of ours from the
+// built-in chains, then flushes and deletes our chains.
+func removeChains() error {
+	var errs []error
+	for _, tool := range []string{"iptables", "ip6tables"} {
+		out, err := run(tool + "-save")
+		if err != nil {
+			continue
+		}
+		table := ""
+		type rule struct{ table, spec string }
+		var jumps []rule
+		chains := map[string][]string{}
+		for _, line := range strings.Split(out, "\n") {
+			switch {
+			case strings.HasPrefix(line, "*"):
+				table = line[1:]
+			case strings.HasPrefix(line, ":"):
+				if name := strings.Fields(line[1:])[0]; ours(name) {
+					chains[table] = append(chains[table], name)
+				}
+			case strings.HasPrefix(line, "-A "):
+				f := strings.Fields(line)
+				if len(f) > 1 && !ours(f[1]) && slices.ContainsFunc(f, func(w string) bool { return ours(w) }) {
+					jumps = append(jumps, rule{table, strings.TrimPrefix(line, "-A ")})
+				}
+			}
+		}
+		for _, j := range jumps {
+			args := append([]string{"-w", "-t", j.table, "-D"}, splitRule(j.spec)...)
+			if _, err := run(tool, args...); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		for t, names := range chains {
+			for _, n := range names {
+				_, _ = run(tool, "-w", "-t", t, "-F", n)
+			}
+			for _, n := range names {
+				if _, err := run(tool, "-w", "-t", t, "-X", n); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// splitRule splits an iptables-save rule into arguments, keeping quoted
+// comments whole.
+func splitRule(s string) []string {
+	var args []string
+	var cur strings.Builder
+	quoted := false
+	for _, r := range s {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case r == ' ' && !quoted:
+			if cur.Len() > 0 {
+				args = append(args, cur.String())
+				cur.Reset()
+			}
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	if cur.Len() > 0 {
+		args = append(args, cur.String())
+	}
+	return args
+}
+
+func linkExists(name string) bool {
+	_, err := os.Stat(filepath.Join("/sys/class/net", name))
+	return err == nil
+}
+
+// removeBridge deletes the pods' bridge and any veth still attached to it.
+func removeBridge(name string) error {
+	if !linkExists(name) {
+		return nil
+	}
+	entries, _ := os.ReadDir(filepath.Join("/sys/class/net", name, "brif"))
+	var errs []error
+	for _, e := range entries {
+		if _, err := run("ip", "link", "del", e.Name()); err != nil && linkExists(e.Name()) {
+			errs = append(errs, err)
+		}
+	}
+	if _, err := run("ip", "link", "del", name); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
