@@ -28,7 +28,7 @@ type hostState struct {
 	// kubelet, containerd's shims and libcni write to a few fixed paths.
 	Created []string `json:"created"`
 	// AddedIP is true when the node address was added to lo by us.
-	AddedIP bool `json:"addedIP"`
+	AddedIP bool   `json:"addedIP"`
 	NodeIP  string `json:"nodeIP"`
 	Bridge  string `json:"bridge"`
 	// CNINetwork names libcni's cache files (/var/lib/cni/results/<name>-*).
