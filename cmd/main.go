@@ -105,7 +105,7 @@ func managerOptions(metricsAddr, probeAddr string, leaderElect bool, operatorNam
 	cacheOpts := controllers.CacheOptions()
 	if namespaces != "" {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
-		for _, ns := range strings.Split(namespaces, ",") {
+		for ns := range strings.SplitSeq(namespaces, ",") {
 			cacheOpts.DefaultNamespaces[strings.TrimSpace(ns)] = cache.Config{}
 		}
 	}

@@ -28,12 +28,10 @@ var errWaitForServer = errors.New("waiting for this process to connect to the se
 
 // reasonOf picks the Ready reason for err.
 func reasonOf(err error) string {
-	var se *stepError
-	if errors.As(err, &se) {
+	if se, ok := errors.AsType[*stepError](err); ok {
 		return se.reason
 	}
-	var conflict *delivery.ConflictError
-	if errors.As(err, &conflict) {
+	if _, ok := errors.AsType[*delivery.ConflictError](err); ok {
 		return v1alpha1.ReasonSecretConflict
 	}
 	return policy.ReasonOfProviderError(err)

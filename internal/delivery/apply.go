@@ -132,11 +132,17 @@ var versionField = []byte(`"f:` + v1alpha1.AnnotationVersion + `"`)
 func legacyManagers(s *corev1.Secret) sets.Set[string] {
 	out := sets.New[string]()
 	for _, m := range s.ManagedFields {
-		if m.Operation == metav1.ManagedFieldsOperationUpdate && m.FieldsV1 != nil && bytes.Contains(m.FieldsV1.Raw, versionField) {
+		if isLegacy(m) {
 			out.Insert(m.Manager)
 		}
 	}
 	return out
+}
+
+// isLegacy reports whether m is the entry of an earlier operator version:
+// a plain update that wrote the version annotation.
+func isLegacy(m metav1.ManagedFieldsEntry) bool {
+	return m.Operation == metav1.ManagedFieldsOperationUpdate && m.FieldsV1 != nil && bytes.Contains(m.FieldsV1.GetRawBytes(), versionField)
 }
 
 // UpToDate reports whether current holds exactly want: the same data, labels
@@ -194,7 +200,7 @@ func ownedKeys(current *corev1.Secret) (owned, bool) {
 				Annotations map[string]json.RawMessage `json:"f:annotations"`
 			} `json:"f:metadata"`
 		}
-		if err := json.Unmarshal(m.FieldsV1.Raw, &fields); err != nil {
+		if err := json.Unmarshal(m.FieldsV1.GetRawBytes(), &fields); err != nil {
 			return owned{}, false
 		}
 		return owned{
@@ -225,8 +231,7 @@ func KeepOwnManagedFields(s *corev1.Secret) {
 	kept := s.ManagedFields[:0]
 	for _, m := range s.ManagedFields {
 		own := m.Manager == v1alpha1.FieldManager && m.Operation == metav1.ManagedFieldsOperationApply
-		legacy := m.Operation == metav1.ManagedFieldsOperationUpdate && m.FieldsV1 != nil && bytes.Contains(m.FieldsV1.Raw, versionField)
-		if own || legacy {
+		if own || isLegacy(m) {
 			kept = append(kept, m)
 		}
 	}

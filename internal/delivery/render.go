@@ -91,7 +91,7 @@ func Data(tmpl *v1alpha1.SecretTemplate, c Credentials) (map[string][]byte, erro
 // CheckTemplate renders the template with placeholder values, so a template
 // that cannot render is reported before anything is registered.
 func CheckTemplate(tmpl *v1alpha1.SecretTemplate) error {
-	placeholder := Credentials{ClientID: "id", ClientSecret: "secret", TokenURL: "https://token", Issuer: "https://issuer", Scope: "scope"}
+	placeholder := Credentials{ClientID: "id", ClientSecret: "secret", TokenURL: "https://token", Issuer: "https://issuer", Scope: "scope"} //nolint:gosec // G101: placeholders that render the template once, not a credential
 	_, err := Data(tmpl, placeholder)
 	return err
 }

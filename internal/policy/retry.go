@@ -8,10 +8,12 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
+// MinRetry and MaxRetry bound the delay before a failed step is tried
+// again when the workqueue's own backoff is not used.
 const (
-	// MinRetry and MaxRetry bound the delay before a failed step is tried
-	// again when the workqueue's own backoff is not used.
+	// MinRetry is the shortest such delay.
 	MinRetry = 5 * time.Second
+	// MaxRetry is the longest.
 	MaxRetry = 5 * time.Minute
 )
 
