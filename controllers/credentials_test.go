@@ -68,7 +68,7 @@ func TestClientCredentialsManagementFollowsItsSecret(t *testing.T) {
 			ProviderBlocks: v1alpha1.ProviderBlocks{DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{}},
 			Credentials: &v1alpha1.ManagementCredentials{ClientCredentials: &v1alpha1.ClientCredentialsAuth{
 				ClientID:     mgmtID,
-				ClientSecret: v1alpha1.SecretKeySelector{Name: "mgmt", Key: "secret"},
+				ClientSecret: &v1alpha1.SecretKeySelector{Name: "mgmt", Key: "secret"},
 				Scopes:       []string{"read"},
 			}},
 		},

@@ -101,88 +101,6 @@ type EndpointOverrides struct {
 	Revocation string `json:"revocation,omitempty"`
 }
 
-// ManagementCredentials are how the operator authenticates to the server's
-// management API. Set at most one.
-// +kubebuilder:validation:XValidation:rule="(has(self.initialAccessToken) ? 1 : 0) + (has(self.bearerToken) ? 1 : 0) + (has(self.clientCredentials) ? 1 : 0) <= 1",message="set only one of initialAccessToken, bearerToken, clientCredentials"
-type ManagementCredentials struct {
-	// InitialAccessToken is an RFC 7591 initial access token, sent when
-	// registering clients.
-	// +optional
-	InitialAccessToken *SecretKeySelector `json:"initialAccessToken,omitempty"`
-
-	// BearerToken is a static token sent on every management call.
-	// +optional
-	BearerToken *SecretKeySelector `json:"bearerToken,omitempty"`
-
-	// ClientCredentials obtains management tokens with the OAuth 2.0 client
-	// credentials grant. Tokens are cached until shortly before they expire.
-	// +optional
-	ClientCredentials *ClientCredentialsAuth `json:"clientCredentials,omitempty"`
-}
-
-// ClientCredentialsAuth configures the client credentials grant for the
-// operator's management tokens.
-type ClientCredentialsAuth struct {
-	// TokenURL is the token endpoint; the discovered one when empty.
-	// +optional
-	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="isURL(self)",message="must be an absolute URL"
-	TokenURL string `json:"tokenURL,omitempty"`
-
-	// ClientID of the operator's management client.
-	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=512
-	ClientID string `json:"clientID"`
-
-	// ClientSecret of the operator's management client.
-	ClientSecret SecretKeySelector `json:"clientSecret"`
-
-	// Scopes to request.
-	// +optional
-	// +listType=set
-	// +kubebuilder:validation:MaxItems=64
-	// +kubebuilder:validation:items:MaxLength=256
-	// +kubebuilder:validation:items:Pattern=`^[\x21\x23-\x5B\x5D-\x7E]+$`
-	Scopes []string `json:"scopes,omitempty"`
-
-	// Audience to request, sent as the audience parameter.
-	// +optional
-	// +kubebuilder:validation:MaxLength=2048
-	Audience string `json:"audience,omitempty"`
-
-	// AuthStyle is how the client authenticates at the token endpoint: HTTP
-	// Basic, form post, or a JSON body.
-	// +optional
-	// +kubebuilder:default=Basic
-	// +kubebuilder:validation:Enum=Basic;Form;JSON
-	AuthStyle string `json:"authStyle,omitempty"`
-
-	// ExtraParams are added to the token request body, e.g. a tenant.
-	// +optional
-	// +kubebuilder:validation:MaxProperties=32
-	ExtraParams map[string]string `json:"extraParams,omitempty"`
-
-	// ExtraHeaders are sent on token requests and management calls, e.g. an
-	// API key. Values come from Secrets.
-	// +optional
-	// +listType=map
-	// +listMapKey=name
-	// +kubebuilder:validation:MaxItems=16
-	ExtraHeaders []HeaderFromSecret `json:"extraHeaders,omitempty"`
-}
-
-// HeaderFromSecret is an HTTP header whose value is read from a Secret.
-type HeaderFromSecret struct {
-	// Name of the header.
-	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=256
-	// +kubebuilder:validation:Pattern=`^[!#$%&'*+.^_|~0-9A-Za-z-]+$`
-	Name string `json:"name"`
-
-	// ValueFrom is the Secret key holding the header value.
-	ValueFrom SecretKeySelector `json:"valueFrom"`
-}
-
 // AuthServerStatus is the observed state of an authorization server.
 type AuthServerStatus struct {
 	// ObservedGeneration is the generation the status describes.
@@ -228,12 +146,14 @@ type DiscoveredEndpoints struct {
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
 // AuthServer is an authorization server that OAuthClients of its namespace can
-// use. Its credential Secrets are read from its own namespace only.
+// use. Its credential Secrets are read from its own namespace only, and it
+// may not log in with a token file of the operator's pod.
 type AuthServer struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// Spec describes the server.
+	// +kubebuilder:validation:XValidation:rule="!has(self.credentials) || ((!has(self.credentials.clientCredentials) || !has(self.credentials.clientCredentials.assertionFile)) && (!has(self.credentials.jwtBearer) || has(self.credentials.jwtBearer.privateKey)))",message="an AuthServer may not log in with a token file of the operator (clientCredentials.assertionFile, or jwtBearer without privateKey): the file is the operator's own identity, shared by every namespace; use a ClusterAuthServer",fieldPath=".credentials"
 	Spec AuthServerSpec `json:"spec"`
 	// Status is the observed state.
 	// +optional

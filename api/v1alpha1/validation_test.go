@@ -43,6 +43,10 @@ func object(t *testing.T, manifest string) *unstructured.Unstructured {
 
 const oauthClientHead = "apiVersion: oauth.clientoperator.io/v1alpha1\nkind: OAuthClient\nmetadata: {name: %s}\nspec:\n  serverRef: {name: dev}\n"
 const authServerHead = "apiVersion: oauth.clientoperator.io/v1alpha1\nkind: AuthServer\nmetadata: {name: %s}\nspec:\n"
+const clusterAuthServerHead = "apiVersion: oauth.clientoperator.io/v1alpha1\nkind: ClusterAuthServer\nmetadata: {name: %s}\nspec:\n"
+
+// credsHead starts a server spec up to its credentials.
+const credsHead = "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  credentials:\n" //nolint:gosec // G101: the start of a manifest, not a credential
 
 func TestInvalidManifestsAreRefusedNamingTheField(t *testing.T) {
 	cases := []struct {
@@ -81,6 +85,26 @@ func TestInvalidManifestsAreRefusedNamingTheField(t *testing.T) {
 		{"auth style unknown", "server", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  credentials:\n    clientCredentials: {clientID: op, clientSecret: {name: s, key: k}, authStyle: Digest}\n", []string{"spec.credentials.clientCredentials.authStyle", "Unsupported value"}},
 		{"secret selector without key", "server", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  credentials:\n    bearerToken: {name: s}\n", []string{"spec.credentials.bearerToken.key", "Required value"}},
 		{"endpoint override not a URL", "server", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  endpoints: {token: \"token\"}\n", []string{"spec.endpoints.token", "absolute URL"}},
+		{"client secret and private key", "server", credsHead + "    clientCredentials: {clientID: op, clientSecret: {name: s, key: k}, privateKey: {name: s, key: pem}}\n", []string{"spec.credentials.clientCredentials", "set exactly one of clientSecret, privateKey, assertionFile"}},
+		{"client credentials without client authentication", "server", credsHead + "    clientCredentials: {clientID: op}\n", []string{"spec.credentials.clientCredentials", "set exactly one of clientSecret, privateKey, assertionFile"}},
+		{"private key with auth style Basic", "server", credsHead + "    clientCredentials: {clientID: op, privateKey: {name: s, key: pem}, authStyle: Basic}\n", []string{"spec.credentials.clientCredentials.authStyle", "need clientSecret"}},
+		{"private key algorithm unknown", "server", credsHead + "    clientCredentials: {clientID: op, privateKey: {name: s, key: pem, algorithm: HS256}}\n", []string{"spec.credentials.clientCredentials.privateKey.algorithm", "Unsupported value"}},
+		{"private key without Secret key", "server", credsHead + "    clientCredentials: {clientID: op, privateKey: {name: s}}\n", []string{"spec.credentials.clientCredentials.privateKey.key", "Required value"}},
+		{"resource with a fragment", "server", credsHead + "    clientCredentials: {clientID: op, clientSecret: {name: s, key: k}, resources: [\"https://api.example.com/#x\"]}\n", []string{"spec.credentials.clientCredentials.resources[0]"}},
+		{"resources and extraParams resource", "server", credsHead + "    clientCredentials: {clientID: op, clientSecret: {name: s, key: k}, resources: [\"https://a.example.com/\"], extraParams: {resource: \"https://b.example.com/\"}}\n", []string{"spec.credentials.clientCredentials.resources", "not both"}},
+		{"expiresInUnit unknown", "server", credsHead + "    clientCredentials: {clientID: op, clientSecret: {name: s, key: k}, tokenResponse: {expiresInUnit: hours}}\n", []string{"spec.credentials.clientCredentials.tokenResponse.expiresInUnit", "Unsupported value"}},
+		{"defaultLifetime not positive", "server", credsHead + "    clientCredentials: {clientID: op, clientSecret: {name: s, key: k}, tokenResponse: {defaultLifetime: 0s}}\n", []string{"spec.credentials.clientCredentials.tokenResponse.defaultLifetime", "must be positive"}},
+		{"jwt bearer with file and key", "cluster", credsHead + "    jwtBearer: {assertionFile: /var/run/secrets/t/token, privateKey: {name: s, key: pem}, issuer: i, subject: s}\n", []string{"spec.credentials.jwtBearer", "set one of assertionFile and privateKey"}},
+		{"jwt bearer key without issuer", "server", credsHead + "    jwtBearer: {privateKey: {name: s, key: pem}, subject: s}\n", []string{"spec.credentials.jwtBearer", "issuer and subject are required with privateKey"}},
+		{"jwt bearer secret without client ID", "server", credsHead + "    jwtBearer: {privateKey: {name: s, key: pem}, issuer: i, subject: s, clientSecret: {name: s, key: k}}\n", []string{"spec.credentials.jwtBearer.clientSecret", "clientSecret needs clientID"}},
+		{"two schemes", "server", credsHead + "    jwtBearer: {privateKey: {name: s, key: pem}, issuer: i, subject: s}\n    sswsToken: {name: s, key: k}\n", []string{"spec.credentials", "set only one of"}},
+		{"api key header Host", "server", credsHead + "    apiKey: {header: Host, valueFrom: {name: s, key: k}}\n", []string{"spec.credentials.apiKey.header", "Content-Type, Content-Length or Host"}},
+		{"api key header not a token", "server", credsHead + "    apiKey: {header: \"X Key\", valueFrom: {name: s, key: k}}\n", []string{"spec.credentials.apiKey.header"}},
+		{"assertion file relative", "cluster", credsHead + "    clientCredentials: {clientID: op, assertionFile: token}\n", []string{"spec.credentials.clientCredentials.assertionFile", "must be an absolute path"}},
+		{"assertion file with ..", "cluster", credsHead + "    jwtBearer: {assertionFile: /var/run/secrets/x/../kubernetes.io/serviceaccount/token}\n", []string{"spec.credentials.jwtBearer.assertionFile", "clean path"}},
+		{"assertion file the API token", "cluster", credsHead + "    jwtBearer: {assertionFile: /var/run/secrets/kubernetes.io/serviceaccount/token}\n", []string{"spec.credentials.jwtBearer.assertionFile", "Kubernetes API token"}},
+		{"AuthServer with the operator's token file", "server", credsHead + "    jwtBearer: {tokenURL: \"https://auth.example.com/token\"}\n", []string{"spec.credentials", "use a ClusterAuthServer"}},
+		{"AuthServer with a federated assertion file", "server", credsHead + "    clientCredentials: {clientID: op, assertionFile: /var/run/secrets/entra/token}\n", []string{"spec.credentials", "use a ClusterAuthServer"}},
 	}
 	if len(cases) < 20 {
 		t.Fatalf("the issue asks for at least 20 invalid manifests, have %d", len(cases))
@@ -96,6 +120,8 @@ func TestInvalidManifestsAreRefusedNamingTheField(t *testing.T) {
 				manifest = fmt.Sprintf("apiVersion: oauth.clientoperator.io/v1alpha1\nkind: OAuthClient\nmetadata: {name: %s}\nspec: {clientName: x}\n", name)
 			case "server":
 				manifest = fmt.Sprintf(authServerHead, name) + tc.spec
+			case "cluster":
+				manifest = fmt.Sprintf(clusterAuthServerHead, name) + tc.spec
 			}
 			err := env.Client.Create(context.Background(), object(t, manifest))
 			if err == nil {
@@ -135,12 +161,22 @@ func TestValidManifestsAreAcceptedWithDefaults(t *testing.T) {
 			map[string]any{"spec.deletionPolicy": "Orphan"}},
 		{"server with client credentials", fmt.Sprintf(authServerHead, "valid-server") +
 			"  issuerURL: https://auth.example.com/tenant-a\n  dynamicRegistration: {}\n  credentials:\n    clientCredentials:\n      clientID: operator\n      clientSecret: {name: mgmt, key: secret}\n      extraParams: {tenant: a}\n      extraHeaders: [{name: X-Api-Key, valueFrom: {name: mgmt, key: apikey}}]\n",
-			map[string]any{"spec.credentials.clientCredentials.authStyle": "Basic"}},
+			nil},
 		{"loopback http server", fmt.Sprintf(authServerHead, "valid-loopback") +
 			"  issuerURL: http://127.0.0.1:9000\n  dynamicRegistration: {}\n", nil},
 		{"http server allowed explicitly", fmt.Sprintf(authServerHead, "valid-insecure") +
 			"  issuerURL: http://auth.dev.svc:8080\n  allowInsecureHTTP: true\n  dynamicRegistration: {}\n", nil},
 		{"cluster server", "apiVersion: oauth.clientoperator.io/v1alpha1\nkind: ClusterAuthServer\nmetadata: {name: valid-cluster}\nspec:\n  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  credentials: {initialAccessToken: {name: iat, key: token}}\n", nil},
+		{"server with private_key_jwt", fmt.Sprintf(authServerHead, "valid-pkjwt") + credsHead +
+			"    clientCredentials:\n      clientID: 0oa1b2c3\n      privateKey: {name: okta-key, key: key.pem, keyID: op-1, algorithm: RS256, certificate: {name: okta-key, key: cert.pem}}\n" +
+			"      scopes: [okta.apps.manage]\n      resources: [\"https://api.example.com/\", \"urn:example:api\"]\n      tokenResponse: {expiresInUnit: minutes, defaultLifetime: 1h}\n", nil},
+		{"server with SSWS", fmt.Sprintf(authServerHead, "valid-ssws") + credsHead + "    sswsToken: {name: okta, key: token}\n", nil},
+		{"server with an API key", fmt.Sprintf(authServerHead, "valid-apikey") + credsHead + "    apiKey: {header: X-API-Key, valueFrom: {name: gw, key: key}}\n", nil},
+		{"server with a signed JWT bearer assertion", fmt.Sprintf(authServerHead, "valid-jwt-key") + credsHead +
+			"    jwtBearer: {privateKey: {name: zitadel, key: key.json}, issuer: op, subject: op, assertionAudience: \"https://auth.example.com\"}\n", nil},
+		{"cluster server with the operator's token", fmt.Sprintf(clusterAuthServerHead, "valid-jwt-file") + credsHead + "    jwtBearer: {}\n", nil},
+		{"cluster server with a federated credential", fmt.Sprintf(clusterAuthServerHead, "valid-federated") + credsHead +
+			"    clientCredentials: {clientID: op, assertionFile: /var/run/secrets/entra/token, authStyle: Form, scopes: [\"https://graph.microsoft.com/.default\"]}\n", nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -184,23 +184,11 @@ func (r *Reconciler) connect(ctx context.Context, obj servers.Object, secrets ma
 	if secretsErr != nil {
 		return nil, v1alpha1.ReasonCredentialsMissing, secretsErr
 	}
-	src, headers, err := managementSource(obj.ServerSpec().Credentials, secrets, endpoints.Token)
+	management, api, reason, err := r.managementAuth(obj, secrets, endpoints.Token, hc)
 	if err != nil {
-		return nil, v1alpha1.ReasonCredentialsMissing, err
+		return nil, reason, err
 	}
-	cfg := provider.Config{Endpoints: endpoints, HTTPClient: mgmtauth.HeaderClient(hc, headers), Block: block, Owner: r.owner()}
-	if src != nil {
-		src.HTTPClient = hc
-		cfg.Management = r.Tokens.TokenSource(tokenKey(obj), *src)
-		if src.ClientCredentials != nil {
-			// Proves the credentials work; the token is cached for later use.
-			if _, err := cfg.Management.Token(); err != nil {
-				return nil, v1alpha1.ReasonCredentialsRefused, fmt.Errorf("obtaining a management token from %s: %w", src.ClientCredentials.TokenURL, err)
-			}
-		}
-	} else {
-		r.Tokens.Forget(tokenKey(obj))
-	}
+	cfg := provider.Config{Endpoints: endpoints, HTTPClient: api, Management: management, Block: block, Owner: r.owner()}
 	p, err := r.Registry.New(ctx, name, cfg)
 	if err != nil {
 		return nil, v1alpha1.ReasonProviderError, fmt.Errorf("setting up provider %s: %w", name, err)

@@ -77,7 +77,7 @@ func (h *harness) runClientCredentials(ctx context.Context) (ccResult, error) {
 	start := time.Now()
 	creds := v1alpha1.ManagementCredentials{ClientCredentials: &v1alpha1.ClientCredentialsAuth{
 		ClientID:     id,
-		ClientSecret: v1alpha1.SecretKeySelector{Name: serverName + "-credentials", Key: "client-secret"},
+		ClientSecret: &v1alpha1.SecretKeySelector{Name: serverName + "-credentials", Key: "client-secret"},
 	}}
 	if err := createAuthServer(ctx, h.k, ccNamespace, serverName, srv.Issuer, map[string]string{"client-secret": secret}, creds); err != nil {
 		return res, err
