@@ -291,7 +291,7 @@ func (s *suite) startAuthServer() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.eventually("the dev auth server at "+s.issuer, 30*time.Second, func() error {
+	s.eventually(s.t, "the dev auth server at "+s.issuer, 30*time.Second, func() error {
 		resp, err := http.Get(s.issuer + "/.well-known/openid-configuration")
 		if err != nil {
 			return err
@@ -355,7 +355,7 @@ func (s *suite) waitOperator(t *testing.T, nsName string) *appsv1.Deployment {
 	ns, name, _ := strings.Cut(nsName, "/")
 	var dep *appsv1.Deployment
 	s.timed("operator Deployment available", func() {
-		s.eventually("the operator Deployment "+nsName+" available", 3*time.Minute, func() error {
+		s.eventually(t, "the operator Deployment "+nsName+" available", 3*time.Minute, func() error {
 			var err error
 			dep, err = s.c.Clientset.AppsV1().Deployments(ns).Get(s.ctx, name, metav1.GetOptions{})
 			if err != nil {
@@ -363,6 +363,9 @@ func (s *suite) waitOperator(t *testing.T, nsName string) *appsv1.Deployment {
 			}
 			if msg := s.replicaFailure(ns); msg != "" {
 				return permanent(fmt.Errorf("the namespace refuses the manager's pods: %s", msg))
+			}
+			if msg := s.imageFailure(ns); msg != "" {
+				return permanent(fmt.Errorf("the manager's image cannot be used: %s", msg))
 			}
 			want := int32(1)
 			if dep.Spec.Replicas != nil {
@@ -390,6 +393,26 @@ func (s *suite) replicaFailure(ns string) string {
 		for _, c := range rs.Status.Conditions {
 			if c.Type == appsv1.ReplicaSetReplicaFailure && c.Status == corev1.ConditionTrue {
 				return c.Message
+			}
+		}
+	}
+	return ""
+}
+
+// imageFailure is why a pod's image cannot be had, if one cannot: the
+// kubelet tried to pull an image that is only on the node, for example.
+func (s *suite) imageFailure(ns string) string {
+	pods, err := s.c.Clientset.CoreV1().Pods(ns).List(s.ctx, metav1.ListOptions{})
+	if err != nil {
+		return ""
+	}
+	for _, p := range pods.Items {
+		for _, cs := range p.Status.ContainerStatuses {
+			if w := cs.State.Waiting; w != nil {
+				switch w.Reason {
+				case "ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "InvalidImageName":
+					return fmt.Sprintf("pod %s: %s: %s", p.Name, w.Reason, w.Message)
+				}
 			}
 		}
 	}
@@ -431,7 +454,7 @@ func (s *suite) applySamples(t *testing.T) {
 func (s *suite) waitReady(t *testing.T, gvr schema.GroupVersionResource, ns, name string) *unstructured.Unstructured {
 	t.Helper()
 	var obj *unstructured.Unstructured
-	s.eventually(fmt.Sprintf("%s %s/%s Ready", gvr.Resource, ns, name), 2*time.Minute, func() error {
+	s.eventually(t, fmt.Sprintf("%s %s/%s Ready", gvr.Resource, ns, name), 2*time.Minute, func() error {
 		var err error
 		obj, err = s.dyn.Resource(gvr).Namespace(ns).Get(s.ctx, name, metav1.GetOptions{})
 		if err != nil {
@@ -519,7 +542,7 @@ func (s *suite) waitWorkloads(t *testing.T) {
 	want := s.secretClientID(t)
 	s.timed("workloads obtain tokens from inside their pods", func() {
 		for _, reads := range []string{"files", "env"} {
-			s.eventually("a "+reads+" workload pod with a token", 2*time.Minute, func() error {
+			s.eventually(t, "a "+reads+" workload pod with a token", 2*time.Minute, func() error {
 				pods, err := s.pods(reads)
 				if err != nil || len(pods) != 1 {
 					return fmt.Errorf("%d ready pods (%v)", len(pods), err)
@@ -569,7 +592,7 @@ func (s *suite) rotation(t *testing.T) {
 		rotateAnnotaton+"="+rotated.UTC().Format(time.RFC3339Nano))
 
 	var newID string
-	s.eventually("the Secret to hold a new client", time.Minute, func() error {
+	s.eventually(t, "the Secret to hold a new client", time.Minute, func() error {
 		newID = s.secretClientID(t)
 		if newID == oldID {
 			return fmt.Errorf("still the old client")
@@ -578,7 +601,7 @@ func (s *suite) rotation(t *testing.T) {
 	}, func() string { return s.describeObject(oauthClients, "default", sampleClient) + s.operatorLogs() })
 	t.Logf("rotation: Secret switched after %s", time.Since(rotated).Round(100*time.Millisecond))
 
-	s.eventually("the running pod's mounted files to hold the new client", gracePeriod, func() error {
+	s.eventually(t, "the running pod's mounted files to hold the new client", gracePeriod, func() error {
 		pod, err := s.c.Clientset.CoreV1().Pods("default").Get(s.ctx, filesPod.Name, metav1.GetOptions{})
 		if err != nil {
 			return permanent(err)
@@ -597,7 +620,7 @@ func (s *suite) rotation(t *testing.T) {
 	}, func() string { return s.describePods("default") })
 	t.Logf("rotation: mounted files followed after %s", time.Since(rotated).Round(100*time.Millisecond))
 
-	s.eventually("rolloutTargets to restart billing-env onto the new client", 2*time.Minute, func() error {
+	s.eventually(t, "rolloutTargets to restart billing-env onto the new client", 2*time.Minute, func() error {
 		dep, err := s.c.Clientset.AppsV1().Deployments("default").Get(s.ctx, "billing-env", metav1.GetOptions{})
 		if err != nil {
 			return err
@@ -623,7 +646,7 @@ func (s *suite) rotation(t *testing.T) {
 	}, func() string { return s.describePods("default") })
 	t.Logf("rotation: env workload rolled out after %s", time.Since(rotated).Round(100*time.Millisecond))
 
-	s.eventually("the old credentials to be refused after the grace period", gracePeriod+2*time.Minute, func() error {
+	s.eventually(t, "the old credentials to be refused after the grace period", gracePeriod+2*time.Minute, func() error {
 		if code := s.tokenStatus(oldID, oldPass); code != http.StatusUnauthorized && code != http.StatusBadRequest {
 			return fmt.Errorf("token endpoint answers %d", code)
 		}
@@ -683,7 +706,7 @@ func (s *suite) failover(t *testing.T) {
 	s.kubectl(t, "apply", "-f", filepath.Join(s.root, "test/cluster/testdata/failover-client.yaml"))
 
 	var holder string
-	s.eventually("another replica to hold the lease", 2*time.Minute, func() error {
+	s.eventually(t, "another replica to hold the lease", 2*time.Minute, func() error {
 		lease, err := s.c.Clientset.CoordinationV1().Leases(operatorNS).Get(s.ctx, leaseName, metav1.GetOptions{})
 		if err != nil {
 			return err
@@ -698,7 +721,7 @@ func (s *suite) failover(t *testing.T) {
 	s.waitReady(t, oauthClients, "default", "failover-check")
 	t.Logf("failover: the OAuthClient applied meanwhile Ready after %s", time.Since(start).Round(100*time.Millisecond))
 
-	s.eventually("the new leader's LeaderElection event (core API group)", time.Minute, func() error {
+	s.eventually(t, "the new leader's LeaderElection event (core API group)", time.Minute, func() error {
 		events, err := s.c.Clientset.CoreV1().Events(operatorNS).List(s.ctx, metav1.ListOptions{})
 		if err != nil {
 			return err
@@ -716,7 +739,7 @@ func (s *suite) failover(t *testing.T) {
 func (s *suite) leader(t *testing.T) string {
 	t.Helper()
 	var holder string
-	s.eventually("a leader", time.Minute, func() error {
+	s.eventually(t, "a leader", time.Minute, func() error {
 		lease, err := s.c.Clientset.CoordinationV1().Leases(operatorNS).Get(s.ctx, leaseName, metav1.GetOptions{})
 		if err != nil {
 			return err
@@ -757,7 +780,7 @@ func (s *suite) uninstall(t *testing.T, remove func()) {
 	if n := s.serverClients(t); n != 0 {
 		t.Errorf("%d clients left at the auth server", n)
 	}
-	s.eventually("nothing of the operator left in the cluster", 2*time.Minute, func() error {
+	s.eventually(t, "nothing of the operator left in the cluster", 2*time.Minute, func() error {
 		var left []string
 		crds, err := s.dyn.Resource(schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}).List(s.ctx, metav1.ListOptions{})
 		if err != nil {
@@ -862,8 +885,8 @@ func permanent(err error) error { return permanentError{err} }
 // eventually polls check every 250ms until it returns nil, failing the
 // test with check's last error and describe's diagnostics when timeout
 // passes or check returns a permanent error.
-func (s *suite) eventually(what string, timeout time.Duration, check func() error, describe func() string) {
-	s.t.Helper()
+func (s *suite) eventually(t *testing.T, what string, timeout time.Duration, check func() error, describe func() string) {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		err := check()
@@ -872,7 +895,7 @@ func (s *suite) eventually(what string, timeout time.Duration, check func() erro
 		}
 		_, stop := err.(permanentError)
 		if stop || time.Now().After(deadline) {
-			s.t.Fatalf("waiting for %s (up to %s): %v\n%s", what, timeout, err, describe())
+			t.Fatalf("waiting for %s (up to %s): %v\n%s", what, timeout, err, describe())
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
