@@ -163,6 +163,37 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 		_, _, _ = h.Admin(ctx, http.MethodDelete, "/admin/clients/"+c.Status.ClientID, nil)
 	})
 
+	t.Run("providerOptions reach Hydra; another kind's options are refused before anything is registered", func(t *testing.T) {
+		newClient(t, ns, "themed", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "hydra"}, Scopes: []string{"read"},
+			ProviderOptions: &v1alpha1.ProviderOptions{Hydra: &v1alpha1.HydraClientOptions{
+				AccessTokenStrategy: "jwt", ClientURI: "https://billing.example.com"}}})
+		c := waitReady(t, ns, "themed")
+		seen.add(string(secretOf(t, ns, "themed").Data["client_secret"]))
+		got, found, err := h.AdminClient(ctx, c.Status.ClientID)
+		if err != nil || !found || got["access_token_strategy"] != "jwt" || got["client_uri"] != "https://billing.example.com" {
+			t.Errorf("client at Hydra: found %v (%v), access_token_strategy %v, client_uri %v", found, err, got["access_token_strategy"], got["client_uri"])
+		}
+		before, err := h.AdminClientCount(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		newClient(t, ns, "mismatched", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "hydra-dcr"},
+			ProviderOptions: &v1alpha1.ProviderOptions{Hydra: &v1alpha1.HydraClientOptions{AccessTokenStrategy: "jwt"}}})
+		cond := waitReason(t, ns, "mismatched", v1alpha1.ReasonInvalidMetadata)
+		if !strings.Contains(cond.Message, "spec.providerOptions.hydra") {
+			t.Errorf("condition %q does not name spec.providerOptions.hydra", cond.Message)
+		}
+		if after, err := h.AdminClientCount(ctx); err != nil || after != before {
+			t.Errorf("clients at Hydra %d → %d (%v): a client with refused options was registered", before, after, err)
+		}
+		for _, name := range []string{"themed", "mismatched"} {
+			if err := k8s.Delete(ctx, getClient(t, ns, name)); err != nil {
+				t.Fatal(err)
+			}
+			waitGone(t, &v1alpha1.OAuthClient{}, ns, name)
+		}
+	})
+
 	t.Run("deleting the OAuthClient deletes its clients at Hydra", func(t *testing.T) {
 		for _, name := range []string{"billing", "defaults"} {
 			if err := k8s.Delete(ctx, getClient(t, ns, name)); err != nil {

@@ -28,7 +28,13 @@ func (s *AuthServerSpec) ProviderName() string {
 // typed struct) and its JSON name; "" and nil when none is. When several are
 // set (the CRD refuses that), the first wins.
 func (s *AuthServerSpec) ProviderBlock() (string, any) {
-	v := reflect.ValueOf(s.ProviderBlocks)
+	return setBlock(s.ProviderBlocks)
+}
+
+// setBlock finds the first non-nil pointer field of the struct blocks and
+// returns its JSON name and value.
+func setBlock(blocks any) (string, any) {
+	v := reflect.ValueOf(blocks)
 	for i := range v.NumField() {
 		if f := v.Field(i); !f.IsNil() {
 			name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")

@@ -74,6 +74,13 @@ type OAuthClientSpec struct {
 	// +kubebuilder:validation:MaxProperties=32
 	ExtraMetadata map[string]string `json:"extraMetadata,omitempty"`
 
+	// ProviderOptions are settings of one kind of server that the common
+	// fields cannot say. At most one block is set, and it must be the block
+	// of the server's own kind (spec.serverRef), else the client is not
+	// registered and its Ready condition names the field.
+	// +optional
+	ProviderOptions *ProviderOptions `json:"providerOptions,omitempty"`
+
 	// SecretName is the Secret that receives the credentials. Defaults to the
 	// OAuthClient's name. Immutable.
 	// +optional

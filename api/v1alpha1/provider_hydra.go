@@ -16,3 +16,25 @@ type HydraProvider struct {
 	// +kubebuilder:validation:XValidation:rule="!self.endsWith('/admin') && !self.endsWith('/admin/')",message="adminURL is the base URL: leave out /admin, the operator adds /admin/clients"
 	AdminURL string `json:"adminURL"`
 }
+
+// HydraClientOptions are settings of one client at Hydra beyond the common
+// fields (spec.providerOptions.hydra).
+type HydraClientOptions struct {
+	// AccessTokenStrategy is the format of the client's access tokens: jwt
+	// or opaque. Empty keeps Hydra's default (strategies.access_token).
+	// +optional
+	// +kubebuilder:validation:Enum=jwt;opaque
+	AccessTokenStrategy string `json:"accessTokenStrategy,omitempty"`
+
+	// ClientURI is a web page about the client, shown on consent screens.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="isURL(self)",message="clientURI must be an absolute URL"
+	ClientURI string `json:"clientURI,omitempty"`
+
+	// LogoURI is the client's logo, shown on consent screens.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="isURL(self)",message="logoURI must be an absolute URL"
+	LogoURI string `json:"logoURI,omitempty"`
+}

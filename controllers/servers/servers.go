@@ -18,6 +18,8 @@ import (
 // it: a provider built from the AuthServer's spec and credentials, and the
 // endpoints written into delivered Secrets.
 type Server struct {
+	// Name is the JSON name of the server's provider block, e.g. "hydra".
+	Name      string
 	Provider  provider.Provider
 	Endpoints provider.Endpoints
 

@@ -24,6 +24,7 @@ func Desired(oac *v1alpha1.OAuthClient) provider.ClientSpec {
 	if method == "" {
 		method = "client_secret_basic"
 	}
+	_, options := s.ProviderOptions.Block()
 	return provider.ClientSpec{
 		ClientName:              name,
 		Description:             s.Description,
@@ -33,7 +34,18 @@ func Desired(oac *v1alpha1.OAuthClient) provider.ClientSpec {
 		RedirectURIs:            slices.Clone(s.RedirectURIs),
 		TokenEndpointAuthMethod: method,
 		Extra:                   s.ExtraMetadata,
+		Options:                 options,
 	}
+}
+
+// CheckOptions refuses a providerOptions block of another kind of server
+// than the client's (provider is the JSON name of its server's block).
+func CheckOptions(oac *v1alpha1.OAuthClient, provider string) error {
+	name, _ := oac.Spec.ProviderOptions.Block()
+	if name == "" || name == provider {
+		return nil
+	}
+	return fmt.Errorf("spec.providerOptions.%s: the client's server is a %s server; use providerOptions.%s or none", name, provider, provider)
 }
 
 // ChosenClientID is the client ID the operator asks for, at a server that

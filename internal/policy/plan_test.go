@@ -183,3 +183,23 @@ func TestReasonsAndRetries(t *testing.T) {
 		}
 	}
 }
+
+// A providerOptions block of another kind of server is refused, naming it;
+// the block of the server's own kind reaches the adapter.
+func TestProviderOptions(t *testing.T) {
+	opts := &v1alpha1.HydraClientOptions{AccessTokenStrategy: "jwt"}
+	oac := &v1alpha1.OAuthClient{Spec: v1alpha1.OAuthClientSpec{ProviderOptions: &v1alpha1.ProviderOptions{Hydra: opts}}}
+	if err := CheckOptions(oac, "hydra"); err != nil {
+		t.Errorf("hydra options at a hydra server: %v", err)
+	}
+	if got := Desired(oac).Options; got != opts {
+		t.Errorf("Desired carries options %v, want the hydra block", got)
+	}
+	err := CheckOptions(oac, "dynamicRegistration")
+	if err == nil || !strings.Contains(err.Error(), "spec.providerOptions.hydra") {
+		t.Errorf("hydra options at a dynamicRegistration server: %v; want an error naming spec.providerOptions.hydra", err)
+	}
+	if err := CheckOptions(&v1alpha1.OAuthClient{}, "dynamicRegistration"); err != nil || Desired(&v1alpha1.OAuthClient{}).Options != nil {
+		t.Errorf("no options: %v", err)
+	}
+}

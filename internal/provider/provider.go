@@ -38,6 +38,11 @@ type ClientSpec struct {
 	TokenEndpointAuthMethod string
 	// Extra holds provider-specific metadata, passed through as given.
 	Extra map[string]string
+	// Options is the OAuthClient's providerOptions block for this server's
+	// kind (a pointer to its typed struct in api/v1alpha1, e.g.
+	// *v1alpha1.HydraClientOptions); nil when none is set. The controller
+	// hands an adapter only its own kind's block.
+	Options any
 }
 
 // Client is what a server reports about one registered client.

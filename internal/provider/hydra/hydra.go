@@ -254,6 +254,10 @@ func (p *Provider) UpToDate(desired provider.ClientSpec, observed provider.Clien
 // (DiffClientName, DiffScopes, ..., or an Extra key), for a condition or
 // event; empty when the client is up to date.
 func (p *Provider) Diff(desired provider.ClientSpec, observed provider.Client) []string {
+	desired, err := withOptions(desired)
+	if err != nil {
+		return []string{"providerOptions"}
+	}
 	return diff(desired, observed.Spec, p.owner)
 }
 
@@ -263,6 +267,10 @@ func (p *Provider) Diff(desired provider.ClientSpec, observed provider.Client) [
 // is brought in line with spec and given a new secret, which the Result
 // carries; a client without the marker is a conflict and is left alone.
 func (p *Provider) Create(ctx context.Context, spec provider.ClientSpec) (provider.Result, error) {
+	spec, err := withOptions(spec)
+	if err != nil {
+		return provider.Result{}, err
+	}
 	if spec.ClientID != "" {
 		spec.Extra = maps.Clone(spec.Extra)
 		if spec.Extra == nil {
@@ -357,6 +365,10 @@ func (p *Provider) takeOver(ctx context.Context, id string, spec provider.Client
 // whose auth method changes to one that needs a secret gets a new one,
 // carried in the Result.
 func (p *Provider) Update(ctx context.Context, clientID string, _ provider.State, spec provider.ClientSpec) (provider.Result, error) {
+	spec, err := withOptions(spec)
+	if err != nil {
+		return provider.Result{}, err
+	}
 	if err := checkSpec(spec); err != nil {
 		return provider.Result{}, fmt.Errorf("updating client %q: %w", clientID, err)
 	}
