@@ -124,7 +124,7 @@ func TestMountSecretLaysOutLikeTheKubelet(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k, v := range data {
-		got, err := os.ReadFile(filepath.Join(dir, k))
+		got, err := os.ReadFile(filepath.Join(dir, k)) //nolint:gosec // G304: a file under the test's temporary directory
 		if err != nil || string(got) != string(v) {
 			t.Errorf("%s = %q, %v; want %q", k, got, err, v)
 		}

@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -43,7 +44,7 @@ const (
 	defaultAuthPort = 9400
 	// initialAccessToken is the registration token of the sample Secret
 	// dev-registration. It is never printed all the same.
-	initialAccessToken = "demo-initial-access-token"
+	initialAccessToken = "demo-initial-access-token" //nolint:gosec // G101: the demo's published sample token (config/samples), not a credential
 	// readyTimeout bounds the wait for the sample OAuthClients.
 	readyTimeout = 2 * time.Minute
 	// managerResync is the manager's --resync-period.
@@ -118,7 +119,7 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.out, "demo complete in %s: the mounted Secret obtained an active token\n", took)
+	_, _ = fmt.Fprintf(d.out, "demo complete in %s: the mounted Secret obtained an active token\n", took)
 	return nil
 }
 
@@ -181,12 +182,12 @@ func envOr(key, def string) string {
 
 // step prints a step heading.
 func (d *demo) step(format string, args ...any) {
-	fmt.Fprintf(d.out, "\n==> "+format+"\n", args...)
+	_, _ = fmt.Fprintf(d.out, "\n==> "+format+"\n", args...)
 }
 
 // info prints an indented detail line.
 func (d *demo) info(format string, args ...any) {
-	fmt.Fprintf(d.out, "    "+format+"\n", args...)
+	_, _ = fmt.Fprintf(d.out, "    "+format+"\n", args...)
 }
 
 // rel shows path relative to the working directory when it lies below it.
@@ -213,8 +214,7 @@ func (d *demo) stopAll() {
 		return
 	}
 	d.step("stopping everything the demo started")
-	for i := len(d.stops) - 1; i >= 0; i-- {
-		s := d.stops[i]
+	for _, s := range slices.Backward(d.stops) {
 		if err := s.stop(); err != nil {
 			d.info("stopping the %s: %v", s.what, err)
 			continue

@@ -65,10 +65,10 @@ func readSamples(dir string) ([]*unstructured.Unstructured, error) {
 	var objs []*unstructured.Unstructured
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || name == "kustomization.yaml" || !(strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
+		if e.IsDir() || name == "kustomization.yaml" || !strings.HasSuffix(name, ".yaml") && !strings.HasSuffix(name, ".yml") {
 			continue
 		}
-		f, err := os.Open(filepath.Join(dir, name))
+		f, err := os.Open(filepath.Join(dir, name)) //nolint:gosec // G304: the files of the repository's config/samples directory
 		if err != nil {
 			return nil, fmt.Errorf("reading the samples: %w", err)
 		}

@@ -79,7 +79,7 @@ func (d *demo) startAuthServer(ctx context.Context) error {
 		d.step("starting the dev auth server (npm oidc-provider) on 127.0.0.1:%d", d.cfg.authPort)
 	}
 	logPath := filepath.Join(d.cfg.dir, "authserver.log")
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600) //nolint:gosec // G304: a log file in the demo's own working directory (DEMO_DIR)
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", logPath, err)
 	}

@@ -100,7 +100,7 @@ func owners(refs []metav1.OwnerReference) string {
 func (d *demo) table(rows [][]string) {
 	w := tabwriter.NewWriter(d.out, 0, 0, 3, ' ', 0)
 	for _, r := range rows {
-		fmt.Fprintln(w, "    "+strings.Join(r, "\t"))
+		_, _ = fmt.Fprintln(w, "    "+strings.Join(r, "\t"))
 	}
 	_ = w.Flush()
 }

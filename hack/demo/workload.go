@@ -50,11 +50,11 @@ func mountSecret(dir string, data map[string][]byte, now time.Time) error {
 		return fmt.Errorf("mounting the Secret: clearing %s: %w", dir, err)
 	}
 	stamp := ".." + now.UTC().Format("2006_01_02_15_04_05.000000000")
-	if err := os.MkdirAll(filepath.Join(dir, stamp), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, stamp), 0o755); err != nil { //nolint:gosec // G301: the kubelet's mode for a Secret volume, which the demo imitates
 		return fmt.Errorf("mounting the Secret: %w", err)
 	}
 	for k, v := range data {
-		if err := os.WriteFile(filepath.Join(dir, stamp, k), v, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, stamp, k), v, 0o644); err != nil { //nolint:gosec // G306: the kubelet's default mode for Secret volume files, which the demo imitates
 			return fmt.Errorf("mounting the Secret: writing %s: %w", k, err)
 		}
 	}
@@ -77,7 +77,7 @@ type credentials struct {
 // readCredentials reads the mounted Secret's files.
 func readCredentials(dir string) (credentials, error) {
 	read := func(key string) (string, error) {
-		b, err := os.ReadFile(filepath.Join(dir, key))
+		b, err := os.ReadFile(filepath.Join(dir, key)) //nolint:gosec // G304: a key file of the Secret the demo mounted in its own directory
 		if err != nil {
 			return "", fmt.Errorf("reading the mounted Secret: %w", err)
 		}

@@ -48,7 +48,7 @@ func diff(after, before map[string]float64) map[string]float64 {
 // apiRequests are the manager's requests to the API server so far, by
 // method (rest_client_requests_total, all status codes).
 func apiRequests(ss samples) map[string]float64 {
-	return ss.byLabel("rest_client_requests_total", "method")
+	return ss.restRequestsBy("method")
 }
 
 // reconciles is how many OAuthClient reconciles the manager has finished.

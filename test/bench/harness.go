@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -51,7 +52,7 @@ func setup(ctx context.Context, opts options) (_ *harness, err error) {
 	if h.outDir, err = filepath.Abs(filepath.Dir(opts.out)); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(h.outDir, 0o755); err != nil {
+	if err := os.MkdirAll(h.outDir, 0o755); err != nil { //nolint:gosec // G301: the benchmark's output directory, readable like any build output
 		return nil, fmt.Errorf("creating %s: %w", h.outDir, err)
 	}
 	root, err := kube.RepoRoot()
@@ -80,7 +81,7 @@ func setup(ctx context.Context, opts options) (_ *harness, err error) {
 	}
 
 	authLogPath := filepath.Join(h.outDir, "authserver.log")
-	authLog, err := os.Create(authLogPath)
+	authLog, err := os.Create(authLogPath) //nolint:gosec // G304: a file in the benchmark's output directory
 	if err != nil {
 		return nil, err
 	}
@@ -141,8 +142,8 @@ func (h *harness) startManager(ctx context.Context, name string, resync time.Dur
 
 // close stops everything setup started, last first.
 func (h *harness) close() {
-	for i := len(h.closers) - 1; i >= 0; i-- {
-		h.closers[i]()
+	for _, c := range slices.Backward(h.closers) {
+		c()
 	}
 }
 

@@ -123,11 +123,12 @@ func (ss samples) sum(name string, match map[string]string) float64 {
 	return total
 }
 
-// byLabel sums the samples called name by the value of label.
-func (ss samples) byLabel(name, label string) map[string]float64 {
+// restRequestsBy sums the samples of rest_client_requests_total (client-go's
+// count of requests to the API server) by the value of label.
+func (ss samples) restRequestsBy(label string) map[string]float64 {
 	out := map[string]float64{}
 	for _, s := range ss {
-		if s.name == name {
+		if s.name == "rest_client_requests_total" {
 			out[s.labels[label]] += s.value
 		}
 	}

@@ -38,9 +38,9 @@ weird{a="x\"y,z}",b="2"} 7 1712345678
 			}
 		})
 	}
-	by := ss.byLabel("rest_client_requests_total", "method")
+	by := ss.restRequestsBy("method")
 	if by["GET"] != 12 || by["POST"] != 4 {
-		t.Errorf("byLabel = %v", by)
+		t.Errorf("restRequestsBy = %v", by)
 	}
 }
 

@@ -92,7 +92,7 @@ func runCrashScenario(t *testing.T, h *harness, operatorNS, point string, sc cra
 	if sc.act != nil {
 		prepare := h.startManager(t, opts("prepare", ""))
 		managers = append(managers, prepare)
-		h.newClient(t, ns, "c", spec)
+		h.newClient(t, ns, spec)
 		waitFor(t, "c Ready before the crash", func() (bool, string) { return h.clientReady(ns, "c") })
 		secrets = append(secrets, h.secretsOf(t, ns, operatorNS)...)
 		prepare.stop(t)
@@ -103,7 +103,7 @@ func runCrashScenario(t *testing.T, h *harness, operatorNS, point string, sc cra
 		sc.act(t, h, ns)
 	} else {
 		h.waitServerReady(t, ns)
-		h.newClient(t, ns, "c", spec)
+		h.newClient(t, ns, spec)
 	}
 	crashing.waitKilled(t, "at "+point)
 	crashed := time.Since(start)

@@ -23,9 +23,9 @@ import (
 const (
 	demoTimeout = 5 * time.Minute
 	// sampleSecret is the Secret config/samples has the operator deliver.
-	sampleSecret = "billing-api-oauth"
+	sampleSecret = "billing-api-oauth" //nolint:gosec // G101: the name of a Secret, not a credential
 	// sampleInitialAccessToken is the registration token in config/samples.
-	sampleInitialAccessToken = "demo-initial-access-token"
+	sampleInitialAccessToken = "demo-initial-access-token" //nolint:gosec // G101: the published sample token the test looks for in output
 )
 
 // TestDemo builds the manager and the demo, runs the demo from the
@@ -61,7 +61,7 @@ func TestDemo(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), demoTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, demo)
+	cmd := exec.CommandContext(ctx, demo) //nolint:gosec // G204: runs the demo binary the test just built
 	cmd.Dir = root
 	cmd.Env = env
 	// On timeout, interrupt it as Ctrl-C would, so it stops what it started.
@@ -88,11 +88,11 @@ func TestDemo(t *testing.T) {
 		}
 	}
 
-	secret, err := os.ReadFile(filepath.Join(dir, "mounted", sampleSecret, "client_secret"))
+	secret, err := os.ReadFile(filepath.Join(dir, "mounted", sampleSecret, "client_secret")) //nolint:gosec // G304: a file under the test's temporary DEMO_DIR
 	if err != nil || len(secret) < 16 {
 		t.Fatalf("the mounted client_secret: %d bytes, %v", len(secret), err)
 	}
-	log, err := os.ReadFile(filepath.Join(dir, "manager.log"))
+	log, err := os.ReadFile(filepath.Join(dir, "manager.log")) //nolint:gosec // G304: a file under the test's temporary DEMO_DIR
 	if err != nil || len(log) == 0 {
 		t.Fatalf("the manager log is empty or missing (%v): the secret scan would prove nothing", err)
 	}
@@ -126,7 +126,7 @@ func checkStopped(t *testing.T, output string) {
 // goBuild builds pkg (relative to root) into out.
 func goBuild(t *testing.T, root, out, pkg string) {
 	t.Helper()
-	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd := exec.Command("go", "build", "-o", out, pkg) //nolint:gosec // G204: builds the repository's own packages into the test's temporary directory
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", pkg, err, b)

@@ -113,7 +113,7 @@ func start() (*harness, error) {
 	if err := h.env.ServiceAccountKubeconfig(h.kubeconfig, managerSANamespace, managerSA); err != nil {
 		return fail(fmt.Errorf("writing the kubeconfig: %w", err))
 	}
-	if h.authLog, err = os.Create(filepath.Join(dir, "authserver.log")); err != nil {
+	if h.authLog, err = os.Create(filepath.Join(dir, "authserver.log")); err != nil { //nolint:gosec // G304: a log file in the suite's temporary directory
 		return fail(fmt.Errorf("creating the auth server log: %w", err))
 	}
 	h.auth, err = authserver.Start(context.Background(), authserver.Options{
@@ -182,10 +182,10 @@ func (h *harness) create(t *testing.T, obj client.Object) {
 	}
 }
 
-// newClient creates OAuthClient name in ns, registered by AuthServer dev.
-func (h *harness) newClient(t *testing.T, ns, name string, spec v1alpha1.OAuthClientSpec) {
+// newClient creates OAuthClient "c" in ns, registered by AuthServer dev.
+func (h *harness) newClient(t *testing.T, ns string, spec v1alpha1.OAuthClientSpec) {
 	t.Helper()
-	h.create(t, clientObject(ns, name, spec))
+	h.create(t, clientObject(ns, "c", spec))
 }
 
 // clientObject is OAuthClient name in ns with spec, registered by

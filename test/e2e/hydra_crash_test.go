@@ -44,7 +44,7 @@ func TestKilledAfterCreateAtHydraLeavesNoClient(t *testing.T) {
 			if rotate {
 				prepare := h.startManager(t, opts("prepare", ""))
 				managers = append(managers, prepare)
-				h.newClient(t, ns, "c", spec)
+				h.newClient(t, ns, spec)
 				waitFor(t, "c Ready before the crash", func() (bool, string) { return h.clientReady(ns, "c") })
 				prepare.stop(t)
 			}
@@ -54,7 +54,7 @@ func TestKilledAfterCreateAtHydraLeavesNoClient(t *testing.T) {
 				requestRotation(t, h, ns)
 			} else {
 				h.waitServerReady(t, ns)
-				h.newClient(t, ns, "c", spec)
+				h.newClient(t, ns, spec)
 			}
 			crashing.waitKilled(t, "at "+point)
 			managers = append(managers, h.startManager(t, opts("after", "")))
