@@ -24,7 +24,7 @@ func TestConformance(t *testing.T) {
 		t.Skip("starts a real Hydra")
 	}
 	srv := hydrasrv.StartT(t, hydrasrv.Options{})
-	const apiKey = "conformance-api-key"
+	const apiKey = "conformance-api-key" //nolint:gosec // G101: the test gateway's made-up bearer, not a credential
 	gateway := srv.CountAdmin(t, hydrasrv.ProxyOptions{Bearer: apiKey})
 
 	build := func(t *testing.T, key string, mutate func(*hydra.Config)) provider.Provider {

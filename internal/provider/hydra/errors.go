@@ -43,22 +43,22 @@ func statusError(status int, header http.Header, body []byte, secrets ...string)
 		Code:        clean(ae.Error, 64, secrets),
 		Description: clean(ae.Description, maxDescription, secrets),
 	}
-	switch {
-	case status == http.StatusBadRequest:
+	switch status {
+	case http.StatusBadRequest:
 		e.Kind = provider.KindInvalidMetadata
 		if e.Description == "" {
 			e.Description = "Hydra rejected the client metadata and gave no description (HTTP 400)"
 		}
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+	case http.StatusUnauthorized, http.StatusForbidden:
 		e.Kind = provider.KindUnauthorized
 		e.Err = fmt.Errorf("HTTP %d: the admin API refused the API key (or needs one)", status)
-	case status == http.StatusNotFound || status == http.StatusGone:
+	case http.StatusNotFound, http.StatusGone:
 		e.Kind = provider.KindNotFound
 		e.Err = fmt.Errorf("HTTP %d", status)
-	case status == http.StatusConflict:
+	case http.StatusConflict:
 		e.Kind = provider.KindConflict
 		e.Err = fmt.Errorf("HTTP %d", status)
-	case status == http.StatusTooManyRequests:
+	case http.StatusTooManyRequests:
 		e.Kind = provider.KindRateLimited
 		e.RetryAfter = retryAfter(header.Get("Retry-After"), time.Now())
 		e.Err = fmt.Errorf("HTTP %d", status)
@@ -94,12 +94,10 @@ func retryAfter(value string, now time.Time) time.Duration {
 // tokenError types a failure of the API key's token source. Its message
 // holds the status and OAuth error code only, never a response body.
 func tokenError(err error) error {
-	var pe *provider.Error
-	if errors.As(err, &pe) {
+	if _, ok := errors.AsType[*provider.Error](err); ok {
 		return fmt.Errorf("obtaining the API key: %w", err)
 	}
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
+	if re, ok := errors.AsType[*oauth2.RetrieveError](err); ok {
 		status := 0
 		if re.Response != nil {
 			status = re.Response.StatusCode

@@ -556,12 +556,12 @@ func splitLinks(v string) []string {
 
 // hasRel reports whether link parameters (`; rel="next"; ...`) hold rel.
 func hasRel(params, rel string) bool {
-	for _, p := range strings.Split(params, ";") {
+	for p := range strings.SplitSeq(params, ";") {
 		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
 		if !ok || !strings.EqualFold(strings.TrimSpace(k), "rel") {
 			continue
 		}
-		for _, r := range strings.Fields(strings.Trim(strings.TrimSpace(v), `"`)) {
+		for r := range strings.FieldsSeq(strings.Trim(strings.TrimSpace(v), `"`)) {
 			if strings.EqualFold(r, rel) {
 				return true
 			}

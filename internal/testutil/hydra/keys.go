@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"math/big"
 	"net/http"
 	"sync"
@@ -63,9 +64,7 @@ func (s *Server) seedKeys(ctx context.Context, exited <-chan struct{}) error {
 			continue // kept from an earlier run on this database
 		}
 		jwk := map[string]any{"kid": set + "-test"}
-		for k, v := range key {
-			jwk[k] = v
-		}
+		maps.Copy(jwk, key)
 		status, body, err := s.Admin(ctx, http.MethodPut, "/admin/keys/"+set, map[string]any{"keys": []any{jwk}})
 		if err != nil || status != http.StatusOK {
 			return fmt.Errorf("installing a signing key in %s: status %d, %v: %s", set, status, err, httpError(status, body))
