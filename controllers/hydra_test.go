@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/hydra"
@@ -55,32 +57,89 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 		t.Errorf("client at Hydra: found %v, owner %v, err %v; want the operator's owner marker", found, got["owner"], err)
 	}
 
-	t.Run("a resync with nothing changed writes nothing", func(t *testing.T) {
-		// A client without scopes gets Hydra's default scope: not drift.
-		newClient(t, ns, "defaults", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "hydra"}})
-		quiet := waitReady(t, ns, "defaults")
-		seen.add(string(secretOf(t, ns, "defaults").Data["client_secret"]))
+	t.Run("50 Ready clients: a full resync writes nothing to Hydra or the API server", func(t *testing.T) {
+		quietNS := createNamespace(t)
+		mustCreate(t, &v1alpha1.AuthServer{
+			ObjectMeta: metav1.ObjectMeta{Name: "hydra", Namespace: quietNS},
+			Spec: v1alpha1.AuthServerSpec{IssuerURL: h.Issuer,
+				ProviderBlocks: v1alpha1.ProviderBlocks{Hydra: &v1alpha1.HydraProvider{AdminURL: admin.URL}}},
+		})
+		waitServer(t, &v1alpha1.AuthServer{}, quietNS, "hydra", v1alpha1.ReasonReady)
+		const n = 50
+		for i := range n {
+			spec := v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "hydra"}, Scopes: []string{"read"}}
+			if i%2 == 0 {
+				spec.Scopes = nil // Hydra gives these its default scope: not drift
+			}
+			newClient(t, quietNS, fmt.Sprintf("q%02d", i), spec)
+		}
+		ids := map[string]bool{}
+		versions := map[string]string{}
+		for i := range n {
+			name := fmt.Sprintf("q%02d", i)
+			c := waitReady(t, quietNS, name)
+			ids[c.Status.ClientID] = true
+			sec := secretOf(t, quietNS, name)
+			seen.add(string(sec.Data["client_secret"]))
+			versions["Secret/"+name] = sec.ResourceVersion
+		}
+		for i := range n {
+			name := fmt.Sprintf("q%02d", i)
+			c := getClient(t, quietNS, name)
+			versions["OAuthClient/"+name] = c.ResourceVersion
+			versions["record/"+name] = recordVersion(t, c)
+		}
 		admin.Reset()
-		before := secretOf(t, ns, "defaults").ResourceVersion
-		waitFor(t, "two resyncs of both clients", func() (bool, string) {
+		waitFor(t, "two resyncs of every client", func() (bool, string) {
 			reads := map[string]int{}
 			for _, r := range admin.Requests() {
-				if r.Method == http.MethodGet {
-					reads[r.Path]++
+				if id, ok := strings.CutPrefix(r.Path, "/admin/clients/"); ok && r.Method == http.MethodGet && ids[id] {
+					reads[id]++
 				}
 			}
-			a, b := reads["/admin/clients/"+id], reads["/admin/clients/"+quiet.Status.ClientID]
-			return a >= 2 && b >= 2, fmt.Sprintf("reads %v", reads)
+			done := 0
+			for id := range ids {
+				if reads[id] >= 2 {
+					done++
+				}
+			}
+			return done == n, fmt.Sprintf("%d of %d clients read twice", done, n)
 		})
 		if w := admin.Writes(); len(w) > 0 {
 			t.Errorf("resyncs wrote to Hydra: %v", w)
 		}
-		if after := secretOf(t, ns, "defaults").ResourceVersion; after != before {
-			t.Errorf("a resync rewrote the Secret (resourceVersion %s → %s)", before, after)
+		for i := range n {
+			name := fmt.Sprintf("q%02d", i)
+			c := getClient(t, quietNS, name)
+			now := map[string]string{"Secret/" + name: secretOf(t, quietNS, name).ResourceVersion,
+				"OAuthClient/" + name: c.ResourceVersion, "record/" + name: recordVersion(t, c)}
+			for k, v := range now {
+				if versions[k] != v {
+					t.Errorf("a resync wrote %s (resourceVersion %s → %s)", k, versions[k], v)
+				}
+			}
 		}
-		if g := getClient(t, ns, "defaults").Generation; g != quiet.Generation {
-			t.Errorf("generation changed")
+		for i := range n {
+			if err := k8s.Delete(ctx, getClient(t, quietNS, fmt.Sprintf("q%02d", i))); err != nil {
+				t.Fatal(err)
+			}
 		}
+		for i := range n {
+			waitGone(t, &v1alpha1.OAuthClient{}, quietNS, fmt.Sprintf("q%02d", i))
+		}
+	})
+
+	t.Run("drift at the server is corrected", func(t *testing.T) {
+		cur := getClient(t, ns, "billing").Status.ClientID
+		status, _, err := h.Admin(ctx, http.MethodPatch, "/admin/clients/"+cur,
+			[]map[string]any{{"op": "replace", "path": "/scope", "value": "read"}})
+		if err != nil || status != http.StatusOK {
+			t.Fatalf("admin PATCH: %d %v", status, err)
+		}
+		waitFor(t, "the scope corrected at Hydra", func() (bool, string) {
+			got, _, err := h.AdminClient(ctx, cur)
+			return err == nil && got["scope"] == "read write", fmt.Sprintf("scope %v (%v)", got["scope"], err)
+		})
 	})
 
 	t.Run("deleted at the server, registered again", func(t *testing.T) {
@@ -194,8 +253,52 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 		}
 	})
 
+	t.Run("rotation with Regenerate: the same client, a new secret, the old one refused", func(t *testing.T) {
+		newClient(t, ns, "regen", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "hydra"}, Scopes: []string{"read"},
+			Rotation: &v1alpha1.RotationPolicy{Strategy: v1alpha1.StrategyRegenerate}})
+		c := waitReady(t, ns, "regen")
+		old := string(secretOf(t, ns, "regen").Data["client_secret"])
+		seen.add(old)
+		requestRotation(t, ns, "regen", "regen-1")
+		waitFor(t, "the regenerated secret", func() (bool, string) {
+			return string(secretOf(t, ns, "regen").Data["client_secret"]) != old, "same secret"
+		})
+		s := secretOf(t, ns, "regen")
+		seen.add(string(s.Data["client_secret"]))
+		if got := string(s.Data["client_id"]); got != c.Status.ClientID {
+			t.Errorf("Regenerate changed the client: %s → %s", c.Status.ClientID, got)
+		}
+		if _, err := h.ClientCredentialsToken(ctx, c.Status.ClientID, string(s.Data["client_secret"]), "read"); err != nil {
+			t.Errorf("the regenerated secret gets no token: %v", err)
+		}
+		if _, err := h.ClientCredentialsToken(ctx, c.Status.ClientID, old, "read"); err == nil {
+			t.Error("the old secret still gets a token after Regenerate")
+		}
+	})
+
+	t.Run("deletionPolicy Orphan keeps the client at Hydra and the Secret", func(t *testing.T) {
+		newClient(t, ns, "kept", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "hydra"}, Scopes: []string{"read"},
+			DeletionPolicy: v1alpha1.DeletionPolicyOrphan})
+		c := waitReady(t, ns, "kept")
+		seen.add(string(secretOf(t, ns, "kept").Data["client_secret"]))
+		if err := k8s.Delete(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		waitGone(t, &v1alpha1.OAuthClient{}, ns, "kept")
+		s := secretOf(t, ns, "kept")
+		if len(s.OwnerReferences) != 0 {
+			t.Errorf("the orphaned Secret still has owners %v", s.OwnerReferences)
+		}
+		if _, err := h.ClientCredentialsToken(ctx, c.Status.ClientID, string(s.Data["client_secret"]), "read"); err != nil {
+			t.Errorf("the orphaned client no longer works: %v", err)
+		}
+		if status, _, err := h.Admin(ctx, http.MethodDelete, "/admin/clients/"+c.Status.ClientID, nil); err != nil || status != http.StatusNoContent {
+			t.Errorf("removing the orphaned client: %d %v", status, err)
+		}
+	})
+
 	t.Run("deleting the OAuthClient deletes its clients at Hydra", func(t *testing.T) {
-		for _, name := range []string{"billing", "defaults"} {
+		for _, name := range []string{"billing", "regen"} {
 			if err := k8s.Delete(ctx, getClient(t, ns, name)); err != nil {
 				t.Fatal(err)
 			}
@@ -247,4 +350,14 @@ func TestAuthServerFollowsItsClientsWhenHydraStops(t *testing.T) {
 		return ready && c.Status.SecretVersion == 2, msg
 	})
 	seen.add(string(secretOf(t, ns, "app").Data["client_secret"]))
+}
+
+// recordVersion is the resourceVersion of oac's private record.
+func recordVersion(t *testing.T, oac *v1alpha1.OAuthClient) string {
+	t.Helper()
+	var s corev1.Secret
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: operatorNamespace, Name: "oauthclient-" + string(oac.UID)}, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s.ResourceVersion
 }
