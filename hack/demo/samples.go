@@ -36,7 +36,7 @@ func (d *demo) applySamples(ctx context.Context) error {
 		d.info("(issuerURL %s rewritten to %s in %d AuthServer)", sampleIssuer, d.auth.Issuer, n)
 	}
 	for _, u := range objs {
-		if u.GetNamespace() == "" && u.GetKind() != "Namespace" && u.GetKind() != "ClusterAuthServer" {
+		if u.GetNamespace() == "" && u.GetKind() != "Namespace" && u.GetKind() != string(v1alpha1.KindClusterAuthServer) {
 			u.SetNamespace("default")
 		}
 		err := d.env.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(u),
@@ -45,7 +45,7 @@ func (d *demo) applySamples(ctx context.Context) error {
 			return fmt.Errorf("applying %s %s: %w", u.GetKind(), u.GetName(), err)
 		}
 		d.info("%s serverside-applied", resourceName(u))
-		if u.GetKind() == "OAuthClient" && u.GroupVersionKind().Group == v1alpha1.GroupVersion.Group {
+		if u.GetKind() == v1alpha1.KindOAuthClient && u.GroupVersionKind().Group == v1alpha1.GroupVersion.Group {
 			d.clients = append(d.clients, objectKey{u.GetNamespace(), u.GetName()})
 		}
 	}
@@ -115,7 +115,7 @@ func pointIssuer(objs []*unstructured.Unstructured, from, to string) int {
 	}
 	n := 0
 	for _, u := range objs {
-		if u.GetKind() != "AuthServer" && u.GetKind() != "ClusterAuthServer" {
+		if u.GetKind() != "AuthServer" && u.GetKind() != string(v1alpha1.KindClusterAuthServer) {
 			continue
 		}
 		if got, _, _ := unstructured.NestedString(u.Object, "spec", "issuerURL"); got == from {
