@@ -115,7 +115,7 @@ func pointIssuer(objs []*unstructured.Unstructured, from, to string) int {
 	}
 	n := 0
 	for _, u := range objs {
-		if u.GetKind() != "AuthServer" && u.GetKind() != string(v1alpha1.KindClusterAuthServer) {
+		if u.GetKind() != string(v1alpha1.KindAuthServer) && u.GetKind() != string(v1alpha1.KindClusterAuthServer) {
 			continue
 		}
 		if got, _, _ := unstructured.NestedString(u.Object, "spec", "issuerURL"); got == from {
