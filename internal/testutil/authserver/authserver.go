@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/logbuf"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/proc"
 )
 
@@ -95,7 +96,7 @@ type process struct {
 	cmd     *exec.Cmd
 	done    chan struct{} // closed when the process has exited
 	waitErr error         // set before done is closed
-	stderr  *tailBuffer
+	stderr  *logbuf.Tail
 }
 
 // endpoints are the URLs read from the discovery document.
@@ -149,7 +150,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 func StartT(t testing.TB, opts Options) *Server {
 	t.Helper()
 	if opts.Stderr == nil {
-		opts.Stderr = &testLogWriter{t: t}
+		opts.Stderr = logbuf.NewTestLog(t, "authserver")
 	}
 	s, err := Start(context.Background(), opts)
 	if err != nil {
@@ -195,7 +196,7 @@ func (s *Server) start(ctx context.Context, port int) (endpoints, error) {
 	}
 
 	ready := make(chan string, 1)
-	p := &process{done: make(chan struct{}), stderr: &tailBuffer{max: 4096}}
+	p := &process{done: make(chan struct{}), stderr: logbuf.NewTail(4096)}
 	p.cmd = exec.Command(s.node, s.args(port)...) //nolint:gosec // G204: starts node on the repository's dev auth server, for tests
 	p.cmd.Dir = s.dir
 	p.cmd.Env = s.env()
@@ -389,48 +390,4 @@ func (w *readyWriter) forward(b []byte) (int, error) {
 		_, _ = w.rest.Write(b)
 	}
 	return len(b), nil
-}
-
-// tailBuffer keeps the last max bytes written to it, for error messages.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	if over := len(b.buf) - b.max; over > 0 {
-		b.buf = b.buf[over:]
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.TrimSpace(string(b.buf))
-}
-
-// testLogWriter sends each line written to it to the test log.
-type testLogWriter struct {
-	t    testing.TB
-	mu   sync.Mutex
-	line []byte
-}
-
-func (w *testLogWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.line = append(w.line, p...)
-	for {
-		i := bytes.IndexByte(w.line, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		w.t.Logf("authserver: %s", w.line[:i])
-		w.line = w.line[i+1:]
-	}
 }

@@ -29,6 +29,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/logbuf"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/proc"
 )
 
@@ -92,7 +93,7 @@ type process struct {
 	cmd     *exec.Cmd
 	done    chan struct{} // closed when the process has exited
 	waitErr error         // set before done is closed
-	output  *tailBuffer
+	output  *logbuf.Tail
 }
 
 var (
@@ -122,11 +123,10 @@ func findBinary() (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
-	var stderr tailBuffer
-	stderr.max = 4096
+	stderr := logbuf.NewTail(4096)
 	cmd := exec.CommandContext(ctx, filepath.Join(root, "hack", "hydra.sh")) //nolint:gosec // G204: the repository's own build script, found from the module root
 	cmd.Dir = root
-	cmd.Stderr = &stderr
+	cmd.Stderr = stderr
 	out, err := cmd.Output()
 	if err != nil {
 		return "", fmt.Errorf("building Hydra with hack/hydra.sh: %w: %s (%s)", err, stderr.String(), buildHint)
@@ -187,7 +187,7 @@ func StartT(t testing.TB, opts Options) *Server {
 		opts.Dir = t.TempDir()
 	}
 	if opts.Stderr == nil {
-		opts.Stderr = &testLogWriter{t: t}
+		opts.Stderr = logbuf.NewTestLog(t, "hydra")
 	}
 	s, err := Start(context.Background(), opts)
 	if err != nil {
@@ -255,7 +255,7 @@ func (s *Server) migrate(ctx context.Context) error {
 	cmd.SysProcAttr = proc.SysProcAttr()
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("migrating Hydra's database: %w: %s", err, lastBytes(out, 4096))
+		return fmt.Errorf("migrating Hydra's database: %w: %s", err, logbuf.LastBytes(out, 4096))
 	}
 	return nil
 }
@@ -268,7 +268,7 @@ func (s *Server) start(ctx context.Context) error {
 	if s.proc != nil {
 		return errors.New("starting Hydra: already running")
 	}
-	p := &process{done: make(chan struct{}), output: &tailBuffer{max: 8192}}
+	p := &process{done: make(chan struct{}), output: logbuf.NewTail(8192)}
 	p.cmd = exec.Command(s.bin, "serve", "all", "--dev", "--sqa-opt-out", "--config", s.configPath) //nolint:gosec // G204: the Hydra binary the harness built (or HYDRA_BIN), fixed arguments and its own temp config
 	p.cmd.Env = s.env()
 	p.cmd.Dir = s.dir
@@ -523,56 +523,5 @@ func repoRoot() (string, error) {
 			return "", errors.New("finding hack/hydra.sh: no go.mod above the working directory (" + buildHint + ")")
 		}
 		dir = parent
-	}
-}
-
-func lastBytes(b []byte, n int) string {
-	if len(b) > n {
-		b = b[len(b)-n:]
-	}
-	return strings.TrimSpace(string(b))
-}
-
-// tailBuffer keeps the last max bytes written to it, for error messages.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	if over := len(b.buf) - b.max; over > 0 {
-		b.buf = b.buf[over:]
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.TrimSpace(string(b.buf))
-}
-
-// testLogWriter sends each line written to it to the test log.
-type testLogWriter struct {
-	t    testing.TB
-	mu   sync.Mutex
-	line []byte
-}
-
-func (w *testLogWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.line = append(w.line, p...)
-	for {
-		i := bytes.IndexByte(w.line, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		w.t.Logf("hydra: %s", w.line[:i])
-		w.line = w.line[i+1:]
 	}
 }
