@@ -144,11 +144,7 @@ func (r *Reconciler) register(ctx context.Context, o *observation, why policy.Re
 		// Replaced clients of the lost one still retire on time.
 		rec.Retiring = old.Retiring
 	}
-	if rec.Version == 1 {
-		// The first credentials restart nothing (see rollout): say so in
-		// this write rather than in another one.
-		rec.RolledVersion = rec.Version
-	}
+	rolled(oac, rec)
 	if err := r.records.Save(ctx, oac, rec); err != nil {
 		if derr := p.Delete(ctx, rec.ClientID, rec.Provider); derr != nil {
 			return old, fmt.Errorf("recording new client %s failed (%v) and deleting it again failed too: %w", rec.ClientID, err, derr)
@@ -198,6 +194,7 @@ func (r *Reconciler) adopt(oac *v1alpha1.OAuthClient, rec *record.Record, secret
 	rec.ClientSecret = secret
 	rec.Version++
 	rec.IssuedAt = now()
+	rolled(oac, rec)
 	r.event(oac, corev1.EventTypeNormal, "SecretChanged", "client %s has a new secret: %s", rec.ClientID, why)
 }
 
@@ -219,6 +216,7 @@ func (r *Reconciler) rotate(ctx context.Context, o *observation, rec *record.Rec
 	next.IssuedAt, next.LastRotation = t, t
 	next.RotationReason = p.RotateReason
 	next.HandledRequest = o.Client.Annotations[v1alpha1.AnnotationRotateRequestedAt]
+	rolled(o.Client, next)
 	r.event(o.Client, corev1.EventTypeNormal, "Rotated", "rotated the credentials with strategy %s: %s", p.Rotate, p.RotateReason)
 	return next, nil
 }
@@ -353,6 +351,15 @@ func deleteRetiring(ctx context.Context, p provider.Provider, rec *record.Record
 		}
 	}
 	return nil
+}
+
+// rolled marks rec's credentials as rolled out when there is nothing to
+// restart for them (the first credentials, or no rolloutTargets), so the
+// write that records them says so instead of another write after rollout.
+func rolled(oac *v1alpha1.OAuthClient, rec *record.Record) {
+	if rec.Version == 1 || len(oac.Spec.RolloutTargets) == 0 {
+		rec.RolledVersion = rec.Version
+	}
 }
 
 // now is the current time as records keep it.
