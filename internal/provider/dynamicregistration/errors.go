@@ -5,12 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
-
-	"golang.org/x/oauth2"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
@@ -49,8 +44,8 @@ func statusError(at endpoint, status int, header http.Header, body []byte, secre
 	var oe oauthError
 	_ = json.Unmarshal(body, &oe) // a body that is not an OAuth error adds nothing
 	e := &provider.Error{
-		Code:        clean(oe.Error, 64, secrets),
-		Description: clean(oe.Description, maxDescription, secrets),
+		Code:        provider.CleanText(oe.Error, 64, secrets),
+		Description: provider.CleanText(oe.Description, maxDescription, secrets),
 	}
 	switch {
 	case status == http.StatusBadRequest:
@@ -75,77 +70,18 @@ func statusError(at endpoint, status int, header http.Header, body []byte, secre
 		e.Err = fmt.Errorf("HTTP %d", status)
 	case status == http.StatusTooManyRequests:
 		e.Kind = provider.KindRateLimited
-		e.RetryAfter = retryAfter(header.Get("Retry-After"), time.Now())
+		e.RetryAfter = provider.RetryAfterHeader(header, time.Now())
 		e.Err = fmt.Errorf("HTTP %d", status)
 	default:
 		e.Kind = provider.KindTransient
-		e.RetryAfter = retryAfter(header.Get("Retry-After"), time.Now())
+		e.RetryAfter = provider.RetryAfterHeader(header, time.Now())
 		e.Err = fmt.Errorf("unexpected HTTP status %d", status)
 	}
 	return e
 }
 
-// retryAfter reads a Retry-After header: delay seconds or an HTTP date
-// (RFC 9110 §10.2.3). It returns zero when the value is missing, malformed
-// or in the past.
-func retryAfter(value string, now time.Time) time.Duration {
-	value = strings.TrimSpace(value)
-	if value == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseInt(value, 10, 64); err == nil {
-		if secs <= 0 || secs > int64(time.Duration(1<<62)/time.Second) {
-			return 0
-		}
-		return time.Duration(secs) * time.Second
-	}
-	when, err := http.ParseTime(value)
-	if err != nil || !when.After(now) {
-		return 0
-	}
-	return when.Sub(now).Round(time.Second)
-}
-
-// tokenError types a failure of the management token source. Its message
-// holds the status and OAuth error code only, never a response body.
+// tokenError types a failure of the management token's token source (see
+// provider.TokenError).
 func tokenError(err error) error {
-	if _, ok := errors.AsType[*provider.Error](err); ok {
-		return fmt.Errorf("obtaining the management token: %w", err)
-	}
-	if re, ok := errors.AsType[*oauth2.RetrieveError](err); ok {
-		status := 0
-		if re.Response != nil {
-			status = re.Response.StatusCode
-		}
-		kind := provider.KindTransient
-		switch status {
-		case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
-			kind = provider.KindUnauthorized
-		case http.StatusTooManyRequests:
-			kind = provider.KindRateLimited
-		}
-		return &provider.Error{Kind: kind, Code: clean(re.ErrorCode, 64, nil),
-			Description: fmt.Sprintf("obtaining the management token: token endpoint answered HTTP %d", status)}
-	}
-	return &provider.Error{Kind: provider.KindTransient, Description: "obtaining the management token", Err: err}
-}
-
-// clean makes server-supplied text safe for an error message: control
-// characters dropped, secrets cut out, length bounded.
-func clean(s string, limit int, secrets []string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
-			return -1
-		}
-		return r
-	}, s)
-	for _, v := range secrets {
-		if v != "" {
-			s = strings.ReplaceAll(s, v, "[redacted]")
-		}
-	}
-	if r := []rune(s); len(r) > limit {
-		s = string(r[:limit]) + "..."
-	}
-	return strings.TrimSpace(s)
+	return provider.TokenError("obtaining the management token", err)
 }

@@ -168,23 +168,6 @@ func TestStatusError(t *testing.T) {
 	}
 }
 
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	cases := map[string]time.Duration{
-		"":                              0,
-		"5":                             5 * time.Second,
-		"-1":                            0,
-		"soon":                          0,
-		"Tue, 01 Dec 2026 00:01:00 GMT": time.Minute,
-		"Mon, 30 Nov 2026 00:00:00 GMT": 0,
-	}
-	for v, want := range cases {
-		if got := retryAfter(v, now); got != want {
-			t.Errorf("retryAfter(%q) = %s, want %s", v, got, want)
-		}
-	}
-}
-
 func TestNew(t *testing.T) {
 	good := []Config{
 		{AdminURL: "http://127.0.0.1:4445"},

@@ -1,0 +1,86 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/oauth2"
+)
+
+// ParseRetryAfter reads a Retry-After value: delay seconds or an HTTP date
+// (RFC 9110 §10.2.3). It returns zero when the value is missing, malformed
+// or in the past.
+func ParseRetryAfter(value string, now time.Time) time.Duration {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(value, 10, 64); err == nil {
+		if secs <= 0 || secs > int64(time.Duration(1<<62)/time.Second) {
+			return 0
+		}
+		return time.Duration(secs) * time.Second
+	}
+	when, err := http.ParseTime(value)
+	if err != nil || !when.After(now) {
+		return 0
+	}
+	return when.Sub(now).Round(time.Second)
+}
+
+// RetryAfterHeader is ParseRetryAfter of h's Retry-After header (h may be nil).
+func RetryAfterHeader(h http.Header, now time.Time) time.Duration {
+	return ParseRetryAfter(h.Get("Retry-After"), now)
+}
+
+// CleanText makes server-supplied text safe for an error message: control
+// characters dropped, secrets (the non-empty ones) cut out, length bounded
+// to limit runes.
+func CleanText(s string, limit int, secrets []string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, s)
+	for _, v := range secrets {
+		if v != "" {
+			s = strings.ReplaceAll(s, v, "[redacted]")
+		}
+	}
+	if r := []rune(s); len(r) > limit {
+		s = string(r[:limit]) + "..."
+	}
+	return strings.TrimSpace(s)
+}
+
+// TokenError types a failure of the token source behind an adapter's
+// management credentials; doing says what was being done, e.g. "obtaining
+// the API key". Its message holds the status and OAuth error code only,
+// never a response body.
+func TokenError(doing string, err error) error {
+	if _, ok := errors.AsType[*Error](err); ok {
+		return fmt.Errorf("%s: %w", doing, err)
+	}
+	if re, ok := errors.AsType[*oauth2.RetrieveError](err); ok {
+		status := 0
+		if re.Response != nil {
+			status = re.Response.StatusCode
+		}
+		kind := KindTransient
+		switch status {
+		case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
+			kind = KindUnauthorized
+		case http.StatusTooManyRequests:
+			kind = KindRateLimited
+		}
+		return &Error{Kind: kind, Code: CleanText(re.ErrorCode, 64, nil),
+			Description: fmt.Sprintf("%s: token endpoint answered HTTP %d", doing, status)}
+	}
+	return &Error{Kind: KindTransient, Description: doing, Err: err}
+}
