@@ -51,21 +51,7 @@ func metadata(spec provider.ClientSpec) (map[string]any, error) {
 		}
 		m[k] = v
 	}
-	if spec.ClientName != "" {
-		m[fieldClientName] = spec.ClientName
-	}
-	if len(spec.GrantTypes) > 0 {
-		m[fieldGrantTypes] = spec.GrantTypes
-	}
-	if len(spec.Scopes) > 0 {
-		m[fieldScope] = strings.Join(spec.Scopes, " ")
-	}
-	if len(spec.RedirectURIs) > 0 {
-		m[fieldRedirectURIs] = spec.RedirectURIs
-	}
-	if spec.TokenEndpointAuthMethod != "" {
-		m[fieldAuthMethod] = spec.TokenEndpointAuthMethod
-	}
+	provider.PutMetadata(m, spec)
 	m[fieldResponseTypes] = []string{}
 	if slices.Contains(spec.GrantTypes, "authorization_code") {
 		m[fieldResponseTypes] = []string{"code"}

@@ -234,23 +234,9 @@ func createBody(spec provider.ClientSpec, owner string) map[string]any {
 			m[k] = v
 		}
 	}
-	if spec.ClientName != "" {
-		m[fieldClientName] = spec.ClientName
-	}
-	if len(spec.GrantTypes) > 0 {
-		m[fieldGrantTypes] = spec.GrantTypes
-	}
-	if len(spec.Scopes) > 0 {
-		m[fieldScope] = strings.Join(spec.Scopes, " ")
-	}
+	provider.PutMetadata(m, spec)
 	if len(spec.Audience) > 0 {
 		m[fieldAudience] = spec.Audience
-	}
-	if len(spec.RedirectURIs) > 0 {
-		m[fieldRedirectURIs] = spec.RedirectURIs
-	}
-	if spec.TokenEndpointAuthMethod != "" {
-		m[fieldAuthMethod] = spec.TokenEndpointAuthMethod
 	}
 	if owner != "" {
 		m[fieldOwner] = owner
