@@ -28,6 +28,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/logbuf"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/proc"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/reporoot"
 )
 
 const (
@@ -337,20 +338,14 @@ func serverDir() (string, error) {
 	if dir := os.Getenv("AUTHSERVER_DIR"); dir != "" {
 		return dir, nil
 	}
-	dir, err := os.Getwd()
+	root, err := reporoot.Find()
+	if errors.Is(err, reporoot.ErrNotFound) {
+		return "", fmt.Errorf("finding hack/authserver: %w (or set AUTHSERVER_DIR)", err)
+	}
 	if err != nil {
 		return "", fmt.Errorf("finding hack/authserver: %w", err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "hack", "authserver"), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("finding hack/authserver: no go.mod above the working directory (or set AUTHSERVER_DIR)")
-		}
-		dir = parent
-	}
+	return filepath.Join(root, "hack", "authserver"), nil
 }
 
 // readyWriter takes the server's stdout: it hands the issuer of the first

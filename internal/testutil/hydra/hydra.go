@@ -31,6 +31,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/logbuf"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/proc"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/reporoot"
 )
 
 const (
@@ -510,18 +511,12 @@ func httpError(status int, body []byte) string {
 // repoRoot returns the directory holding go.mod, searching up from the
 // working directory.
 func repoRoot() (string, error) {
-	dir, err := os.Getwd()
+	root, err := reporoot.Find()
+	if errors.Is(err, reporoot.ErrNotFound) {
+		return "", fmt.Errorf("finding hack/hydra.sh: %w (%s)", err, buildHint)
+	}
 	if err != nil {
 		return "", fmt.Errorf("finding hack/hydra.sh: %w", err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("finding hack/hydra.sh: no go.mod above the working directory (" + buildHint + ")")
-		}
-		dir = parent
-	}
+	return root, nil
 }

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/scheme"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/reporoot"
 )
 
 // Env is a running API server.
@@ -28,23 +29,8 @@ type Env struct {
 }
 
 // RepoRoot returns the directory holding go.mod, searching up from the
-// working directory.
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
+// working directory (see reporoot.Find).
+func RepoRoot() (string, error) { return reporoot.Find() }
 
 // Scheme returns a scheme with the built-in kinds and this project's API.
 func Scheme() *runtime.Scheme { return scheme.New() }

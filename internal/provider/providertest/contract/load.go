@@ -22,6 +22,8 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"sigs.k8s.io/yaml"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/reporoot"
 )
 
 // SpecsDirEnv names the environment variable that points at the directory of
@@ -117,20 +119,11 @@ func resolve(path string) (string, error) {
 // moduleRoot is the nearest directory above the working directory (a test's
 // package directory) that holds go.mod.
 func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
+	root, err := reporoot.Find()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w; set %s", err, SpecsDirEnv)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory; set %s", SpecsDirEnv)
-		}
-		dir = parent
-	}
+	return root, nil
 }
 
 // parse loads, repairs, validates and routes one file.
