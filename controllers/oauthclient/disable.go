@@ -15,6 +15,7 @@ import (
 const (
 	disabledNatively = "disabled with the server's own switch: its credentials are refused; the Secret is kept"
 	disabledByDelete = "the server has no switch to disable a client, so the client was deleted there and client_secret removed from the Secret; setting disabled: false registers a new client"
+	disabledUnborn   = "disabled before a client was registered: none exists at the server; setting disabled: false registers one"
 )
 
 // disable switches the client off: with the server's own switch where it
@@ -29,6 +30,9 @@ func (r *Reconciler) disable(ctx context.Context, o *observation, p policy.Plan)
 				return outcome{record: rec}, providerFailure(err, "disabling client %s", rec.ClientID)
 			}
 			r.event(oac, corev1.EventTypeNormal, "Disabled", "disabled client %s at the server", rec.ClientID)
+		}
+		if rec == nil {
+			return outcome{disabled: disabledUnborn}, nil
 		}
 		return outcome{record: rec, disabled: disabledNatively}, nil
 	}
