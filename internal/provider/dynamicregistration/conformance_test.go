@@ -3,7 +3,6 @@ package dynamicregistration
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"testing"
 
 	"golang.org/x/oauth2"
@@ -49,7 +48,6 @@ func conformance(t *testing.T, rotate bool) {
 		}
 		return p
 	}
-	var n atomic.Int64
 	providertest.Run(t, providertest.Harness{
 		New:             func(t *testing.T) provider.Provider { return build(t, iat, ep) },
 		NewUnauthorized: func(t *testing.T) provider.Provider { return build(t, iat+"-wrong", ep) },
@@ -63,21 +61,7 @@ func conformance(t *testing.T, rotate bool) {
 			_, err := srv.ClientCredentialsToken(ctx, id, secret, scope)
 			return err
 		},
-		ValidSpec: func(t *testing.T) provider.ClientSpec {
-			return provider.ClientSpec{
-				ClientName:              fmt.Sprintf("conformance-%s-%d", t.Name(), n.Add(1)),
-				GrantTypes:              []string{"client_credentials"},
-				Scopes:                  []string{"read", "write"},
-				TokenEndpointAuthMethod: "client_secret_basic",
-			}
-		},
-		InvalidSpec: func(*testing.T) provider.ClientSpec {
-			// RFC 6749 §3.1.2: a redirection URI must not have a fragment.
-			return provider.ClientSpec{
-				ClientName:   "conformance-invalid",
-				GrantTypes:   []string{"authorization_code"},
-				RedirectURIs: []string{"https://app.example/callback#fragment"},
-			}
-		},
+		ValidSpec:   providertest.ClientCredentialsSpecs(),
+		InvalidSpec: providertest.FragmentRedirectSpec,
 	})
 }

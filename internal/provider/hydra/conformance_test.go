@@ -2,8 +2,6 @@ package hydra_test
 
 import (
 	"context"
-	"fmt"
-	"sync/atomic"
 	"testing"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
@@ -43,7 +41,6 @@ func TestConformance(t *testing.T) {
 		}
 		return p
 	}
-	var n atomic.Int64
 	providertest.Run(t, providertest.Harness{
 		New:             func(t *testing.T) provider.Provider { return build(t, apiKey, nil) },
 		NewUnauthorized: func(t *testing.T) provider.Provider { return build(t, apiKey+"-wrong", nil) },
@@ -58,21 +55,7 @@ func TestConformance(t *testing.T) {
 			_, err := srv.ClientCredentialsToken(ctx, id, secret, scope)
 			return err
 		},
-		ValidSpec: func(t *testing.T) provider.ClientSpec {
-			return provider.ClientSpec{
-				ClientName:              fmt.Sprintf("conformance-%s-%d", t.Name(), n.Add(1)),
-				GrantTypes:              []string{"client_credentials"},
-				Scopes:                  []string{"read", "write"},
-				TokenEndpointAuthMethod: "client_secret_basic",
-			}
-		},
-		InvalidSpec: func(*testing.T) provider.ClientSpec {
-			// RFC 6749 §3.1.2: a redirection URI must not have a fragment.
-			return provider.ClientSpec{
-				ClientName:   "conformance-invalid",
-				GrantTypes:   []string{"authorization_code"},
-				RedirectURIs: []string{"https://app.example/callback#fragment"},
-			}
-		},
+		ValidSpec:   providertest.ClientCredentialsSpecs(),
+		InvalidSpec: providertest.FragmentRedirectSpec,
 	})
 }

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
@@ -233,7 +232,6 @@ func TestExampleConformance(t *testing.T) {
 				}
 				return p
 			}
-			var n atomic.Int64
 			providertest.Run(t, providertest.Harness{
 				New:             func(t *testing.T) provider.Provider { return build(t, "management-token", "conformance", 0) },
 				NewUnauthorized: func(t *testing.T) provider.Provider { return build(t, "wrong-token", "conformance", 0) },
@@ -241,18 +239,8 @@ func TestExampleConformance(t *testing.T) {
 					return build(t, "management-token", o.Owner, o.PageSize)
 				},
 				CanAuthenticate: srv.token,
-				ValidSpec: func(t *testing.T) provider.ClientSpec {
-					return provider.ClientSpec{
-						ClientName:              fmt.Sprintf("conformance-%s-%d", t.Name(), n.Add(1)),
-						GrantTypes:              []string{"client_credentials"},
-						Scopes:                  []string{"read", "write"},
-						TokenEndpointAuthMethod: "client_secret_basic",
-					}
-				},
-				InvalidSpec: func(*testing.T) provider.ClientSpec {
-					return provider.ClientSpec{ClientName: "invalid", GrantTypes: []string{"authorization_code"},
-						RedirectURIs: []string{"https://app.example/callback#fragment"}}
-				},
+				ValidSpec:       providertest.ClientCredentialsSpecs(),
+				InvalidSpec:     providertest.FragmentRedirectSpec,
 			})
 		})
 	}
