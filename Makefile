@@ -109,11 +109,12 @@ $(GOLANGCI_LINT):
 
 ##@ Image and cluster test (docs/testing.md)
 
-IMAGE_ARCHIVE ?= $(BIN)/oauth-client-operator-image.tar
+IMAGE_ARCHIVE   ?= $(BIN)/oauth-client-operator-image.tar
+IMAGE_PLATFORMS ?= linux/amd64,linux/arm64
 
 .PHONY: image
-image: ## Build the manager image without Docker (linux/amd64+arm64 OCI archive IMAGE_ARCHIVE; IMAGE=name:tag to rename).
-	go run ./hack/image -o $(IMAGE_ARCHIVE) $(if $(IMAGE),-image $(IMAGE))
+image: ## Build the manager image without Docker: an OCI archive IMAGE_ARCHIVE for IMAGE_PLATFORMS (IMAGE=name:tag to rename).
+	go run ./hack/image -o $(IMAGE_ARCHIVE) -platforms $(IMAGE_PLATFORMS) $(if $(IMAGE),-image $(IMAGE))
 
 .PHONY: node-assets
 node-assets: ## Build (or reuse) the node binaries, containerd and helm for test-cluster; prints their directories.
@@ -121,7 +122,7 @@ node-assets: ## Build (or reuse) the node binaries, containerd and helm for test
 
 .PHONY: test-cluster
 test-cluster: image authserver-deps ## As root: a real single-node cluster, the operator installed with kustomize and Helm, workloads in pods.
-	NODE_ASSETS="$$(hack/node-assets.sh)" KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" OPERATOR_IMAGE="$(IMAGE_ARCHIVE)" \
+	NODE_ASSETS="$$(hack/node-assets.sh)" KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" OPERATOR_IMAGE="$(IMAGE_ARCHIVE)" OPERATOR_IMAGE_PLATFORMS="$(IMAGE_PLATFORMS)" \
 	  go test -count=1 -timeout 30m -v ./test/cluster
 
 .PHONY: bench

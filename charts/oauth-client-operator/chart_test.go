@@ -76,15 +76,15 @@ func TestChartFilesAreConfigs(t *testing.T) {
 	want := copies(t)
 	if *update {
 		_ = os.RemoveAll("files/crds")
-		if err := os.MkdirAll("files/crds", 0o755); err != nil {
+		if err := os.MkdirAll("files/crds", 0o755); err != nil { //nolint:gosec // G301: a directory of the chart in the repository, mode as git checks it out
 			t.Fatal(err)
 		}
 		for dst, src := range want {
-			data, err := os.ReadFile(filepath.Join(root, src))
+			data, err := os.ReadFile(filepath.Join(root, src)) //nolint:gosec // G304: config/ files of the repository, named by the test
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(dst, data, 0o644); err != nil {
+			if err := os.WriteFile(dst, data, 0o644); err != nil { //nolint:gosec // G306: a file of the chart in the repository, mode as git checks it out
 				t.Fatal(err)
 			}
 		}
@@ -96,12 +96,12 @@ func TestChartFilesAreConfigs(t *testing.T) {
 		}
 	}
 	for dst, src := range want {
-		got, err := os.ReadFile(dst)
+		got, err := os.ReadFile(dst) //nolint:gosec // G304: the chart's own files, named by the test
 		if err != nil {
 			t.Errorf("%s: %v; run: go test ./charts/oauth-client-operator -run TestChartFilesAreConfigs -update", dst, err)
 			continue
 		}
-		exp, err := os.ReadFile(filepath.Join(root, src))
+		exp, err := os.ReadFile(filepath.Join(root, src)) //nolint:gosec // G304: config/ files of the repository, named by the test
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -494,7 +494,7 @@ func decode(r io.Reader) ([]*unstructured.Unstructured, error) {
 
 func readObjects(t *testing.T, file string) []*unstructured.Unstructured {
 	t.Helper()
-	f, err := os.Open(file)
+	f, err := os.Open(file) //nolint:gosec // G304: manifests of the repository, named by the test
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -517,7 +517,7 @@ func readObject(t *testing.T, file string) *unstructured.Unstructured {
 
 func readYAML(t *testing.T, file string, into any) {
 	t.Helper()
-	data, err := os.ReadFile(file)
+	data, err := os.ReadFile(file) //nolint:gosec // G304: manifests of the repository, named by the test
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,17 +40,17 @@ import (
 )
 
 const (
-	operatorNS      = "oauth-client-operator-system"
-	releaseName     = "oauth-client-operator"
-	leaseName       = "oauth-client-operator.oauth.clientoperator.io"
-	group           = "oauth.clientoperator.io"
-	sampleClient    = "billing-api"
-	sampleSecret    = "billing-api-oauth"
-	sampleServer    = "dev"
-	rotateAnnotaton = group + "/rotate-requested-at"
-	authPort        = "9400"
+	operatorNS       = "oauth-client-operator-system"
+	releaseName      = "oauth-client-operator"
+	leaseName        = "oauth-client-operator.oauth.clientoperator.io"
+	group            = "oauth.clientoperator.io"
+	sampleClient     = "billing-api"
+	sampleSecret     = "billing-api-oauth" //nolint:gosec // G101: the name of the sample's Secret, not a credential
+	sampleServer     = "dev"
+	rotateAnnotation = group + "/rotate-requested-at"
+	authPort         = "9400"
 	// The initial access token config/samples hands the operator.
-	initialAccessToken = "demo-initial-access-token"
+	initialAccessToken = "demo-initial-access-token" //nolint:gosec // G101: the public demo token of config/samples, not a secret
 	pauseImage         = "example.local/oco-test/pause:1"
 	workloadImage      = "example.local/oco-test/workload:1"
 	// gracePeriod is the rotation grace period the test sets: the mounted
@@ -209,7 +209,7 @@ func (s *suite) setUp() {
 func (s *suite) testImage(dir, pkg, path, ref string) string {
 	s.t.Helper()
 	bin := filepath.Join(dir, filepath.Base(path))
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, pkg)
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, pkg) //nolint:gosec // G204: go build of this repository's test programs
 	cmd.Dir = s.root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -224,7 +224,7 @@ func (s *suite) testImage(dir, pkg, path, ref string) string {
 		s.t.Fatal(err)
 	}
 	archive := bin + ".tar"
-	f, err := os.Create(archive)
+	f, err := os.Create(archive) //nolint:gosec // G304: the test's own temporary directory
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func (s *suite) testImage(dir, pkg, path, ref string) string {
 
 func (s *suite) goRun(args ...string) string {
 	s.t.Helper()
-	cmd := exec.Command("go", append([]string{"run"}, args...)...)
+	cmd := exec.Command("go", append([]string{"run"}, args...)...) //nolint:gosec // G204: go run of this repository's programs
 	cmd.Dir = s.root
 	out, err := cmd.Output()
 	if err != nil {
@@ -250,19 +250,24 @@ func (s *suite) goRun(args ...string) string {
 	return string(out)
 }
 
-// checkReproducible builds the operator image again and compares it with
-// the one `make image` built.
+// checkReproducible builds the operator image again (for the platforms of
+// OPERATOR_IMAGE_PLATFORMS, default make image's) and compares it with the
+// one `make image` built.
 func (s *suite) checkReproducible(first, again string) error {
-	cmd := exec.Command("go", "run", "./hack/image", "-o", again)
+	args := []string{"run", "./hack/image", "-o", again}
+	if p := os.Getenv("OPERATOR_IMAGE_PLATFORMS"); p != "" {
+		args = append(args, "-platforms", p)
+	}
+	cmd := exec.Command("go", args...) //nolint:gosec // G204: go run of this repository's image builder
 	cmd.Dir = s.root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("building the operator image again: %v\n%s", err, out)
 	}
-	a, err := os.ReadFile(first)
+	a, err := os.ReadFile(first) //nolint:gosec // G304: the image archives this test built
 	if err != nil {
 		return err
 	}
-	b, err := os.ReadFile(again)
+	b, err := os.ReadFile(again) //nolint:gosec // G304: the image archives this test built
 	if err != nil {
 		return err
 	}
@@ -445,24 +450,23 @@ func (s *suite) applySamples(t *testing.T) {
 	t.Helper()
 	s.kubectl(t, "apply", "-k", filepath.Join(s.root, "config/samples-in-cluster"))
 	s.timed("samples Ready (AuthServer, OAuthClient)", func() {
-		s.waitReady(t, authServers, "default", sampleServer)
-		s.waitReady(t, oauthClients, "default", sampleClient)
+		s.waitReady(t, authServers, sampleServer)
+		s.waitReady(t, oauthClients, sampleClient)
 	})
 }
 
-// waitReady waits for condition Ready=True at the object's generation.
-func (s *suite) waitReady(t *testing.T, gvr schema.GroupVersionResource, ns, name string) *unstructured.Unstructured {
+// waitReady waits for condition Ready=True at the object's generation (in
+// the samples' namespace, default).
+func (s *suite) waitReady(t *testing.T, gvr schema.GroupVersionResource, name string) {
 	t.Helper()
-	var obj *unstructured.Unstructured
+	const ns = "default"
 	s.eventually(t, fmt.Sprintf("%s %s/%s Ready", gvr.Resource, ns, name), 2*time.Minute, func() error {
-		var err error
-		obj, err = s.dyn.Resource(gvr).Namespace(ns).Get(s.ctx, name, metav1.GetOptions{})
+		obj, err := s.dyn.Resource(gvr).Namespace(ns).Get(s.ctx, name, metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
 		return readyAtGeneration(obj)
 	}, func() string { return s.describeObject(gvr, ns, name) + s.operatorLogs() })
-	return obj
 }
 
 func readyAtGeneration(obj *unstructured.Unstructured) error {
@@ -571,7 +575,7 @@ func (s *suite) waitWorkloads(t *testing.T) {
 func (s *suite) rotation(t *testing.T) {
 	patch := fmt.Sprintf(`{"spec":{"rotation":{"gracePeriod":%q},"rolloutTargets":[{"kind":"Deployment","name":"billing-env"}]}}`, gracePeriod)
 	s.kubectl(t, "patch", "oauthclient", sampleClient, "--namespace", "default", "--type", "merge", "-p", patch)
-	s.waitReady(t, oauthClients, "default", sampleClient)
+	s.waitReady(t, oauthClients, sampleClient)
 
 	oldSecret, err := s.c.Clientset.CoreV1().Secrets("default").Get(s.ctx, sampleSecret, metav1.GetOptions{})
 	if err != nil {
@@ -589,7 +593,7 @@ func (s *suite) rotation(t *testing.T) {
 
 	rotated := time.Now()
 	s.kubectl(t, "annotate", "oauthclient", sampleClient, "--namespace", "default", "--overwrite",
-		rotateAnnotaton+"="+rotated.UTC().Format(time.RFC3339Nano))
+		rotateAnnotation+"="+rotated.UTC().Format(time.RFC3339Nano))
 
 	var newID string
 	s.eventually(t, "the Secret to hold a new client", time.Minute, func() error {
@@ -718,7 +722,7 @@ func (s *suite) failover(t *testing.T) {
 		return nil
 	}, func() string { return s.describePods(operatorNS) })
 	t.Logf("failover: %s took over after %s", holder, time.Since(start).Round(100*time.Millisecond))
-	s.waitReady(t, oauthClients, "default", "failover-check")
+	s.waitReady(t, oauthClients, "failover-check")
 	t.Logf("failover: the OAuthClient applied meanwhile Ready after %s", time.Since(start).Round(100*time.Millisecond))
 
 	s.eventually(t, "the new leader's LeaderElection event (core API group)", time.Minute, func() error {

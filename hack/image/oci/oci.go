@@ -465,7 +465,7 @@ func NormalizeRef(ref string) (string, error) {
 		return "", fmt.Errorf("image reference %q: the name must be lower case", ref)
 	}
 	first, rest, hasSlash := strings.Cut(name, "/")
-	if !hasSlash || !(strings.ContainsAny(first, ".:") || first == "localhost") {
+	if !hasSlash || !strings.ContainsAny(first, ".:") && first != "localhost" {
 		// No registry host: Docker Hub.
 		if !hasSlash {
 			name = "docker.io/library/" + name

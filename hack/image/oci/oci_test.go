@@ -225,7 +225,7 @@ func untar(t *testing.T, data []byte) string {
 		}
 		name := filepath.Join(dir, filepath.FromSlash(h.Name))
 		if h.Typeflag == tar.TypeDir {
-			if err := os.MkdirAll(name, 0o755); err != nil {
+			if err := os.MkdirAll(name, 0o755); err != nil { //nolint:gosec // G301: the test's own temporary directory
 				t.Fatal(err)
 			}
 			continue
@@ -234,7 +234,7 @@ func untar(t *testing.T, data []byte) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(name, b, 0o644); err != nil {
+		if err := os.WriteFile(name, b, 0o644); err != nil { //nolint:gosec // G306: the test's own temporary directory
 			t.Fatal(err)
 		}
 	}

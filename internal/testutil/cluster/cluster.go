@@ -183,7 +183,7 @@ func Up(ctx context.Context, cfg Config) (*Cluster, error) {
 func (c *Cluster) up(ctx context.Context) error {
 	_ = os.RemoveAll(c.path("logs"))
 	for _, d := range []string{"logs", "pids", "pki", "kubeconfig", "etcd", "containerd", "kubelet", "pod-logs", "cni/net.d", "cni/ipam", "helm"} {
-		if err := os.MkdirAll(c.path(d), 0o755); err != nil {
+		if err := os.MkdirAll(c.path(d), 0o755); err != nil { //nolint:gosec // G301: the cluster's state directory; the node's components (root) share it
 			return err
 		}
 	}
@@ -437,7 +437,7 @@ func (c *Cluster) startNode(ctx context.Context) error {
 		if err := proxy.exited(); err != nil {
 			return false, err
 		}
-		resp, err := http.Get(healthz)
+		resp, err := http.Get(healthz) //nolint:gosec // G107: the kube-proxy healthz URL on the node address
 		if err != nil {
 			return false, nil
 		}
@@ -482,7 +482,7 @@ func (c *Cluster) Helm(ctx context.Context, args ...string) (string, error) {
 }
 
 func (c *Cluster) command(ctx context.Context, bin string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd := exec.CommandContext(ctx, bin, args...) //nolint:gosec // G204: the cluster's own binaries (kubectl, helm, ctr) with the test's arguments
 	cmd.Env = append(os.Environ(),
 		"PATH="+c.envPath(),
 		"HELM_CACHE_HOME="+c.path("helm/cache"), "HELM_CONFIG_HOME="+c.path("helm/config"), "HELM_DATA_HOME="+c.path("helm/data"))
@@ -535,7 +535,7 @@ func (c *Cluster) failureLogs() string {
 func (c *Cluster) Tail(name string, n int) string { return tail(c.path("logs/"+name+".log"), n) }
 
 func tail(file string, n int) string {
-	b, err := os.ReadFile(file)
+	b, err := os.ReadFile(file) //nolint:gosec // G304: a component's log in the state directory
 	if err != nil {
 		return err.Error()
 	}

@@ -193,7 +193,7 @@ func hasCapability(n uint) bool {
 	if err != nil {
 		return true
 	}
-	for _, line := range strings.Split(string(b), "\n") {
+	for line := range strings.SplitSeq(string(b), "\n") {
 		if v, ok := strings.CutPrefix(line, "CapBnd:"); ok {
 			var mask uint64
 			if _, err := fmt.Sscanf(strings.TrimSpace(v), "%x", &mask); err != nil {
@@ -206,8 +206,8 @@ func hasCapability(n uint) bool {
 }
 
 func writeFile(name string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil { //nolint:gosec // G301: the cluster's state directory; the node's components (root) share it
 		return err
 	}
-	return os.WriteFile(name, data, 0o644)
+	return os.WriteFile(name, data, 0o644) //nolint:gosec // G306: configuration the node's components read, nothing secret
 }

@@ -41,11 +41,11 @@ func (c *Cluster) start(name, bin string, args ...string) (*process, error) {
 }
 
 func (c *Cluster) startEnv(name string, env []string, bin string, args ...string) (*process, error) {
-	logFile, err := os.OpenFile(filepath.Join(c.dir, "logs", name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logFile, err := os.OpenFile(filepath.Join(c.dir, "logs", name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644) //nolint:gosec // G304: a component's log in the state directory
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, args...) //nolint:gosec // G204: the cluster's own binaries with arguments built here
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.Dir = c.dir
 	// Its own process group: a ^C to the test does not reach it first, and
@@ -63,7 +63,7 @@ func (c *Cluster) startEnv(name string, env []string, bin string, args ...string
 		close(p.done)
 	}()
 	record := fmt.Sprintf("%d %s\n", cmd.Process.Pid, bin)
-	if err := os.WriteFile(filepath.Join(c.dir, "pids", name), []byte(record), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(c.dir, "pids", name), []byte(record), 0o644); err != nil { //nolint:gosec // G306: the PID record, nothing secret
 		return nil, err
 	}
 	c.procs = append(c.procs, p)
@@ -135,7 +135,7 @@ func runs(pid int, bin string) bool {
 // removes the record.
 func stopRecorded(dir, name string, grace time.Duration) error {
 	file := filepath.Join(dir, "pids", name)
-	data, err := os.ReadFile(file)
+	data, err := os.ReadFile(file) //nolint:gosec // G304: a PID record in the state directory
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}

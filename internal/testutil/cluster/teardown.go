@@ -164,7 +164,7 @@ func Teardown(dir string, logf func(string, ...any)) error {
 // before its pods did).
 func killContainers(dir string) {
 	file := filepath.Join(dir, "pids", "containerd")
-	data, err := os.ReadFile(file)
+	data, err := os.ReadFile(file) //nolint:gosec // G304: the containerd PID record in the state directory
 	if err != nil {
 		return
 	}
@@ -179,11 +179,11 @@ func killContainers(dir string) {
 	if err != nil {
 		return
 	}
-	for _, id := range strings.Fields(out) {
+	for id := range strings.FieldsSeq(out) {
 		_, _ = run(ctr, "--address", socket, "-n", "k8s.io", "tasks", "kill", "-s", "SIGKILL", id)
 	}
 	time.Sleep(500 * time.Millisecond)
-	for _, id := range strings.Fields(out) {
+	for id := range strings.FieldsSeq(out) {
 		_, _ = run(ctr, "--address", socket, "-n", "k8s.io", "tasks", "delete", "-f", id)
 	}
 }

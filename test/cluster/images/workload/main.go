@@ -42,16 +42,19 @@ func main() {
 	var mu sync.Mutex
 	st := status{Since: time.Now().UTC()}
 	dir := os.Getenv("CREDENTIALS_DIR")
-	read := func() (credentials, error) {
-		return credentials{
-			clientID: os.Getenv("CLIENT_ID"), clientSecret: os.Getenv("CLIENT_SECRET"),
-			tokenURL: os.Getenv("TOKEN_URL"), scope: os.Getenv("SCOPE"),
-		}, nil
+	env := credentials{
+		clientID: os.Getenv("CLIENT_ID"), clientSecret: os.Getenv("CLIENT_SECRET"),
+		tokenURL: os.Getenv("TOKEN_URL"), scope: os.Getenv("SCOPE"),
 	}
 	st.Source = "env"
 	if dir != "" {
 		st.Source = "files"
-		read = func() (credentials, error) { return readDir(dir) }
+	}
+	read := func() (credentials, error) {
+		if dir == "" {
+			return env, nil
+		}
+		return readDir(dir)
 	}
 	client := &http.Client{Timeout: 5 * time.Second}
 	go func() {
@@ -97,7 +100,7 @@ func main() {
 
 func readDir(dir string) (credentials, error) {
 	get := func(name string) (string, error) {
-		b, err := os.ReadFile(filepath.Join(dir, name))
+		b, err := os.ReadFile(filepath.Join(dir, name)) //nolint:gosec // G304: the mounted Secret's files, named here
 		return strings.TrimSpace(string(b)), err
 	}
 	var c credentials
