@@ -29,12 +29,7 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 	admin := h.CountAdmin(t, hydra.ProxyOptions{})
 
 	ns := createNamespace(t)
-	mustCreate(t, &v1alpha1.AuthServer{
-		ObjectMeta: metav1.ObjectMeta{Name: "hydra", Namespace: ns},
-		Spec: v1alpha1.AuthServerSpec{IssuerURL: h.Issuer,
-			ProviderBlocks: v1alpha1.ProviderBlocks{Hydra: &v1alpha1.HydraProvider{AdminURL: admin.URL}}},
-	})
-	waitServer(t, &v1alpha1.AuthServer{}, ns, "hydra", v1alpha1.ReasonReady)
+	hydraServer(t, h, ns, "hydra", v1alpha1.ProviderBlocks{Hydra: &v1alpha1.HydraProvider{AdminURL: admin.URL}})
 
 	newClient(t, ns, "billing", v1alpha1.OAuthClientSpec{
 		ServerRef: v1alpha1.ServerReference{Name: "hydra"}, Scopes: []string{"read", "write"},
@@ -59,12 +54,7 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 
 	t.Run("50 Ready clients: a full resync writes nothing to Hydra or the API server", func(t *testing.T) {
 		quietNS := createNamespace(t)
-		mustCreate(t, &v1alpha1.AuthServer{
-			ObjectMeta: metav1.ObjectMeta{Name: "hydra", Namespace: quietNS},
-			Spec: v1alpha1.AuthServerSpec{IssuerURL: h.Issuer,
-				ProviderBlocks: v1alpha1.ProviderBlocks{Hydra: &v1alpha1.HydraProvider{AdminURL: admin.URL}}},
-		})
-		waitServer(t, &v1alpha1.AuthServer{}, quietNS, "hydra", v1alpha1.ReasonReady)
+		hydraServer(t, h, quietNS, "hydra", v1alpha1.ProviderBlocks{Hydra: &v1alpha1.HydraProvider{AdminURL: admin.URL}})
 		const n = 50
 		for i := range n {
 			spec := v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "hydra"}, Scopes: []string{"read"}}
@@ -176,12 +166,7 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 	})
 
 	t.Run("dynamic registration at the same Hydra: a voided registration access token is reported", func(t *testing.T) {
-		mustCreate(t, &v1alpha1.AuthServer{
-			ObjectMeta: metav1.ObjectMeta{Name: "hydra-dcr", Namespace: ns},
-			Spec: v1alpha1.AuthServerSpec{IssuerURL: h.Issuer,
-				ProviderBlocks: v1alpha1.ProviderBlocks{DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{}}},
-		})
-		waitServer(t, &v1alpha1.AuthServer{}, ns, "hydra-dcr", v1alpha1.ReasonReady)
+		hydraServer(t, h, ns, "hydra-dcr", v1alpha1.ProviderBlocks{DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{}})
 		newClient(t, ns, "dcr", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "hydra-dcr"}})
 		c := waitReady(t, ns, "dcr")
 		s := secretOf(t, ns, "dcr")
@@ -321,12 +306,7 @@ func TestAuthServerFollowsItsClientsWhenHydraStops(t *testing.T) {
 	h := hydra.StartT(t, hydra.Options{})
 	withTimings(t, time.Hour, time.Hour)
 	ns := createNamespace(t)
-	mustCreate(t, &v1alpha1.AuthServer{
-		ObjectMeta: metav1.ObjectMeta{Name: "hydra", Namespace: ns},
-		Spec: v1alpha1.AuthServerSpec{IssuerURL: h.Issuer,
-			ProviderBlocks: v1alpha1.ProviderBlocks{Hydra: &v1alpha1.HydraProvider{AdminURL: h.AdminURL}}},
-	})
-	waitServer(t, &v1alpha1.AuthServer{}, ns, "hydra", v1alpha1.ReasonReady)
+	hydraServer(t, h, ns, "hydra", v1alpha1.ProviderBlocks{Hydra: &v1alpha1.HydraProvider{AdminURL: h.AdminURL}})
 	newClient(t, ns, "app", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "hydra"}, Scopes: []string{"read"}})
 	waitReady(t, ns, "app")
 	seen.add(string(secretOf(t, ns, "app").Data["client_secret"]))
@@ -360,4 +340,15 @@ func recordVersion(t *testing.T, oac *v1alpha1.OAuthClient) string {
 		t.Fatal(err)
 	}
 	return s.ResourceVersion
+}
+
+// hydraServer creates AuthServer name in ns at Hydra h with the given
+// provider block, and waits until it is Ready.
+func hydraServer(t *testing.T, h *hydra.Server, ns, name string, blocks v1alpha1.ProviderBlocks) {
+	t.Helper()
+	mustCreate(t, &v1alpha1.AuthServer{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec:       v1alpha1.AuthServerSpec{IssuerURL: h.Issuer, ProviderBlocks: blocks},
+	})
+	waitServer(t, &v1alpha1.AuthServer{}, ns, name, v1alpha1.ReasonReady)
 }

@@ -16,7 +16,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -29,6 +28,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/oauth-client-operator/oauth-client-operator/hack/image/oci"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/reporoot"
 )
 
 const (
@@ -70,7 +70,7 @@ func main() {
 }
 
 func run(o options) (ref, digest string, err error) {
-	root, err := moduleRoot()
+	root, err := reporoot.Find()
 	if err != nil {
 		return "", "", err
 	}
@@ -175,23 +175,6 @@ func filteredEnv(drop ...string) []string {
 		}
 	}
 	return env
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("not inside the module (no go.mod above the working directory)")
-		}
-		dir = parent
-	}
 }
 
 // chartAppVersion is the chart's appVersion: the one version of the
