@@ -34,7 +34,9 @@ if [[ ${#targets[@]} -eq 0 ]]; then
   exit 1
 fi
 
-corpus_files() { find "$1" -type f 2>/dev/null | sort; }
+# The files of a seed corpus; none when the target has no testdata/fuzz
+# directory (its seeds are all f.Add calls).
+corpus_files() { if [[ -d "$1" ]]; then find "$1" -type f | sort; fi; }
 
 for target in "${targets[@]}"; do
   read -r dir name <<<"$target"
