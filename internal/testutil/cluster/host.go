@@ -190,7 +190,9 @@ func unescapeMount(s string) string {
 	return b.String()
 }
 
+// under reports whether path is dir or below it.
 func under(path, dir string) bool {
+	path, dir = filepath.Clean(path), filepath.Clean(dir)
 	return path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, "/")+"/")
 }
 
