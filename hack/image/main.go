@@ -7,7 +7,7 @@
 //	go run ./hack/image -o bin/oauth-client-operator-image.tar
 //	ctr -n k8s.io images import bin/oauth-client-operator-image.tar
 //	docker load -i bin/oauth-client-operator-image.tar         # Docker 25+
-//	mkdir img && tar -xf bin/oauth-client-operator-image.tar -C img && crane push --index img REGISTRY/oauth-client-operator:TAG
+//	mkdir img && tar -xf bin/oauth-client-operator-image.tar -C img && crane push img REGISTRY/oauth-client-operator:TAG
 //
 // The same commit gives the same digest: file times are the commit's time
 // (or SOURCE_DATE_EPOCH), and nothing of the build machine goes in. The

@@ -284,7 +284,7 @@ func layer(created time.Time, fill func(*fileTree)) (v1.Layer, error) {
 
 // WriteLayout writes idx as an OCI image layout (oci-layout, index.json,
 // blobs/sha256/...) in a tar archive, the form `ctr images import`,
-// `docker load` (Docker 25 and later) and, unpacked, `crane push --index`
+// `docker load` (Docker 25 and later) and, unpacked, `crane push DIR REF`
 // take. ref is the image's full reference, e.g.
 // docker.io/library/oauth-client-operator:v0.1.0; its tag names the
 // index.json entry.
