@@ -22,7 +22,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -94,10 +93,8 @@ type Server struct {
 
 // process is one run of node.
 type process struct {
-	cmd     *exec.Cmd
-	done    chan struct{} // closed when the process has exited
-	waitErr error         // set before done is closed
-	stderr  *logbuf.Tail
+	child  *proc.Child
+	stderr *logbuf.Tail
 }
 
 // endpoints are the URLs read from the discovery document.
@@ -197,23 +194,20 @@ func (s *Server) start(ctx context.Context, port int) (endpoints, error) {
 	}
 
 	ready := make(chan string, 1)
-	p := &process{done: make(chan struct{}), stderr: logbuf.NewTail(4096)}
-	p.cmd = exec.Command(s.node, s.args(port)...) //nolint:gosec // G204: starts node on the repository's dev auth server, for tests
-	p.cmd.Dir = s.dir
-	p.cmd.Env = s.env()
-	p.cmd.Stdout = &readyWriter{ready: ready, rest: s.opts.Stdout}
-	p.cmd.Stderr = p.stderr
+	p := &process{stderr: logbuf.NewTail(4096)}
+	cmd := exec.Command(s.node, s.args(port)...) //nolint:gosec // G204: starts node on the repository's dev auth server, for tests
+	cmd.Dir = s.dir
+	cmd.Env = s.env()
+	cmd.Stdout = &readyWriter{ready: ready, rest: s.opts.Stdout}
+	cmd.Stderr = p.stderr
 	if s.opts.Stderr != nil {
-		p.cmd.Stderr = io.MultiWriter(p.stderr, s.opts.Stderr)
+		cmd.Stderr = io.MultiWriter(p.stderr, s.opts.Stderr)
 	}
-	p.cmd.SysProcAttr = proc.SysProcAttr()
-	if err := p.cmd.Start(); err != nil {
+	child, err := proc.Start(cmd)
+	if err != nil {
 		return endpoints{}, fmt.Errorf("starting the auth server with %s: %w", s.node, err)
 	}
-	go func() {
-		p.waitErr = p.cmd.Wait()
-		close(p.done)
-	}()
+	p.child = child
 	s.proc = p
 
 	fail := func(err error) (endpoints, error) {
@@ -223,8 +217,8 @@ func (s *Server) start(ctx context.Context, port int) (endpoints, error) {
 	var issuer string
 	select {
 	case issuer = <-ready:
-	case <-p.done:
-		return fail(fmt.Errorf("starting the auth server: it exited (%v) before it was ready: %s", p.waitErr, p.stderr.String()))
+	case <-p.child.Done():
+		return fail(fmt.Errorf("starting the auth server: it exited (%v) before it was ready: %s", p.child.Err(), p.stderr.String()))
 	case <-ctx.Done():
 		return fail(fmt.Errorf("starting the auth server: waiting for READY: %w: %s", ctx.Err(), p.stderr.String()))
 	}
@@ -314,20 +308,8 @@ func (s *Server) stopLocked() error {
 	}
 	s.proc = nil
 	defer s.http.CloseIdleConnections()
-	proc.SignalGroup(p.cmd.Process, syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(stopTimeout):
-		proc.SignalGroup(p.cmd.Process, syscall.SIGKILL)
-		<-p.done
-		return fmt.Errorf("stopping the auth server: killed after %s without exiting", stopTimeout)
-	}
-	var exit *exec.ExitError
-	if errors.As(p.waitErr, &exit) && exit.ExitCode() == -1 {
-		return nil // ended by our signal before its handler was installed
-	}
-	if p.waitErr != nil {
-		return fmt.Errorf("stopping the auth server: %w: %s", p.waitErr, p.stderr.String())
+	if err := p.child.Stop(stopTimeout); err != nil {
+		return fmt.Errorf("stopping the auth server: %w: %s", err, p.stderr.String())
 	}
 	return nil
 }

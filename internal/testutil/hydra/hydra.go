@@ -23,7 +23,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -91,10 +90,8 @@ type Server struct {
 
 // process is one run of `hydra serve all`.
 type process struct {
-	cmd     *exec.Cmd
-	done    chan struct{} // closed when the process has exited
-	waitErr error         // set before done is closed
-	output  *logbuf.Tail
+	child  *proc.Child
+	output *logbuf.Tail
 }
 
 var (
@@ -269,26 +266,23 @@ func (s *Server) start(ctx context.Context) error {
 	if s.proc != nil {
 		return errors.New("starting Hydra: already running")
 	}
-	p := &process{done: make(chan struct{}), output: logbuf.NewTail(8192)}
-	p.cmd = exec.Command(s.bin, "serve", "all", "--dev", "--sqa-opt-out", "--config", s.configPath) //nolint:gosec // G204: the Hydra binary the harness built (or HYDRA_BIN), fixed arguments and its own temp config
-	p.cmd.Env = s.env()
-	p.cmd.Dir = s.dir
+	p := &process{output: logbuf.NewTail(8192)}
+	cmd := exec.Command(s.bin, "serve", "all", "--dev", "--sqa-opt-out", "--config", s.configPath) //nolint:gosec // G204: the Hydra binary the harness built (or HYDRA_BIN), fixed arguments and its own temp config
+	cmd.Env = s.env()
+	cmd.Dir = s.dir
 	var out io.Writer = p.output
 	if s.stderr != nil {
 		out = io.MultiWriter(p.output, s.stderr)
 	}
-	p.cmd.Stdout, p.cmd.Stderr = out, out
-	p.cmd.SysProcAttr = proc.SysProcAttr()
-	if err := p.cmd.Start(); err != nil {
+	cmd.Stdout, cmd.Stderr = out, out
+	child, err := proc.Start(cmd)
+	if err != nil {
 		return fmt.Errorf("starting Hydra (%s): %w", s.bin, err)
 	}
-	go func() {
-		p.waitErr = p.cmd.Wait()
-		close(p.done)
-	}()
+	p.child = child
 	s.proc = p
 	for _, u := range []string{s.AdminURL + "/health/ready", s.PublicURL + "/health/ready"} {
-		if err := proc.WaitOK(ctx, u, p.done); err != nil {
+		if err := proc.WaitOK(ctx, u, p.child.Done()); err != nil {
 			_ = s.stopLocked()
 			if errors.Is(err, proc.ErrExited) && strings.Contains(p.output.String(), "address already in use") {
 				return fmt.Errorf("starting Hydra: %w: %s", errPortTaken, p.output.String())
@@ -296,7 +290,7 @@ func (s *Server) start(ctx context.Context) error {
 			return fmt.Errorf("starting Hydra: waiting for %s: %w: %s", u, err, p.output.String())
 		}
 	}
-	if err := s.seedKeys(ctx, p.done); err != nil {
+	if err := s.seedKeys(ctx, p.child.Done()); err != nil {
 		_ = s.stopLocked()
 		return fmt.Errorf("starting Hydra: %w: %s", err, p.output.String())
 	}
@@ -359,20 +353,8 @@ func (s *Server) stopLocked() error {
 	}
 	s.proc = nil
 	defer s.http.CloseIdleConnections()
-	proc.SignalGroup(p.cmd.Process, syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(stopTimeout):
-		proc.SignalGroup(p.cmd.Process, syscall.SIGKILL)
-		<-p.done
-		return fmt.Errorf("stopping Hydra: killed after %s without exiting", stopTimeout)
-	}
-	var exit *exec.ExitError
-	if errors.As(p.waitErr, &exit) && !exit.Exited() {
-		return nil // ended by our signal
-	}
-	if p.waitErr != nil {
-		return fmt.Errorf("stopping Hydra: %w: %s", p.waitErr, p.output.String())
+	if err := p.child.Stop(stopTimeout); err != nil {
+		return fmt.Errorf("stopping Hydra: %w: %s", err, p.output.String())
 	}
 	return nil
 }
