@@ -139,7 +139,7 @@ func findBinary() (string, error) {
 	return bin, nil
 }
 
-// Start migrates a fresh database and runs `hydra serve all --dev`, and
+// Start gives the server a migrated database and runs `hydra serve all --dev`, and
 // returns once both ports answer /health/ready.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	bin, err := Binary()
@@ -161,7 +161,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	for attempt := 1; ; attempt++ {
 		err = s.configure(opts)
 		if err == nil {
-			err = s.migrate(ctx)
+			err = s.prepareDatabase(ctx)
 		}
 		if err == nil {
 			err = s.start(ctx)
@@ -223,7 +223,7 @@ func (s *Server) configure(opts Options) error {
 		dcr["default_scope"] = opts.DefaultScope
 	}
 	cfg := map[string]any{
-		"dsn": "sqlite://" + filepath.Join(s.dir, "hydra.sqlite") + "?_fk=true",
+		"dsn": dsn(s.dir),
 		"serve": map[string]any{
 			"public": map[string]any{"host": "127.0.0.1", "port": public},
 			"admin":  map[string]any{"host": "127.0.0.1", "port": admin},
@@ -242,18 +242,6 @@ func (s *Server) configure(opts Options) error {
 	s.configPath = filepath.Join(s.dir, "hydra.yml")
 	if err := os.WriteFile(s.configPath, b, 0o600); err != nil {
 		return fmt.Errorf("starting Hydra: writing its config: %w", err)
-	}
-	return nil
-}
-
-// migrate creates Hydra's schema in the database (idempotent).
-func (s *Server) migrate(ctx context.Context) error {
-	cmd := exec.CommandContext(ctx, s.bin, "migrate", "sql", "up", "--read-from-env", "--yes", "--config", s.configPath) //nolint:gosec // G204: the Hydra binary the harness built (or HYDRA_BIN), fixed arguments and its own temp config
-	cmd.Env = s.env()
-	cmd.SysProcAttr = proc.SysProcAttr()
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("migrating Hydra's database: %w: %s", err, logbuf.LastBytes(out, 4096))
 	}
 	return nil
 }
