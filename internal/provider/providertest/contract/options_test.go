@@ -37,7 +37,10 @@ func TestLoadRefuses(t *testing.T) {
 		}, "status 404 is documented"},
 		{"a documented path declared outside", func(tb testing.TB) {
 			contract.Load(tb, "keycloak/openapi-26.6.0.json", contract.Outside("POST", "/admin/realms/{realm}/clients"))
-		}, "the document describes this path"},
+		}, "the document describes this operation (POST /admin/realms/{realm}/clients)"},
+		{"every method of a documented path declared outside", func(tb testing.TB) {
+			contract.Load(tb, "hydra/api.json", contract.Outside("*", "/admin/clients/{id}/secrets/rotate"))
+		}, "the document describes this operation"},
 		{"an invalid request allowance for an unknown method", func(tb testing.TB) {
 			contract.Load(tb, "keycloak/openapi-26.6.0.json", contract.AllowInvalidRequest("PATCH", "/admin/realms/{realm}/clients"))
 		}, "the document has no PATCH"},
@@ -79,6 +82,12 @@ func TestOutside(t *testing.T) {
 	// Only that method and path.
 	expect(t, do(t, spec, call{method: "GET", path: "/realms/r1/protocol/openid-connect/token", fake: token}), "an unknown route")
 	expect(t, do(t, spec, call{method: "POST", path: "/realms/r1/protocol/openid-connect/token/introspect", fake: token}), "an unknown route")
+
+	// A method the document does not give a path it describes: Hydra's
+	// rotation endpoint has POST and DELETE, the adapter probes with GET.
+	probe := contract.Load(t, "hydra/api.json", contract.Outside("GET", "/admin/clients/{id}/secrets/rotate"))
+	expect(t, do(t, probe, call{method: "GET", path: "/admin/clients/c1/secrets/rotate", fake: answer(405, "")}))
+	expect(t, do(t, probe, call{method: "PUT", path: "/admin/clients/c1/secrets/rotate", fake: answer(405, "")}), "the document has no PUT operation on this path")
 }
 
 func TestAllowInvalidRequest(t *testing.T) {
@@ -246,7 +255,7 @@ func TestOutsideAfterBasePath(t *testing.T) {
 	got := fatalOf(t, func(tb testing.TB) {
 		contract.Load(tb, "hydra/api-v2.3.0.json", contract.Outside("GET", "/hydra/admin/clients"), contract.BasePath("/hydra"))
 	})
-	expect(t, got, "the document describes this path (/admin/clients)")
+	expect(t, got, "the document describes this operation (GET /admin/clients)")
 }
 
 func TestLoadFormats(t *testing.T) {

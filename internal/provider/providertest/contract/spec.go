@@ -158,8 +158,10 @@ func AllowInvalidRequest(method, path string) Option {
 // serves them but the document does not describe them (the token endpoint
 // beside a management API, say). path is the whole path the fake sees,
 // base path included; a segment written {name} matches any one segment.
-// method "*" matches every method. A path the document does describe fails
-// Load: it must be checked.
+// method "*" matches every method. An operation the document does describe
+// fails Load: it must be checked. A method the document does not give a
+// path it describes (a probe the server answers with 405, say) may be
+// Outside; "*" on a described path may not.
 func Outside(method, path string) Option {
 	return func(s *Spec) error {
 		if !strings.HasPrefix(path, "/") {
@@ -182,12 +184,17 @@ func (s *Spec) checkOutside() error {
 		if !ok {
 			continue
 		}
-		req, err := http.NewRequest(http.MethodGet, "http://contract.invalid"+rel, nil)
+		method := r.method
+		if method == "*" {
+			method = http.MethodGet
+		}
+		req, err := http.NewRequest(method, "http://contract.invalid"+rel, nil)
 		if err != nil {
 			return fmt.Errorf("Outside %s %s: %w", r.method, r.path, err)
 		}
-		if _, _, err := s.d.router.FindRoute(req); err == nil || errors.Is(err, routers.ErrMethodNotAllowed) {
-			return fmt.Errorf("Outside %s %s: the document describes this path (%s), it must be checked", r.method, r.path, rel)
+		_, _, err = s.d.router.FindRoute(req)
+		if err == nil || (r.method == "*" && errors.Is(err, routers.ErrMethodNotAllowed)) {
+			return fmt.Errorf("Outside %s %s: the document describes this operation (%s %s), it must be checked", r.method, r.path, method, rel)
 		}
 	}
 	return nil
