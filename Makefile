@@ -89,7 +89,9 @@ fuzz: ## Run every fuzz target for FUZZTIME each (default 1000000x executions; a
 build: ## Build the manager binary.
 	go build -o $(BIN)/manager ./cmd
 
-IMG           ?= oauth-client-operator:latest
+# The image tag is the chart's appVersion, as for make image and config/manager.
+APP_VERSION   := $(shell awk '/^appVersion:/ {print $$2}' charts/oauth-client-operator/Chart.yaml)
+IMG           ?= oauth-client-operator:$(APP_VERSION)
 CONTAINER_TOOL ?= docker
 
 .PHONY: docker-build
