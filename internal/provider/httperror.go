@@ -38,6 +38,35 @@ func RetryAfterHeader(h http.Header, now time.Time) time.Duration {
 	return ParseRetryAfter(h.Get("Retry-After"), now)
 }
 
+// StatusError types a failed HTTP answer by its status alone, as most
+// management APIs mean it: 400 InvalidMetadata, 401 and 403 Unauthorized,
+// 404 and 410 NotFound, 409 Conflict, 429 RateLimited, anything else
+// Transient; 429 and the rest carry the server's Retry-After. The adapter
+// adds Code and Description from its server's error body (through
+// CleanText) and changes what its server means otherwise.
+func StatusError(status int, header http.Header) *Error {
+	e := &Error{Err: fmt.Errorf("HTTP %d", status)}
+	switch status {
+	case http.StatusBadRequest:
+		e.Kind = KindInvalidMetadata
+		e.Err = nil
+	case http.StatusUnauthorized, http.StatusForbidden:
+		e.Kind = KindUnauthorized
+	case http.StatusNotFound, http.StatusGone:
+		e.Kind = KindNotFound
+	case http.StatusConflict:
+		e.Kind = KindConflict
+	case http.StatusTooManyRequests:
+		e.Kind = KindRateLimited
+		e.RetryAfter = RetryAfterHeader(header, time.Now())
+	default:
+		e.Kind = KindTransient
+		e.RetryAfter = RetryAfterHeader(header, time.Now())
+		e.Err = fmt.Errorf("unexpected HTTP status %d", status)
+	}
+	return e
+}
+
 // CleanText makes server-supplied text safe for an error message: control
 // characters dropped, secrets (the non-empty ones) cut out, length bounded
 // to limit runes.

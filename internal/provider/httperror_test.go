@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +85,32 @@ func TestTokenError(t *testing.T) {
 	}
 	if pe, ok := errors.AsType[*Error](TokenError("x", errors.New("dial"))); !ok || pe.Kind != KindTransient {
 		t.Errorf("TokenError(network error) is not transient")
+	}
+}
+
+func TestStatusError(t *testing.T) {
+	wait := http.Header{"Retry-After": {"7"}}
+	for _, tc := range []struct {
+		status int
+		want   Kind
+		retry  time.Duration
+	}{
+		{http.StatusBadRequest, KindInvalidMetadata, 0},
+		{http.StatusUnauthorized, KindUnauthorized, 0},
+		{http.StatusForbidden, KindUnauthorized, 0},
+		{http.StatusNotFound, KindNotFound, 0},
+		{http.StatusGone, KindNotFound, 0},
+		{http.StatusConflict, KindConflict, 0},
+		{http.StatusTooManyRequests, KindRateLimited, 7 * time.Second},
+		{http.StatusServiceUnavailable, KindTransient, 7 * time.Second},
+		{http.StatusTeapot, KindTransient, 7 * time.Second},
+	} {
+		e := StatusError(tc.status, wait)
+		if e.Kind != tc.want || e.RetryAfter != tc.retry {
+			t.Errorf("StatusError(%d) = kind %v, retry after %s; want %v, %s", tc.status, e.Kind, e.RetryAfter, tc.want, tc.retry)
+		}
+		if tc.status != http.StatusBadRequest && !strings.Contains(e.Error(), strconv.Itoa(tc.status)) {
+			t.Errorf("StatusError(%d) = %q, want the status in the message", tc.status, e)
+		}
 	}
 }

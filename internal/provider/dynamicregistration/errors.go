@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
@@ -43,39 +42,21 @@ type oauthError struct {
 func statusError(at endpoint, status int, header http.Header, body []byte, secrets ...string) error {
 	var oe oauthError
 	_ = json.Unmarshal(body, &oe) // a body that is not an OAuth error adds nothing
-	e := &provider.Error{
-		Code:        provider.CleanText(oe.Error, 64, secrets),
-		Description: provider.CleanText(oe.Description, maxDescription, secrets),
-	}
+	e := provider.StatusError(status, header)
+	e.Code = provider.CleanText(oe.Error, 64, secrets)
+	e.Description = provider.CleanText(oe.Description, maxDescription, secrets)
 	switch {
 	case status == http.StatusBadRequest:
-		e.Kind = provider.KindInvalidMetadata
 		if e.Description == "" {
 			e.Description = "the server rejected the client metadata and gave no description (HTTP 400)"
 		}
 	case status == http.StatusUnauthorized && at == configurationEndpoint:
 		e.Kind = provider.KindNotFound
 		e.Err = errors.New("the client configuration endpoint answered 401: the server does not know the client or no longer accepts its registration access token (RFC 7592 §2)")
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		e.Kind = provider.KindUnauthorized
-		e.Err = fmt.Errorf("HTTP %d", status)
-	case status == http.StatusNotFound || status == http.StatusGone:
-		e.Kind = provider.KindNotFound
-		e.Err = fmt.Errorf("HTTP %d", status)
 	case status == http.StatusMethodNotAllowed:
 		e.Kind = provider.KindUnsupported
+		e.RetryAfter = 0
 		e.Err = fmt.Errorf("HTTP %d: the server does not offer this RFC 7592 operation", status)
-	case status == http.StatusConflict:
-		e.Kind = provider.KindConflict
-		e.Err = fmt.Errorf("HTTP %d", status)
-	case status == http.StatusTooManyRequests:
-		e.Kind = provider.KindRateLimited
-		e.RetryAfter = provider.RetryAfterHeader(header, time.Now())
-		e.Err = fmt.Errorf("HTTP %d", status)
-	default:
-		e.Kind = provider.KindTransient
-		e.RetryAfter = provider.RetryAfterHeader(header, time.Now())
-		e.Err = fmt.Errorf("unexpected HTTP status %d", status)
 	}
 	return e
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
@@ -34,33 +33,16 @@ func statusError(status int, header http.Header, body []byte, secrets ...string)
 		// e.g. 409 "Unable to insert or update resource because ...".
 		ae.Error, ae.Description = "", ae.Error
 	}
-	e := &provider.Error{
-		Code:        provider.CleanText(ae.Error, 64, secrets),
-		Description: provider.CleanText(ae.Description, maxDescription, secrets),
-	}
+	e := provider.StatusError(status, header)
+	e.Code = provider.CleanText(ae.Error, 64, secrets)
+	e.Description = provider.CleanText(ae.Description, maxDescription, secrets)
 	switch status {
 	case http.StatusBadRequest:
-		e.Kind = provider.KindInvalidMetadata
 		if e.Description == "" {
 			e.Description = "Hydra rejected the client metadata and gave no description (HTTP 400)"
 		}
 	case http.StatusUnauthorized, http.StatusForbidden:
-		e.Kind = provider.KindUnauthorized
 		e.Err = fmt.Errorf("HTTP %d: the admin API refused the API key (or needs one)", status)
-	case http.StatusNotFound, http.StatusGone:
-		e.Kind = provider.KindNotFound
-		e.Err = fmt.Errorf("HTTP %d", status)
-	case http.StatusConflict:
-		e.Kind = provider.KindConflict
-		e.Err = fmt.Errorf("HTTP %d", status)
-	case http.StatusTooManyRequests:
-		e.Kind = provider.KindRateLimited
-		e.RetryAfter = provider.RetryAfterHeader(header, time.Now())
-		e.Err = fmt.Errorf("HTTP %d", status)
-	default:
-		e.Kind = provider.KindTransient
-		e.RetryAfter = provider.RetryAfterHeader(header, time.Now())
-		e.Err = fmt.Errorf("unexpected HTTP status %d", status)
 	}
 	return e
 }
