@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -212,9 +211,6 @@ func (r *Reconciler) rotate(ctx context.Context, o *observation, rec *record.Rec
 	if err != nil {
 		return rec, err
 	}
-	if p.Rotate == v1alpha1.StrategyOverlap {
-		next.Retiring = endOverlapLater(o, next)
-	}
 	t := now()
 	next.Version++
 	next.IssuedAt, next.LastRotation = t, t
@@ -223,22 +219,6 @@ func (r *Reconciler) rotate(ctx context.Context, o *observation, rec *record.Rec
 	rolled(o.Client, next)
 	r.event(o.Client, corev1.EventTypeNormal, "Rotated", "rotated the credentials with strategy %s: %s", p.Rotate, p.RotateReason)
 	return next, nil
-}
-
-// endOverlapLater schedules the revocation of the secrets next's client had
-// before this rotation, at the end of the grace period, where the server
-// can revoke them. A rotation during an earlier one's grace period moves
-// that revocation to the later end: the server revokes all old secrets at
-// once, and the one just replaced must last its whole grace period.
-func endOverlapLater(o *observation, next *record.Record) []record.Retiring {
-	if _, ok := o.server.Provider.(provider.SecretRevoker); !ok {
-		return next.Retiring
-	}
-	retireAt := time.Now().Add(policy.GracePeriodOf(o.Client)).UTC().Truncate(time.Second)
-	kept := slices.DeleteFunc(slices.Clone(next.Retiring), func(rc record.Retiring) bool {
-		return rc.OldSecrets && rc.ClientID == next.ClientID
-	})
-	return append(kept, record.Retiring{ClientID: next.ClientID, RetireAt: retireAt, Provider: next.Provider, OldSecrets: true})
 }
 
 // replace registers a new client for next and keeps the old one valid for
@@ -326,17 +306,6 @@ func (r *Reconciler) retire(ctx context.Context, o *observation, rec *record.Rec
 		return rec, nil
 	}
 	for _, rc := range due {
-		if rc.OldSecrets {
-			state := rc.Provider
-			if rc.ClientID == rec.ClientID {
-				state = rec.Provider // the newest state of the client in use
-			}
-			if err := revokeOldSecrets(ctx, o.server.Provider, rc.ClientID, state); err != nil {
-				return rec, err
-			}
-			r.event(o.Client, corev1.EventTypeNormal, "Retired", "revoked the replaced secrets of client %s after their grace period", rc.ClientID)
-			continue
-		}
 		if err := deleteAtServer(ctx, o.server.Provider, rc.ClientID, rc.Provider, "retiring replaced client %s", rc.ClientID); err != nil {
 			return rec, err
 		}
@@ -373,28 +342,10 @@ func deleteAtServer(ctx context.Context, p provider.Provider, clientID string, s
 	return providerFailure(err, doing, args...)
 }
 
-// revokeOldSecrets ends an overlap: the client keeps only its newest
-// secret. A client the server no longer knows has none left to revoke.
-func revokeOldSecrets(ctx context.Context, p provider.Provider, clientID string, state provider.State) error {
-	revoker, ok := p.(provider.SecretRevoker)
-	if !ok {
-		return nil // the server changed adapters meanwhile; nothing can revoke them
-	}
-	err := revoker.RevokeRotatedSecrets(ctx, clientID, state)
-	if err == nil || provider.KindOf(err) == provider.KindNotFound {
-		return nil
-	}
-	return providerFailure(err, "revoking the replaced secrets of client %s", clientID)
-}
-
 // deleteRetiring deletes every replaced client at once (on deletion or
-// disabling of the OAuthClient). A client kept for its old secrets is the
-// recorded client itself, deleted with it.
+// disabling of the OAuthClient).
 func deleteRetiring(ctx context.Context, p provider.Provider, rec *record.Record) error {
 	for _, rc := range rec.Retiring {
-		if rc.OldSecrets {
-			continue
-		}
 		if err := deleteAtServer(ctx, p, rc.ClientID, rc.Provider, "deleting replaced client %s", rc.ClientID); err != nil {
 			return err
 		}

@@ -72,9 +72,6 @@ type fakeProvider struct {
 
 	clients map[string]*provider.Client
 	tokens  map[string]string
-	// older are the secrets an overlap rotation kept valid, per client,
-	// until RevokeRotatedSecrets.
-	older map[string][]string
 	// errs are returned by the named method ("Create", "Observe", ...)
 	// until cleared.
 	errs  map[string]error
@@ -88,7 +85,7 @@ type fakeProvider struct {
 func newFakeProvider(caps provider.Capabilities) *fakeProvider {
 	return &fakeProvider{
 		caps: caps, clients: map[string]*provider.Client{}, tokens: map[string]string{},
-		older: map[string][]string{}, errs: map[string]error{}, calls: map[string]int{},
+		errs: map[string]error{}, calls: map[string]int{},
 	}
 }
 
@@ -114,19 +111,7 @@ func (f *fakeProvider) count(method string) int {
 func (f *fakeProvider) writes() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.calls["Create"] + f.calls["Update"] + f.calls["Delete"] + f.calls["RotateSecret"] + f.calls["SetEnabled"] +
-		f.calls["RevokeRotatedSecrets"]
-}
-
-// valid are the secrets the server accepts for a client, newest last.
-func (f *fakeProvider) valid(id string) []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c, ok := f.clients[id]
-	if !ok {
-		return nil
-	}
-	return append(slices.Clone(f.older[id]), c.ClientSecret)
+	return f.calls["Create"] + f.calls["Update"] + f.calls["Delete"] + f.calls["RotateSecret"] + f.calls["SetEnabled"]
 }
 
 // client is the server's copy of a client; nil when it does not know it.
@@ -291,25 +276,8 @@ func (f *fakeProvider) RotateSecret(_ context.Context, id string, state provider
 	if err != nil {
 		return provider.Result{}, err
 	}
-	if f.caps.OverlapSecrets {
-		f.older[id] = append(f.older[id], c.ClientSecret)
-	}
 	c.ClientSecret, c.SecretExpiresAt = f.newSecret()
 	return provider.Result{Client: cloneClient(c)}, nil
-}
-
-// RevokeRotatedSecrets ends an overlap: only the newest secret stays.
-func (f *fakeProvider) RevokeRotatedSecrets(_ context.Context, id string, state provider.State) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.begin("RevokeRotatedSecrets"); err != nil {
-		return err
-	}
-	if _, err := f.lookup("revoking the old secrets of", id, state); err != nil {
-		return err
-	}
-	delete(f.older, id)
-	return nil
 }
 
 // List is unsupported: the reconciler does not list (yet).
@@ -1135,58 +1103,6 @@ func TestReconcile(t *testing.T) {
 					t.Errorf("next rotation moved from %s to %s", first, got)
 				}
 				e.wantWrites("status", 0)
-			},
-		},
-		{
-			name: "Overlap: the old secret works through the grace period, then is revoked",
-			cfg:  config{caps: provider.Capabilities{OverlapSecrets: true}},
-			run: func(t *testing.T, e *env) {
-				id := e.registered()
-				first := e.srv.client(id).ClientSecret
-				e.requestRotation("now")
-				e.ok()
-				e.wantCalls("RotateSecret", 1)
-				e.wantCalls("Create", 1)
-				if v := e.srv.valid(id); len(v) != 2 || v[0] != first {
-					t.Fatalf("after an Overlap rotation the server accepts %d secret(s), the first among them: %t; want both",
-						len(v), slices.Contains(v, first))
-				}
-				rec := e.record()
-				if len(rec.Retiring) != 1 || !rec.Retiring[0].OldSecrets || rec.Retiring[0].ClientID != id {
-					t.Fatalf("record retiring %+v, want the old secrets of %s", rec.Retiring, id)
-				}
-				about(t, "revoke at", rec.Retiring[0].RetireAt, time.Now().Add(policy.DefaultGracePeriod))
-
-				// Another rotation within the grace period: still one
-				// revocation, at the later end.
-				e.editRecord(func(r *record.Record) { r.Retiring[0].RetireAt = r.Retiring[0].RetireAt.Add(-time.Minute) })
-				e.requestRotation("again")
-				e.ok()
-				e.wantCalls("RotateSecret", 2)
-				rec = e.record()
-				if len(rec.Retiring) != 1 {
-					t.Fatalf("record retiring %+v, want one revocation", rec.Retiring)
-				}
-				about(t, "revoke at", rec.Retiring[0].RetireAt, time.Now().Add(policy.DefaultGracePeriod))
-				e.wantCalls("RevokeRotatedSecrets", 0)
-
-				e.editRecord(func(r *record.Record) {
-					r.Retiring[0].RetireAt = time.Now().Add(-time.Second).UTC().Truncate(time.Second)
-				})
-				e.ok()
-				e.wantCalls("RevokeRotatedSecrets", 1)
-				e.wantCalls("Delete", 0)
-				current := e.srv.client(id).ClientSecret
-				if v := e.srv.valid(id); len(v) != 1 || v[0] != current || data(e.secret(), delivery.KeyClientSecret) != current {
-					t.Errorf("after the grace period the server accepts %d secret(s); want only the delivered one", len(v))
-				}
-				if rec := e.record(); len(rec.Retiring) != 0 || rec.ClientID != id {
-					t.Errorf("record = %+v; want %s and nothing retiring", rec, id)
-				}
-				if ev := e.wantEvent(corev1.EventTypeNormal, "Retired"); !strings.Contains(ev, id) {
-					t.Errorf("event %q does not name the client", ev)
-				}
-				e.wantReady(v1alpha1.ReasonReady)
 			},
 		},
 		{

@@ -44,20 +44,15 @@ type Record struct {
 	// restarted for.
 	RolledVersion int64
 	// Retiring are replaced clients that stay valid until their grace
-	// period ends, then are deleted, and clients whose old secrets are
-	// revoked when theirs ends.
+	// period ends, then are deleted.
 	Retiring []Retiring
 }
 
-// Retiring is an old client kept valid during a grace period, or, with
-// OldSecrets, the old secrets of a client rotated with overlap.
+// Retiring is an old client kept valid during a grace period.
 type Retiring struct {
 	ClientID string         `json:"clientID"`
 	RetireAt time.Time      `json:"retireAt"`
 	Provider provider.State `json:"provider,omitempty"`
-	// OldSecrets: the client itself stays; at RetireAt the secrets it had
-	// before its newest one are revoked (provider.SecretRevoker).
-	OldSecrets bool `json:"oldSecrets,omitempty"`
 }
 
 // Clone returns a deep copy.
