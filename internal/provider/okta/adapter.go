@@ -225,7 +225,9 @@ func (p *Provider) SetEnabled(ctx context.Context, clientID string, state provid
 }
 
 // List returns one page of the OIDC apps carrying marker in their profile
-// (every OIDC app when marker is empty) and the cursor of the next page.
+// (every OIDC app when marker is empty) and the cursor of the next page,
+// each with the scopes of its access policy: beside the page, one request
+// for the authorization server's policies and one per listed app's rule.
 // Okta cannot filter by profile, so a page may hold fewer apps than the
 // page size, or none, before the last. Secrets are never listed.
 func (p *Provider) List(ctx context.Context, marker, page string) ([]provider.Client, string, error) {
@@ -233,13 +235,29 @@ func (p *Provider) List(ctx context.Context, marker, page string) ([]provider.Cl
 	if err != nil {
 		return nil, "", fmt.Errorf("listing clients: %w", err)
 	}
-	var out []provider.Client
+	var mine []wireApp
 	for _, a := range apps {
 		if marker == "" || a.owner() == marker {
-			c := a.client(nil)
-			c.ClientSecret = ""
-			out = append(out, c)
+			mine = append(mine, a)
 		}
+	}
+	var all policies
+	if len(mine) > 0 {
+		if all, err = p.listPolicies(ctx); err != nil {
+			return nil, "", fmt.Errorf("listing clients: %w", err)
+		}
+	}
+	out := make([]provider.Client, 0, len(mine))
+	for _, a := range mine {
+		acc := &access{}
+		if pol := all.of(a.Credentials.OAuthClient.ClientID); pol != nil {
+			if acc, err = p.accessOf(ctx, pol, ""); err != nil {
+				return nil, "", fmt.Errorf("listing clients: %w", err)
+			}
+		}
+		c := a.client(acc)
+		c.ClientSecret = ""
+		out = append(out, c)
 	}
 	if next == page {
 		next = ""

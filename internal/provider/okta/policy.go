@@ -99,8 +99,13 @@ func (p *Provider) loadAccess(ctx context.Context, clientID string, state provid
 	if err != nil || pol == nil {
 		return &access{}, err
 	}
+	return p.accessOf(ctx, pol, state[stateRuleID])
+}
+
+// accessOf reads the rule of a policy: by its ID when known, else by name.
+func (p *Provider) accessOf(ctx context.Context, pol *wirePolicy, ruleID string) (*access, error) {
 	acc := &access{policyID: pol.ID}
-	rule, err := p.findRule(ctx, pol.ID, state[stateRuleID])
+	rule, err := p.findRule(ctx, pol.ID, ruleID)
 	if err != nil || rule == nil {
 		return acc, err
 	}
@@ -130,21 +135,38 @@ func (p *Provider) findPolicy(ctx context.Context, clientID, id string) (*wirePo
 			}
 		}
 	}
+	all, err := p.listPolicies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return all.of(clientID), nil
+}
+
+// policies are the access policies of the authorization server.
+type policies []wirePolicy
+
+// of returns the policy of clientID, nil when there is none.
+func (all policies) of(clientID string) *wirePolicy {
+	for _, pol := range all {
+		if pol.Name == policyName(clientID) && slices.Contains(pol.Conditions.Clients.Include, clientID) {
+			return &pol
+		}
+	}
+	return nil
+}
+
+// listPolicies reads the access policies of the authorization server.
+func (p *Provider) listPolicies(ctx context.Context) (policies, error) {
 	r := request{method: http.MethodGet, path: p.policiesPath()}
 	a, err := p.do(ctx, r)
 	if err != nil {
 		return nil, fmt.Errorf("listing the access policies of authorization server %q: %w", p.authServer, err)
 	}
-	var all []wirePolicy
+	var all policies
 	if err := decode(a, r, &all); err != nil {
 		return nil, err
 	}
-	for _, pol := range all {
-		if pol.Name == policyName(clientID) && slices.Contains(pol.Conditions.Clients.Include, clientID) {
-			return &pol, nil
-		}
-	}
-	return nil, nil
+	return all, nil
 }
 
 // findRule returns the operator's rule of a policy, nil when there is none.
