@@ -12,7 +12,7 @@ import (
 // Okta's app fields the adapter reads and writes.
 const (
 	// appName is the name of every OpenID Connect app (its "app type").
-	appName       = "oidc_client"
+	appName        = "oidc_client"
 	signOnModeOIDC = "OPENID_CONNECT"
 	statusActive   = "ACTIVE"
 	statusInactive = "INACTIVE"

@@ -40,7 +40,9 @@ func TestConformanceWithAPIToken(t *testing.T) {
 	t.Parallel()
 	o := newOrg(t)
 	build := func(t *testing.T, opts providertest.Options) provider.Provider {
-		return o.adapter(t, func(c *okta.Config) { c.Token, c.Owner, c.PageSize = okta.APIToken(apiToken), opts.Owner, opts.PageSize })
+		return o.adapter(t, func(c *okta.Config) {
+			c.Token, c.Owner, c.PageSize = okta.APIToken(apiToken), opts.Owner, opts.PageSize
+		})
 	}
 	providertest.Run(t, providertest.Harness{
 		New:             func(t *testing.T) provider.Provider { return build(t, providertest.Options{Owner: "okta-tests"}) },

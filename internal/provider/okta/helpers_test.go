@@ -104,3 +104,16 @@ func (o *org) adapter(t *testing.T, mutate func(*okta.Config)) *okta.Provider {
 func (o *org) token(ctx context.Context, id, secret, scope string) error {
 	return oktafake.ClientCredentials(ctx, nil, o.url+"/oauth2/default/v1/token", id, secret, scope)
 }
+
+// oktaToken asks the token endpoint tokenURL for a token.
+func oktaToken(ctx context.Context, tokenURL, id, secret, scope string) error {
+	return oktafake.ClientCredentials(ctx, nil, tokenURL, id, secret, scope)
+}
+
+// dpop is a token source whose tokens are DPoP-bound, as Okta issues them
+// to a service app that requires DPoP.
+type dpop struct{}
+
+func (dpop) Token() (*oauth2.Token, error) {
+	return &oauth2.Token{AccessToken: "dpop-bound", TokenType: "DPoP"}, nil
+}

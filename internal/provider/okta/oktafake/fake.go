@@ -59,6 +59,7 @@ type Fake struct {
 	throttled int // answers still to refuse with 429
 	retry     int // their Retry-After, seconds
 	writes    int
+	requests  int
 	n         int
 	mux       *http.ServeMux
 }
@@ -149,6 +150,10 @@ func (f *Fake) routes() {
 	m.HandleFunc("POST /oauth2/{as}/v1/token", f.customToken)
 	m.HandleFunc("GET /oauth2/{as}/.well-known/openid-configuration", f.discovery)
 	m.HandleFunc("GET /oauth2/{as}/.well-known/oauth-authorization-server", f.discovery)
+	// RFC 8414 §3.1's location for an issuer with a path; Okta has none.
+	m.HandleFunc("GET /.well-known/oauth-authorization-server/oauth2/{as}", func(w http.ResponseWriter, _ *http.Request) {
+		oauthError(w, http.StatusNotFound, "not_found", "Okta serves its metadata below the issuer")
+	})
 	f.mux = m
 }
 
@@ -183,6 +188,7 @@ func (f *Fake) management(h func(w http.ResponseWriter, r *http.Request) (int, a
 			writeJSON(w, status, body)
 			return
 		}
+		f.requests++
 		status, body := h(w, r)
 		if r.Method != http.MethodGet && status < 300 {
 			f.writes++

@@ -126,3 +126,29 @@ func ClientCredentials(ctx context.Context, hc *http.Client, tokenURL, clientID,
 	}
 	return nil
 }
+
+// Owner is the ownership marker in the app's profile.
+func (f *Fake) Owner(clientID string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if a := f.byClientID(clientID); a != nil {
+		s, _ := a.oidc().Profile["oauthClientOperatorOwner"].(string)
+		return s
+	}
+	return ""
+}
+
+// Requests counts the management requests answered.
+func (f *Fake) Requests() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.requests
+}
+
+// AddAuthorizationServer adds a custom authorization server with the given
+// scopes.
+func (f *Fake) AddAuthorizationServer(id string, scopes ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.servers[id] = &authServer{scopes: scopes}
+}
