@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -178,9 +179,7 @@ func (p *Provider) Update(ctx context.Context, clientID string, state provider.S
 		}
 	}
 	st := provider.State{}
-	for k, v := range state {
-		st[k] = v
-	}
+	maps.Copy(st, state)
 	st[stateAppID] = a.ID
 	st, err = p.ensureAccess(ctx, clientID, st, spec)
 	if err != nil {

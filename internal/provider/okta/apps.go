@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -72,9 +73,7 @@ func (p *Provider) findApp(ctx context.Context, clientID string, query url.Value
 // the next (Okta's after, from the rel="next" Link), "" after the last.
 func (p *Provider) listApps(ctx context.Context, query url.Values, page string) ([]wireApp, string, error) {
 	q := url.Values{"limit": {strconv.Itoa(p.pageSize)}}
-	for k, v := range query {
-		q[k] = v
-	}
+	maps.Copy(q, query)
 	if page != "" {
 		q.Set("after", page)
 	}

@@ -167,16 +167,6 @@ type answer struct {
 	body   []byte
 }
 
-// ok reports whether the status is one of want.
-func (a answer) ok(want ...int) bool {
-	for _, s := range want {
-		if a.status == s {
-			return true
-		}
-	}
-	return false
-}
-
 // do sends r and returns the answer. Its error is typed and never holds the
 // management credential or a secret.
 func (p *Provider) do(ctx context.Context, r request) (answer, error) {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -242,9 +243,7 @@ func (p *Provider) ensureAccess(ctx context.Context, clientID string, state prov
 		}
 	}
 	out := provider.State{}
-	for k, v := range state {
-		out[k] = v
-	}
+	maps.Copy(out, state)
 	out[statePolicyID], out[stateRuleID] = acc.policyID, acc.ruleID
 	return out, nil
 }

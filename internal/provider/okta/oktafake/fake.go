@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -232,10 +233,8 @@ func neededScopes(r *http.Request) []string {
 
 func hasAny(have, want []string) bool {
 	for _, w := range want {
-		for _, h := range have {
-			if h == w {
-				return true
-			}
+		if slices.Contains(have, w) {
+			return true
 		}
 	}
 	return false

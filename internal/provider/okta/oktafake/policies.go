@@ -265,12 +265,12 @@ func (f *Fake) createRule(_ http.ResponseWriter, r *http.Request) (int, any) {
 	return http.StatusCreated, x.view()
 }
 
-func (x *rule) set(b ruleBody, now time.Time) {
-	x.name, x.status, x.updated = b.Name, orActive(b.Status), now
-	x.grantTypes, x.scopes, x.people = b.Conditions.GrantTypes.Include, b.Conditions.Scopes.Include, b.Conditions.People.Groups.Include
-	x.actions = b.Actions
-	if x.actions == nil {
-		x.actions = map[string]any{}
+func (r *rule) set(b ruleBody, now time.Time) {
+	r.name, r.status, r.updated = b.Name, orActive(b.Status), now
+	r.grantTypes, r.scopes, r.people = b.Conditions.GrantTypes.Include, b.Conditions.Scopes.Include, b.Conditions.People.Groups.Include
+	r.actions = b.Actions
+	if r.actions == nil {
+		r.actions = map[string]any{}
 	}
 }
 
