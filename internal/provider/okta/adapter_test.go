@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/okta"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/contract"
@@ -280,5 +281,33 @@ func TestDPoPTokensAreRefused(t *testing.T) {
 	_, err := p.Create(t.Context(), machine("dpop"))
 	if !errors.Is(err, provider.ErrUnauthorized) || !strings.Contains(err.Error(), "DPoP") {
 		t.Errorf("Create with a DPoP token: %v; want Unauthorized naming DPoP", err)
+	}
+}
+
+// The factory takes the okta block and refuses an issuerURL that is not
+// the block's authorization server, so the delivered token_url is the one
+// whose policies the adapter manages.
+func TestFactoryChecksTheIssuer(t *testing.T) {
+	t.Parallel()
+	block := &v1alpha1.OktaProvider{OrgURL: "https://example.okta.com", AuthorizationServerID: "default"}
+	for _, c := range []struct {
+		name, issuer, field string
+	}{
+		{"the default authorization server", "https://example.okta.com/oauth2/default", ""},
+		{"the org authorization server", "https://example.okta.com", "spec.issuerURL"},
+		{"another authorization server", "https://example.okta.com/oauth2/aus42", "spec.issuerURL"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := okta.Factory(t.Context(), provider.Config{Block: block, Endpoints: provider.Endpoints{Issuer: c.issuer}})
+			if c.field == "" && err != nil {
+				t.Fatalf("Factory: %v", err)
+			}
+			if c.field != "" && (!errors.Is(err, provider.ErrInvalidMetadata) || !strings.Contains(err.Error(), c.field)) {
+				t.Errorf("Factory: %v; want InvalidMetadata naming %s", err, c.field)
+			}
+		})
+	}
+	if _, err := okta.Factory(t.Context(), provider.Config{}); err == nil || !strings.Contains(err.Error(), "spec.okta") {
+		t.Errorf("Factory without a block: %v; want an error naming spec.okta", err)
 	}
 }
