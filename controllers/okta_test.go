@@ -2,6 +2,10 @@ package controllers_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -27,14 +31,7 @@ func TestOAuthClientsAtFakeOkta(t *testing.T) {
 	ctx := context.Background()
 	const apiToken = "okta-envtest-api-token-42" //nolint:gosec // G101: the fake org's made-up API token
 	seen.add(apiToken)
-	spec := contract.Load(t, "okta/management-minimal.yaml",
-		contract.Outside("POST", "/oauth2/{authServerId}/v1/token"),
-		contract.Outside("GET", "/oauth2/{authServerId}/.well-known/openid-configuration"),
-		contract.Outside("GET", "/oauth2/{authServerId}/.well-known/oauth-authorization-server"),
-		contract.Outside("GET", "/.well-known/oauth-authorization-server/oauth2/{authServerId}"))
-	fake := oktafake.New(oktafake.Options{APIToken: apiToken})
-	srv := httptest.NewServer(spec.Handler(t, fake))
-	t.Cleanup(srv.Close)
+	fake, srv := startFakeOkta(t, apiToken)
 	tokenURL := srv.URL + "/oauth2/default/v1/token"
 	token := func(s *corev1.Secret, scope string) error {
 		return oktafake.ClientCredentials(ctx, nil, tokenURL, string(s.Data["client_id"]), string(s.Data["client_secret"]), scope)
@@ -196,4 +193,69 @@ func TestOAuthClientsAtFakeOkta(t *testing.T) {
 			return !fake.Has(id) && fake.Policies(id) == 0, fmt.Sprintf("app %t, %d policies", fake.Has(id), fake.Policies(id))
 		})
 	})
+}
+
+// startFakeOkta serves a fake Okta org behind Okta's management API
+// document.
+func startFakeOkta(t *testing.T, apiToken string) (*oktafake.Fake, *httptest.Server) {
+	t.Helper()
+	spec := contract.Load(t, "okta/management-minimal.yaml",
+		contract.Outside("POST", "/oauth2/v1/token"),
+		contract.Outside("POST", "/oauth2/{authServerId}/v1/token"),
+		contract.Outside("GET", "/oauth2/{authServerId}/.well-known/openid-configuration"),
+		contract.Outside("GET", "/oauth2/{authServerId}/.well-known/oauth-authorization-server"),
+		contract.Outside("GET", "/.well-known/oauth-authorization-server/oauth2/{authServerId}"))
+	fake := oktafake.New(oktafake.Options{APIToken: apiToken})
+	srv := httptest.NewServer(spec.Handler(t, fake))
+	t.Cleanup(srv.Close)
+	return fake, srv
+}
+
+// TestFakeOktaWithAServiceApp logs the operator in as Okta recommends: a
+// service app with a private_key_jwt assertion at the org authorization
+// server, granted the okta.* scopes of docs/providers/okta.md.
+func TestFakeOktaWithAServiceApp(t *testing.T) {
+	ctx := context.Background()
+	fake, srv := startFakeOkta(t, "")
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	seen.add(pemKey)
+	scopes := []string{"okta.apps.read", "okta.apps.manage", "okta.authorizationServers.read", "okta.authorizationServers.manage"}
+	fake.AddServiceApp("0oaoperator", &key.PublicKey, scopes...)
+
+	ns := createNamespace(t)
+	mustCreate(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "okta-operator", Namespace: ns}, StringData: map[string]string{"key.pem": pemKey}})
+	mustCreate(t, &v1alpha1.AuthServer{
+		ObjectMeta: metav1.ObjectMeta{Name: "okta", Namespace: ns},
+		Spec: v1alpha1.AuthServerSpec{
+			IssuerURL: srv.URL + "/oauth2/default",
+			Credentials: &v1alpha1.ManagementCredentials{ClientCredentials: &v1alpha1.ClientCredentialsAuth{
+				TokenURL: srv.URL + "/oauth2/v1/token", ClientID: "0oaoperator", Scopes: scopes,
+				PrivateKey: &v1alpha1.PrivateKeySelector{SecretKeySelector: v1alpha1.SecretKeySelector{Name: "okta-operator", Key: "key.pem"}},
+			}},
+			ProviderBlocks: v1alpha1.ProviderBlocks{Okta: &v1alpha1.OktaProvider{OrgURL: srv.URL}},
+		},
+	})
+	waitServer(t, &v1alpha1.AuthServer{}, ns, "okta", v1alpha1.ReasonReady)
+	newClient(t, ns, "worker", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "okta"}, Scopes: []string{"read"}})
+	waitReady(t, ns, "worker")
+	s := secretOf(t, ns, "worker")
+	seen.add(string(s.Data["client_secret"]))
+	if err := oktafake.ClientCredentials(ctx, nil, srv.URL+"/oauth2/default/v1/token", string(s.Data["client_id"]), string(s.Data["client_secret"]), "read"); err != nil {
+		t.Errorf("the delivered credentials get no token: %v", err)
+	}
+	if err := k8s.Delete(ctx, getClient(t, ns, "worker")); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, &v1alpha1.OAuthClient{}, ns, "worker")
+	if fake.Apps() != 0 {
+		t.Errorf("%d apps left after the OAuthClient was deleted", fake.Apps())
+	}
 }
