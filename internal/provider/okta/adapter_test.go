@@ -311,3 +311,33 @@ func TestFactoryChecksTheIssuer(t *testing.T) {
 		t.Errorf("Factory without a block: %v; want an error naming spec.okta", err)
 	}
 }
+
+// A rule changed by hand to other grant types is drift too.
+func TestRuleChangedByHandIsCorrected(t *testing.T) {
+	t.Parallel()
+	o := newOrg(t)
+	p := o.adapter(t, nil)
+	spec := machine("rule drift")
+	res, err := p.Create(t.Context(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := map[string]any{"name": "oauth-client-operator", "type": "RESOURCE_ACCESS",
+		"conditions": map[string]any{"grantTypes": map[string]any{"include": []string{"authorization_code"}}, "scopes": map[string]any{"include": []string{"read", "write"}}}}
+	path := "/api/v1/authorizationServers/default/policies/" + res.State["policyId"] + "/rules/" + res.State["ruleId"]
+	if st := o.management(t, http.MethodPut, path, rule); st != http.StatusOK {
+		t.Fatalf("changing the rule by hand: HTTP %d", st)
+	}
+	if err := o.token(t.Context(), res.Client.ClientID, res.Client.ClientSecret, "read"); err == nil {
+		t.Fatal("a client whose rule lost client_credentials gets a token")
+	}
+	if d := p.Diff(spec, observe(t, p, res.Client.ClientID, res.State)); !slices.Contains(d, okta.DiffAccessPolicy) {
+		t.Fatalf("Diff = %v, want accessPolicy", d)
+	}
+	if _, err := p.Update(t.Context(), res.Client.ClientID, res.State, spec); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.token(t.Context(), res.Client.ClientID, res.Client.ClientSecret, "read"); err != nil {
+		t.Errorf("no token after Update: %v", err)
+	}
+}

@@ -116,7 +116,9 @@ func (a wireApp) client(acc *access) provider.Client {
 	}
 	if acc != nil {
 		spec.Scopes = acc.scopes
-		if acc.found() {
+		// A policy whose rule allows other grant types than the app's is
+		// out of line: reported as no policy, so Update makes it right.
+		if acc.found() && (acc.grantTypes == nil || provider.SameSet(acc.grantTypes, spec.GrantTypes)) {
 			spec.Extra[ExtraAccessPolicy] = acc.policyID
 		}
 	}

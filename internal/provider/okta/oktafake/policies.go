@@ -70,14 +70,16 @@ func (p *policy) view() map[string]any {
 }
 
 func (r *rule) view() map[string]any {
+	conditions := map[string]any{
+		"grantTypes": map[string]any{"include": r.grantTypes},
+		"scopes":     map[string]any{"include": r.scopes},
+	}
+	if len(r.people) > 0 {
+		conditions["people"] = map[string]any{"groups": map[string]any{"include": r.people}}
+	}
 	return map[string]any{
 		"id": r.id, "type": "RESOURCE_ACCESS", "name": r.name, "status": r.status, "priority": r.priority, "system": false,
-		"conditions": map[string]any{
-			"people":     map[string]any{"groups": map[string]any{"include": r.people}},
-			"grantTypes": map[string]any{"include": r.grantTypes},
-			"scopes":     map[string]any{"include": r.scopes},
-		},
-		"actions": r.actions,
+		"conditions": conditions, "actions": r.actions,
 		"created": stamp(r.created), "lastUpdated": stamp(r.updated),
 	}
 }
