@@ -80,6 +80,8 @@ func TestInvalidManifestsAreRefusedNamingTheField(t *testing.T) {
 		{"no provider block", "server", "  issuerURL: https://auth.example.com\n", []string{"spec", "exactly one provider block"}},
 		{"issuer not a URL", "server", "  issuerURL: \"not a url\"\n  dynamicRegistration: {}\n", []string{"spec.issuerURL", "absolute http(s) URL"}},
 		{"plain http issuer off loopback", "server", "  issuerURL: http://auth.example.com\n  dynamicRegistration: {}\n", []string{"spec.issuerURL", "must use https"}},
+		{"okta orgURL with a path", "server", "  issuerURL: https://example.okta.com/oauth2/default\n  okta: {orgURL: https://example.okta.com/oauth2}\n", []string{"spec.okta.orgURL", "without a path"}},
+		{"okta authorization server ID with a slash", "server", "  issuerURL: https://example.okta.com/oauth2/default\n  okta: {orgURL: https://example.okta.com, authorizationServerID: \"a/b\"}\n", []string{"spec.okta.authorizationServerID"}},
 		{"two kinds of credentials", "server", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  credentials:\n    bearerToken: {name: s, key: token}\n    initialAccessToken: {name: s, key: iat}\n", []string{"spec.credentials", "set only one of"}},
 		{"client credentials without clientID", "server", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  credentials:\n    clientCredentials: {clientSecret: {name: s, key: k}}\n", []string{"spec.credentials.clientCredentials.clientID", "Required value"}},
 		{"auth style unknown", "server", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  credentials:\n    clientCredentials: {clientID: op, clientSecret: {name: s, key: k}, authStyle: Digest}\n", []string{"spec.credentials.clientCredentials.authStyle", "Unsupported value"}},

@@ -1,0 +1,261 @@
+package controllers_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/okta/oktafake"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/contract"
+)
+
+// TestOAuthClientsAtFakeOkta runs OAuthClients against the fake Okta org
+// (oktafake: Okta cannot run here) through the okta adapter, logged in
+// with an API token; every management request and answer is checked
+// against Okta's management API document. Apply → a working token with the
+// manifest's scopes; a quiet resync; a scope change reaching the access
+// policy; drift corrected; an app deleted at Okta registered again;
+// rotation with two secrets at once; disable and enable with Okta's own
+// switch; the Delete and Orphan deletion policies.
+func TestOAuthClientsAtFakeOkta(t *testing.T) {
+	ctx := context.Background()
+	const apiToken = "okta-envtest-api-token-42" //nolint:gosec // G101: the fake org's made-up API token
+	seen.add(apiToken)
+	fake, srv := startFakeOkta(t, apiToken)
+	tokenURL := srv.URL + "/oauth2/default/v1/token"
+	token := func(s *corev1.Secret, scope string) error {
+		return oktafake.ClientCredentials(ctx, nil, tokenURL, string(s.Data["client_id"]), string(s.Data["client_secret"]), scope)
+	}
+
+	ns := createNamespace(t)
+	mustCreate(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "okta-api", Namespace: ns}, StringData: map[string]string{"token": apiToken}})
+	mustCreate(t, &v1alpha1.AuthServer{
+		ObjectMeta: metav1.ObjectMeta{Name: "okta", Namespace: ns},
+		Spec: v1alpha1.AuthServerSpec{
+			IssuerURL:      srv.URL + "/oauth2/default",
+			Credentials:    &v1alpha1.ManagementCredentials{SSWSToken: &v1alpha1.SecretKeySelector{Name: "okta-api", Key: "token"}},
+			ProviderBlocks: v1alpha1.ProviderBlocks{Okta: &v1alpha1.OktaProvider{OrgURL: srv.URL}},
+		},
+	})
+	waitServer(t, &v1alpha1.AuthServer{}, ns, "okta", v1alpha1.ReasonReady)
+
+	newClient(t, ns, "billing", v1alpha1.OAuthClientSpec{
+		ServerRef: v1alpha1.ServerReference{Name: "okta"}, ClientName: "billing", Scopes: []string{"read", "write"},
+	})
+	oac := waitReady(t, ns, "billing")
+	s := secretOf(t, ns, "billing")
+	id := string(s.Data["client_id"])
+	seen.add(string(s.Data["client_secret"]))
+	if want := string(oac.UID) + "-1"; id != want {
+		t.Errorf("client ID %q, want the operator's choice %q", id, want)
+	}
+	if got := string(s.Data["token_url"]); got != tokenURL {
+		t.Errorf("token_url %q, want the default authorization server's %q", got, tokenURL)
+	}
+	if err := token(s, "read write"); err != nil {
+		t.Fatalf("the delivered credentials get no token: %v", err)
+	}
+	if err := token(s, "admin"); err == nil {
+		t.Error("the client gets a scope its manifest does not list")
+	}
+	if owner := fake.Owner(id); !strings.HasPrefix(owner, v1alpha1.ManagedByValue+"/") {
+		t.Errorf("app profile owner %q, want the operator's marker", owner)
+	}
+
+	t.Run("a resync writes nothing to Okta", func(t *testing.T) {
+		writes, reads := fake.Writes(), fake.Requests()
+		waitFor(t, "two resyncs", func() (bool, string) {
+			n := fake.Requests() - reads
+			return n >= 6, fmt.Sprintf("%d requests", n)
+		})
+		if w := fake.Writes() - writes; w != 0 {
+			t.Errorf("resyncs made %d writes", w)
+		}
+	})
+
+	t.Run("a scope change reaches the access policy", func(t *testing.T) {
+		c := getClient(t, ns, "billing")
+		c.Spec.Scopes = []string{"read", "admin"}
+		if err := k8s.Update(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "scope admin granted and write refused", func() (bool, string) {
+			return token(s, "admin") == nil && token(s, "write") != nil, "not yet"
+		})
+	})
+
+	t.Run("drift at Okta is corrected", func(t *testing.T) {
+		fake.SetLabel(id, "renamed in the console")
+		waitFor(t, "the label restored", func() (bool, string) {
+			l := fake.Label(id)
+			return l == "billing", "label " + l
+		})
+	})
+
+	t.Run("rotation adds a second secret and keeps both working", func(t *testing.T) {
+		old := secretOf(t, ns, "billing")
+		requestRotation(t, ns, "billing", "okta-1")
+		waitVersion(t, ns, "billing", 2)
+		s = secretOf(t, ns, "billing")
+		seen.add(string(s.Data["client_secret"]))
+		if got := string(s.Data["client_id"]); got != id {
+			t.Errorf("Overlap rotation changed the client: %s → %s", id, got)
+		}
+		if err := token(s, "read"); err != nil {
+			t.Errorf("the new secret gets no token: %v", err)
+		}
+		if err := token(old, "read"); err != nil {
+			t.Errorf("the old secret stopped working at once: %v", err)
+		}
+		if n := fake.Secrets(id); n != 2 {
+			t.Errorf("the app holds %d secrets during the overlap, want 2", n)
+		}
+		// Ending the overlap after the grace period is the controller's
+		// (RevokeRotatedSecrets); at this commit it does not call it yet,
+		// so the test stops here (see docs/providers/okta.md).
+	})
+
+	t.Run("disable deactivates the app, enable activates it", func(t *testing.T) {
+		c := getClient(t, ns, "billing")
+		c.Spec.Disabled = true
+		if err := k8s.Update(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		waitReason(t, ns, "billing", v1alpha1.ReasonDisabled)
+		if st := fake.Status(id); st != "INACTIVE" {
+			t.Errorf("app status %q after disable, want INACTIVE", st)
+		}
+		if err := token(s, "read"); err == nil {
+			t.Error("a disabled client still gets tokens")
+		}
+		c = getClient(t, ns, "billing")
+		c.Spec.Disabled = false
+		if err := k8s.Update(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		waitReady(t, ns, "billing")
+		s = secretOf(t, ns, "billing")
+		seen.add(string(s.Data["client_secret"]))
+		if got := string(s.Data["client_id"]); got != id {
+			t.Errorf("enabling changed the client: %s → %s", id, got)
+		}
+		if err := token(s, "read"); err != nil {
+			t.Errorf("the enabled client gets no token: %v", err)
+		}
+	})
+
+	t.Run("deleted at Okta, registered again", func(t *testing.T) {
+		fake.RemoveApp(id)
+		waitFor(t, "an app for the client again", func() (bool, string) {
+			c := getClient(t, ns, "billing")
+			ready, why := isReady(c.Status.Conditions, c.Generation)
+			return ready && fake.Has(c.Status.ClientID), why
+		})
+		s = secretOf(t, ns, "billing")
+		seen.add(string(s.Data["client_secret"]))
+		id = string(s.Data["client_id"])
+		if err := token(s, "read admin"); err != nil {
+			t.Errorf("the new credentials get no token: %v", err)
+		}
+	})
+
+	t.Run("deletionPolicy Orphan keeps the app", func(t *testing.T) {
+		newClient(t, ns, "kept", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "okta"}, Scopes: []string{"read"},
+			DeletionPolicy: v1alpha1.DeletionPolicyOrphan})
+		c := waitReady(t, ns, "kept")
+		kept := secretOf(t, ns, "kept")
+		seen.add(string(kept.Data["client_secret"]))
+		if err := k8s.Delete(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		waitGone(t, &v1alpha1.OAuthClient{}, ns, "kept")
+		if err := token(kept, "read"); err != nil {
+			t.Errorf("the orphaned client no longer works: %v", err)
+		}
+	})
+
+	t.Run("deleting the OAuthClient deletes its app and access policy", func(t *testing.T) {
+		if err := k8s.Delete(ctx, getClient(t, ns, "billing")); err != nil {
+			t.Fatal(err)
+		}
+		waitGone(t, &v1alpha1.OAuthClient{}, ns, "billing")
+		waitFor(t, "the app and its policy gone", func() (bool, string) {
+			return !fake.Has(id) && fake.Policies(id) == 0, fmt.Sprintf("app %t, %d policies", fake.Has(id), fake.Policies(id))
+		})
+	})
+}
+
+// startFakeOkta serves a fake Okta org behind Okta's management API
+// document.
+func startFakeOkta(t *testing.T, apiToken string) (*oktafake.Fake, *httptest.Server) {
+	t.Helper()
+	spec := contract.Load(t, "okta/management-minimal.yaml",
+		contract.Outside("POST", "/oauth2/v1/token"),
+		contract.Outside("POST", "/oauth2/{authServerId}/v1/token"),
+		contract.Outside("GET", "/oauth2/{authServerId}/.well-known/openid-configuration"),
+		contract.Outside("GET", "/oauth2/{authServerId}/.well-known/oauth-authorization-server"),
+		contract.Outside("GET", "/.well-known/oauth-authorization-server/oauth2/{authServerId}"))
+	fake := oktafake.New(oktafake.Options{APIToken: apiToken})
+	srv := httptest.NewServer(spec.Handler(t, fake))
+	t.Cleanup(srv.Close)
+	return fake, srv
+}
+
+// TestFakeOktaWithAServiceApp logs the operator in as Okta recommends: a
+// service app with a private_key_jwt assertion at the org authorization
+// server, granted the okta.* scopes of docs/providers/okta.md.
+func TestFakeOktaWithAServiceApp(t *testing.T) {
+	ctx := context.Background()
+	fake, srv := startFakeOkta(t, "")
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	seen.add(pemKey)
+	scopes := []string{"okta.apps.read", "okta.apps.manage", "okta.authorizationServers.read", "okta.authorizationServers.manage"}
+	fake.AddServiceApp("0oaoperator", &key.PublicKey, scopes...)
+
+	ns := createNamespace(t)
+	mustCreate(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "okta-operator", Namespace: ns}, StringData: map[string]string{"key.pem": pemKey}})
+	mustCreate(t, &v1alpha1.AuthServer{
+		ObjectMeta: metav1.ObjectMeta{Name: "okta", Namespace: ns},
+		Spec: v1alpha1.AuthServerSpec{
+			IssuerURL: srv.URL + "/oauth2/default",
+			Credentials: &v1alpha1.ManagementCredentials{ClientCredentials: &v1alpha1.ClientCredentialsAuth{
+				TokenURL: srv.URL + "/oauth2/v1/token", ClientID: "0oaoperator", Scopes: scopes,
+				PrivateKey: &v1alpha1.PrivateKeySelector{SecretKeySelector: v1alpha1.SecretKeySelector{Name: "okta-operator", Key: "key.pem"}},
+			}},
+			ProviderBlocks: v1alpha1.ProviderBlocks{Okta: &v1alpha1.OktaProvider{OrgURL: srv.URL}},
+		},
+	})
+	waitServer(t, &v1alpha1.AuthServer{}, ns, "okta", v1alpha1.ReasonReady)
+	newClient(t, ns, "worker", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "okta"}, Scopes: []string{"read"}})
+	waitReady(t, ns, "worker")
+	s := secretOf(t, ns, "worker")
+	seen.add(string(s.Data["client_secret"]))
+	if err := oktafake.ClientCredentials(ctx, nil, srv.URL+"/oauth2/default/v1/token", string(s.Data["client_id"]), string(s.Data["client_secret"]), "read"); err != nil {
+		t.Errorf("the delivered credentials get no token: %v", err)
+	}
+	if err := k8s.Delete(ctx, getClient(t, ns, "worker")); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, &v1alpha1.OAuthClient{}, ns, "worker")
+	if fake.Apps() != 0 {
+		t.Errorf("%d apps left after the OAuthClient was deleted", fake.Apps())
+	}
+}

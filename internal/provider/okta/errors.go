@@ -1,0 +1,93 @@
+package okta
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+)
+
+// maxDescription bounds how much of Okta's errorSummary and errorCauses
+// reaches an error message (and from there a condition).
+const maxDescription = 300
+
+// apiError is the error body of Okta's management API (the Error schema):
+// {"errorCode":"E0000007","errorSummary":"Not found: ...","errorCauses":[...]}.
+// errorId and errorLink add nothing a user can act on.
+type apiError struct {
+	Code    string `json:"errorCode"`
+	Summary string `json:"errorSummary"`
+	Causes  []struct {
+		Summary string `json:"errorSummary"`
+	} `json:"errorCauses"`
+}
+
+// statusError turns a failed answer into a typed provider error. secrets
+// are values that must never appear in it; they are cut out of Okta's text.
+func statusError(a answer, secrets ...string) error {
+	var ae apiError
+	_ = json.Unmarshal(a.body, &ae) // a body that is no Error object adds nothing
+	text := ae.Summary
+	for _, c := range ae.Causes {
+		if c.Summary != "" && !strings.Contains(text, c.Summary) {
+			text += "; " + c.Summary
+		}
+	}
+	e := &provider.Error{
+		Code:        provider.CleanText(ae.Code, 16, secrets),
+		Description: provider.CleanText(text, maxDescription, secrets),
+	}
+	switch a.status {
+	case http.StatusBadRequest:
+		e.Kind = provider.KindInvalidMetadata
+		if e.Description == "" {
+			e.Description = "Okta rejected the request and gave no errorSummary (HTTP 400)"
+		}
+	case http.StatusUnauthorized, http.StatusForbidden:
+		e.Kind = provider.KindUnauthorized
+		e.Err = fmt.Errorf("HTTP %d: Okta refused the management credentials (or they lack a scope or admin role)", a.status)
+	case http.StatusNotFound, http.StatusGone:
+		e.Kind = provider.KindNotFound
+		e.Err = fmt.Errorf("HTTP %d", a.status)
+	case http.StatusConflict:
+		e.Kind = provider.KindConflict
+		e.Err = fmt.Errorf("HTTP %d", a.status)
+	case http.StatusTooManyRequests:
+		e.Kind = provider.KindRateLimited
+		e.RetryAfter = retryAfter(a.header, time.Now())
+		e.Err = fmt.Errorf("HTTP %d", a.status)
+	default:
+		e.Kind = provider.KindTransient
+		e.RetryAfter = provider.RetryAfterHeader(a.header, time.Now())
+		e.Err = fmt.Errorf("unexpected HTTP status %d", a.status)
+	}
+	return e
+}
+
+// retryAfter is how long to wait after a 429: Retry-After when Okta sent
+// one, else until X-Rate-Limit-Reset (UTC epoch seconds), at least a
+// second; zero when neither says.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	if d := provider.RetryAfterHeader(h, now); d > 0 {
+		return d
+	}
+	reset, err := strconv.ParseInt(strings.TrimSpace(h.Get("X-Rate-Limit-Reset")), 10, 64)
+	if err != nil || reset <= 0 {
+		return 0
+	}
+	d := time.Unix(reset, 0).Sub(now)
+	if d < time.Second {
+		return time.Second
+	}
+	return d.Round(time.Second)
+}
+
+// malformed is the error for a success answer the adapter cannot read.
+// what names the field at fault, never its value.
+func malformed(method, path, what string) error {
+	return provider.Errorf(provider.KindTransient, "the answer of %s %s is malformed: %s", method, path, what)
+}

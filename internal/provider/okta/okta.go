@@ -1,0 +1,264 @@
+// Package okta manages OAuth clients at Okta through its management API:
+// an OAuth client is an OpenID Connect app (/api/v1/apps), its secrets are
+// the app's client secrets (/api/v1/apps/{id}/credentials/secrets, two at
+// most), and the scopes it may ask for are an access policy of its own on
+// the custom authorization server that issues its tokens
+// (/api/v1/authorizationServers/{id}/policies): Okta apps hold no scopes.
+//
+// The caller may choose the client_id; a create retried after a crash finds
+// the app it made by client_id and takes it over when the app carries this
+// operator's ownership marker (in the app's profile). An app is disabled by
+// deactivating it, and must be deactivated before it can be deleted.
+package okta
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+)
+
+// Name is the provider block name this adapter is registered under.
+const Name = "okta"
+
+// DefaultAuthorizationServer is the custom authorization server every Okta
+// org with API Access Management has.
+const DefaultAuthorizationServer = "default"
+
+// DefaultPageSize is the number of apps List asks for per page.
+const DefaultPageSize = 100
+
+// MaxResponseSize is the largest answer the adapter reads.
+const MaxResponseSize = 4 << 20
+
+// defaultTimeout bounds each call when Config.HTTPClient is nil.
+const defaultTimeout = 30 * time.Second
+
+// Config is what the adapter needs to reach one Okta org.
+type Config struct {
+	// OrgURL is the org's base URL, e.g. https://example.okta.com.
+	OrgURL string
+	// AuthorizationServerID is the custom authorization server whose
+	// token endpoint the delivered clients use and on which each client
+	// gets its access policy. Default DefaultAuthorizationServer.
+	AuthorizationServerID string
+	// HTTPClient carries TLS settings and timeouts, and may itself
+	// authenticate (an SSWS header set by the caller). Default: a client
+	// with a 30s timeout.
+	HTTPClient *http.Client
+	// Token yields the management credential: an OAuth access token of a
+	// service app (token type Bearer), or an API token with token type
+	// SSWS (see APIToken). Nil sends none, for an HTTPClient that
+	// authenticates itself.
+	Token oauth2.TokenSource
+	// Owner is the ownership marker written into each app's profile.
+	Owner string
+	// PageSize is how many apps List asks for per page; default
+	// DefaultPageSize (Okta allows up to 200).
+	PageSize int
+}
+
+// APIToken is a token source for an Okta API token, sent as
+// "Authorization: SSWS <token>".
+func APIToken(token string) oauth2.TokenSource {
+	return oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token, TokenType: "SSWS"})
+}
+
+// Provider is the Okta adapter. It is safe for concurrent use.
+type Provider struct {
+	org        *url.URL
+	authServer string
+	hc         *http.Client
+	token      oauth2.TokenSource
+	owner      string
+	pageSize   int
+}
+
+var (
+	_ provider.Provider      = (*Provider)(nil)
+	_ provider.Differ        = (*Provider)(nil)
+	_ provider.SecretRevoker = (*Provider)(nil)
+)
+
+// New builds the adapter for cfg. It makes no request.
+func New(cfg Config) (*Provider, error) {
+	org, err := url.Parse(strings.TrimSuffix(cfg.OrgURL, "/"))
+	if err != nil || (org.Scheme != "https" && org.Scheme != "http") || org.Host == "" ||
+		(org.Path != "" && org.Path != "/") || org.RawQuery != "" || org.Fragment != "" {
+		return nil, provider.Errorf(provider.KindInvalidMetadata,
+			"spec.okta.orgURL: %q is not the org's base URL (https://ORG.okta.com, no path)", cfg.OrgURL)
+	}
+	org.Path = ""
+	as := cfg.AuthorizationServerID
+	if as == "" {
+		as = DefaultAuthorizationServer
+	}
+	if strings.ContainsAny(as, "/?#% ") {
+		return nil, provider.Errorf(provider.KindInvalidMetadata, "spec.okta.authorizationServerID: %q is not an authorization server ID", as)
+	}
+	if cfg.PageSize < 0 || cfg.PageSize > 200 {
+		return nil, provider.Errorf(provider.KindInvalidMetadata, "okta: page size %d is not between 1 and 200", cfg.PageSize)
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: defaultTimeout}
+	}
+	size := cfg.PageSize
+	if size == 0 {
+		size = DefaultPageSize
+	}
+	return &Provider{org: org, authServer: as, hc: hc, token: cfg.Token, owner: cfg.Owner, pageSize: size}, nil
+}
+
+// Issuer is the issuer of the custom authorization server the delivered
+// clients get their tokens from.
+func (p *Provider) Issuer() string {
+	return p.org.String() + "/oauth2/" + p.authServer
+}
+
+// Endpoints returns the custom authorization server's endpoints.
+func (p *Provider) Endpoints() provider.Endpoints {
+	base := p.Issuer() + "/v1"
+	return provider.Endpoints{
+		Issuer: p.Issuer(), Token: base + "/token",
+		Introspection: base + "/introspect", Revocation: base + "/revoke",
+	}
+}
+
+// Capabilities reports what Okta can do: a caller-chosen client_id and
+// secret, secrets that cannot be read back (orgs may hash them), two
+// secrets at once for a rotation with overlap, deactivation as the native
+// switch, and apps listed with paging.
+func (p *Provider) Capabilities() provider.Capabilities {
+	return provider.Capabilities{
+		List:                 true,
+		CallerChosenID:       true,
+		CallerSuppliedSecret: true,
+		RegenerateSecret:     true,
+		OverlapSecrets:       true,
+		MaxSecrets:           2,
+		NativeDisable:        true,
+	}
+}
+
+// request is one call to the management API.
+type request struct {
+	method, path string
+	query        url.Values
+	body         any
+	// secrets are values the body carries that must never reach an error.
+	secrets []string
+}
+
+// answer is the management API's reply.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends r and returns the answer. Its error is typed and never holds the
+// management credential or a secret.
+func (p *Provider) do(ctx context.Context, r request) (answer, error) {
+	var rd io.Reader
+	if r.body != nil {
+		b, err := json.Marshal(r.body)
+		if err != nil {
+			return answer{}, fmt.Errorf("encoding the request: %w", err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	u := *p.org
+	u.Path = r.path
+	u.RawQuery = r.query.Encode()
+	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), rd)
+	if err != nil {
+		return answer{}, provider.Errorf(provider.KindInvalidMetadata, "building the request %s %s", r.method, r.path)
+	}
+	req.Header.Set("Accept", "application/json")
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	credential, err := p.authorize(req)
+	if err != nil {
+		return answer{}, err
+	}
+	secrets := append([]string{credential}, r.secrets...)
+	where := r.method + " " + r.path
+	resp, err := p.hc.Do(req)
+	if err != nil {
+		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: where, Err: scrub(err, secrets)}
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize+1))
+	if err != nil {
+		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: "reading the answer of " + where, Err: scrub(err, secrets)}
+	}
+	if len(b) > MaxResponseSize {
+		return answer{}, provider.Errorf(provider.KindTransient, "the answer of %s is larger than %d bytes", where, MaxResponseSize)
+	}
+	a := answer{status: resp.StatusCode, header: resp.Header, body: b}
+	if a.status >= 400 {
+		return a, fmt.Errorf("%s: %w", where, statusError(a, secrets...))
+	}
+	return a, nil
+}
+
+// authorize sets the Authorization header from the token source and returns
+// the credential it sent ("" when there is no source).
+func (p *Provider) authorize(req *http.Request) (string, error) {
+	if p.token == nil {
+		return "", nil
+	}
+	tok, err := p.token.Token()
+	if err != nil {
+		return "", provider.TokenError("obtaining the Okta management token", err)
+	}
+	if tok.AccessToken == "" {
+		return "", provider.Errorf(provider.KindUnauthorized, "the Okta management token source returned an empty token")
+	}
+	switch typ := tok.Type(); {
+	case strings.EqualFold(typ, "Bearer"):
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	case strings.EqualFold(typ, "SSWS"):
+		req.Header.Set("Authorization", "SSWS "+tok.AccessToken)
+	default:
+		return "", provider.Errorf(provider.KindUnauthorized,
+			"the Okta org token endpoint issued a %q token; the adapter sends Bearer tokens only: turn off \"Require Demonstrating Proof of Possession (DPoP)\" for the operator's service app", provider.CleanText(typ, 32, nil))
+	}
+	return tok.AccessToken, nil
+}
+
+// decode reads a JSON answer into v; what names the answer for an error,
+// which never holds the body.
+func decode(a answer, r request, v any) error {
+	if err := json.Unmarshal(a.body, v); err != nil {
+		return malformed(r.method, r.path, "not the JSON expected")
+	}
+	return nil
+}
+
+// scrub returns err with every secret cut from its message.
+func scrub(err error, secrets []string) error {
+	msg := err.Error()
+	cleaned := msg
+	for _, s := range secrets {
+		if s != "" {
+			cleaned = strings.ReplaceAll(cleaned, s, "[redacted]")
+		}
+	}
+	if cleaned == msg {
+		return err
+	}
+	return errors.New(cleaned)
+}
