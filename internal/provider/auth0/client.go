@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -90,10 +91,7 @@ func (c wireClient) client(grants map[string][]string) provider.Client {
 		Options:                 &observedOptions{AppType: c.AppType, Grants: grants},
 	}
 	if len(c.Metadata) > 0 {
-		spec.Extra = map[string]string{}
-		for k, v := range c.Metadata {
-			spec.Extra[k] = v
-		}
+		spec.Extra = maps.Clone(c.Metadata)
 	}
 	secret := c.ClientSecret
 	if c.AuthMethod == "none" {

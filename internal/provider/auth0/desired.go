@@ -155,15 +155,5 @@ func normalize(s []string) []string {
 	return out
 }
 
-// grantsOf reports grants (audience → scopes) as providerOptions, in
-// audience order.
-func grantsOf(grants map[string][]string) []v1alpha1.Auth0ClientGrant {
-	out := make([]v1alpha1.Auth0ClientGrant, 0, len(grants))
-	for _, aud := range slices.Sorted(maps.Keys(grants)) {
-		out = append(out, v1alpha1.Auth0ClientGrant{Audience: aud, Scopes: slices.Clone(grants[aud])})
-	}
-	return out
-}
-
 // grantField names a client grant in a Diff.
 func grantField(audience string) string { return fmt.Sprintf("clientGrants[%s]", audience) }

@@ -77,7 +77,9 @@ type Fault struct {
 	// RetryAfter, Retry-After is 1.
 	Status     int
 	Body       string
-	RetryAfter string
+	RetryAfter string // "-" sends none
+	// Header adds headers to the answer.
+	Header map[string]string
 	// DropAnswer lets the fake do the work and then closes the connection
 	// without an answer: a create that happened with its answer lost.
 	DropAnswer bool
@@ -130,6 +132,13 @@ func (t *Tenant) setBase(base, mgmtID, mgmtSecret string) {
 	t.seq++
 	id := "cgr_" + randomID(16)
 	t.grants[id] = &Grant{ID: id, ClientID: mgmtID, Audience: t.mgmt, Scopes: slices.Clone(ManagementScopes), seq: t.seq}
+}
+
+// AddAPI adds an API (resource server) with the audience.
+func (t *Tenant) AddAPI(audience string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.apis[audience] = true
 }
 
 // Inject makes the fake answer the next matching requests with f.
@@ -271,12 +280,17 @@ func (t *Tenant) WithFaults(next http.Handler) http.Handler {
 			t.rateLimitHeaders(w.Header())
 			t.mu.Unlock()
 			if f.Status == http.StatusTooManyRequests {
-				ra := f.RetryAfter
-				if ra == "" {
-					ra = "1"
+				switch f.RetryAfter {
+				case "":
+					w.Header().Set("Retry-After", "1")
+				case "-":
+				default:
+					w.Header().Set("Retry-After", f.RetryAfter)
 				}
-				w.Header().Set("Retry-After", ra)
 				w.Header().Set("X-RateLimit-Remaining", "0")
+			}
+			for k, v := range f.Header {
+				w.Header().Set(k, v)
 			}
 			body := f.Body
 			if body == "" {

@@ -79,7 +79,7 @@ func (t *Tenant) management(w http.ResponseWriter, r *http.Request, path string)
 		case !ok:
 			apiError(w, http.StatusNotFound, "The client does not exist", "inexistent_client")
 		case r.Method == http.MethodGet:
-			writeJSON(w, http.StatusOK, fields(c.wire(true), q))
+			writeJSON(w, http.StatusOK, fields(c.wire(), q))
 		case r.Method == http.MethodPatch:
 			t.patchClient(w, c, body)
 		default:
@@ -92,7 +92,7 @@ func (t *Tenant) management(w http.ResponseWriter, r *http.Request, path string)
 			return
 		}
 		c.Secret = randomID(64)
-		writeJSON(w, http.StatusOK, c.wire(true))
+		writeJSON(w, http.StatusOK, c.wire())
 	case path == "/client-grants" && r.Method == http.MethodGet:
 		t.listGrants(w, q)
 	case path == "/client-grants" && r.Method == http.MethodPost:
@@ -107,7 +107,7 @@ func (t *Tenant) management(w http.ResponseWriter, r *http.Request, path string)
 			apiError(w, http.StatusNotFound, "The client grant does not exist", "inexistent_client_grant")
 		case r.Method == http.MethodPatch:
 			if s, ok := body["scope"]; ok {
-				g.Scopes = strings_(s)
+				g.Scopes = stringList(s)
 			}
 			writeJSON(w, http.StatusOK, g.wire())
 		default:
@@ -118,18 +118,16 @@ func (t *Tenant) management(w http.ResponseWriter, r *http.Request, path string)
 	}
 }
 
-// wire renders a client as the Management API does; withSecret adds
-// client_secret (a token with read:client_keys sees it).
-func (c *Client) wire(withSecret bool) map[string]any {
+// wire renders a client as the Management API does to a token with
+// read:client_keys: with client_secret (the fields query can leave it out).
+func (c *Client) wire() map[string]any {
 	m := map[string]any{
 		"client_id": c.ID, "tenant": "fake", "global": false, "name": c.Name, "description": c.Description,
 		"app_type": c.AppType, "is_first_party": true, "oidc_conformant": true,
 		"grant_types": nonNil(c.GrantTypes), "callbacks": nonNil(c.Callbacks),
 		"token_endpoint_auth_method": c.AuthMethod, "client_metadata": maps.Clone(c.Metadata),
 	}
-	if withSecret {
-		m["client_secret"] = c.Secret
-	}
+	m["client_secret"] = c.Secret
 	return m
 }
 
@@ -165,7 +163,7 @@ func (t *Tenant) createClient(w http.ResponseWriter, body map[string]any) {
 	t.seq++
 	c.seq = t.seq
 	t.clients[c.ID] = c
-	writeJSON(w, http.StatusCreated, c.wire(true))
+	writeJSON(w, http.StatusCreated, c.wire())
 }
 
 // patchClient serves PATCH /clients/{id}.
@@ -177,7 +175,7 @@ func (t *Tenant) patchClient(w http.ResponseWriter, c *Client, body map[string]a
 		return
 	}
 	*c = next
-	writeJSON(w, http.StatusOK, c.wire(true))
+	writeJSON(w, http.StatusOK, c.wire())
 }
 
 // apply sets the fields of body on c, or says what Auth0 would refuse.
@@ -195,9 +193,9 @@ func (c *Client) apply(body map[string]any) string {
 		case "client_secret":
 			c.Secret, _ = v.(string)
 		case "grant_types":
-			c.GrantTypes = strings_(v)
+			c.GrantTypes = stringList(v)
 		case "callbacks":
-			c.Callbacks = strings_(v)
+			c.Callbacks = stringList(v)
 			for i, cb := range c.Callbacks {
 				if u, err := url.Parse(cb); err != nil || u.Fragment != "" || strings.Contains(cb, "#") || u.Scheme == "" {
 					return fmt.Sprintf("Payload validation error: 'Object didn't pass validation for format callback-url: %s' on property callbacks[%d] (A set of URLs that are valid to call back from Auth0 when authenticating users).", cb, i)
@@ -235,7 +233,7 @@ func (t *Tenant) listClients(w http.ResponseWriter, q url.Values) {
 	items := make([]map[string]any, 0, len(all))
 	seqs := make([]int, 0, len(all))
 	for _, c := range all {
-		items = append(items, fields(c.wire(true), q))
+		items = append(items, fields(c.wire(), q))
 		seqs = append(seqs, c.seq)
 	}
 	page(w, q, "clients", items, seqs)
@@ -329,13 +327,13 @@ func (t *Tenant) createGrant(w http.ResponseWriter, body map[string]any) {
 		}
 	}
 	t.seq++
-	g := &Grant{ID: "cgr_" + randomID(16), ClientID: clientID, Audience: audience, Scopes: strings_(body["scope"]), seq: t.seq}
+	g := &Grant{ID: "cgr_" + randomID(16), ClientID: clientID, Audience: audience, Scopes: stringList(body["scope"]), seq: t.seq}
 	t.grants[g.ID] = g
 	writeJSON(w, http.StatusCreated, g.wire())
 }
 
-// strings_ reads a JSON array of strings.
-func strings_(v any) []string {
+// stringList reads a JSON array of strings.
+func stringList(v any) []string {
 	a, _ := v.([]any)
 	out := make([]string, 0, len(a))
 	for _, x := range a {
