@@ -50,7 +50,10 @@ func Start(t testing.TB) *Server {
 	t.Helper()
 	spec := contract.Load(t, SpecFile,
 		contract.Outside(http.MethodPost, "/oauth/token"),
-		contract.Outside(http.MethodGet, "/.well-known/openid-configuration"))
+		contract.Outside(http.MethodGet, "/.well-known/openid-configuration"),
+		// Auth0 has no RFC 8414 document (the fake answers 404 there, so
+		// discovery takes the OpenID one).
+		contract.Outside(http.MethodGet, "/.well-known/oauth-authorization-server"))
 	tenant := NewTenant(DefaultAPI)
 	srv := httptest.NewServer(tenant.WithFaults(spec.Handler(t, tenant)))
 	t.Cleanup(srv.Close)
