@@ -52,7 +52,10 @@ func decode(body []byte, v any) error {
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && te.Field != "" {
-			return fmt.Errorf("field %s has the wrong type", te.Field)
+			// Only the top-level name: deeper parts of the path can be
+			// map keys the answer chose (client_metadata's).
+			top, _, _ := strings.Cut(te.Field, ".")
+			return fmt.Errorf("field %s has the wrong type", top)
 		}
 		return errors.New("not a JSON object")
 	}
