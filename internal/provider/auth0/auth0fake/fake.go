@@ -4,7 +4,7 @@
 // paging, the fields query, rotate-secret), the token endpoint
 // {tenant}/oauth/token (client credentials honouring the client's grant
 // types, secret, auth method and client grants: no grant for the audience
-// is access_denied), the OpenID discovery document, Auth0's error bodies
+// is access_denied; a private_key_jwt assertion for the management client), the OpenID discovery document, Auth0's error bodies
 // {"statusCode":..,"error":..,"message":..,"errorCode":..}, and the
 // x-ratelimit-limit, -remaining and -reset headers on every answer, with a
 // 429 and Retry-After on demand.
@@ -18,6 +18,7 @@ package auth0fake
 
 import (
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -101,7 +102,8 @@ type Tenant struct {
 	window   int64
 	used     int
 	mgmtID   string
-	mgmt     string // the management audience
+	mgmtKey  *rsa.PublicKey // the management client's key credential, if any
+	mgmt     string         // the management audience
 }
 
 // Request is one request the fake received.

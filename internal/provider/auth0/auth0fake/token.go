@@ -60,12 +60,20 @@ func (t *Tenant) token(w http.ResponseWriter, r *http.Request) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if form.Get("client_assertion_type") == clientAssertionType {
+		if id, err = t.checkAssertion(form.Get("client_assertion")); err != nil {
+			tokenError(w, http.StatusUnauthorized, "access_denied", "Invalid client assertion: "+err.Error())
+			return
+		}
+	}
 	c, ok := t.clients[id]
-	if !ok || c.AuthMethod == "none" || subtle.ConstantTimeCompare([]byte(c.Secret), []byte(secret)) != 1 {
+	switch {
+	case !ok || c.AuthMethod == "none":
 		tokenError(w, http.StatusUnauthorized, "access_denied", "Unauthorized")
 		return
-	}
-	if (c.AuthMethod == "client_secret_basic") != basic {
+	case form.Get("client_assertion_type") == clientAssertionType:
+		// the assertion authenticated the client
+	case subtle.ConstantTimeCompare([]byte(c.Secret), []byte(secret)) != 1 || (c.AuthMethod == "client_secret_basic") != basic:
 		tokenError(w, http.StatusUnauthorized, "access_denied", "Unauthorized")
 		return
 	}
