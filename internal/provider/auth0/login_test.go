@@ -49,3 +49,18 @@ func TestManagementLoginWithPrivateKeyJWT(t *testing.T) {
 		t.Errorf("an assertion for the token URL instead of the tenant: %v, want Unauthorized", err)
 	}
 }
+
+// TestManagementLoginWithAJSONBody: Auth0 also takes the token request as
+// one JSON object (authStyle JSON).
+func TestManagementLoginWithAJSONBody(t *testing.T) {
+	t.Parallel()
+	srv := auth0fake.Start(t)
+	cache := mgmtauth.NewCache(nil, 0)
+	ts := cache.TokenSource(t.Name(), mgmtauth.Source{ClientCredentials: &mgmtauth.ClientCredentials{
+		TokenURL: srv.TokenURL, ClientID: srv.ManagementClientID, ClientSecret: srv.ManagementClientSecret,
+		Audience: srv.ManagementAudience, AuthStyle: mgmtauth.AuthStyleJSON,
+	}})
+	p := newAdapter(t, srv, func(c *auth0.Config) { c.Token = ts })
+	c := mustCreate(t, p, machine(srv, "json-login", "read"))
+	token(t, srv, c.ClientID, c.ClientSecret, "read")
+}
