@@ -7,11 +7,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/auth0"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/auth0/auth0fake"
 )
@@ -23,7 +25,8 @@ import (
 // scopes, a quiet resync, a scope change, drift corrected, the client
 // recreated when deleted at the server, rotation (Replace by default,
 // Regenerate on request), disable and enable by the delete fallback,
-// several client grants from providerOptions, a refused spec, and the
+// several client grants from providerOptions, a refused spec, a crash
+// right after Auth0 made a client (found again by its create key), and the
 // Orphan and Delete policies.
 func TestOAuthClientsAtAuth0(t *testing.T) {
 	ctx := context.Background()
@@ -217,6 +220,55 @@ func TestOAuthClientsAtAuth0(t *testing.T) {
 		}
 		works(t, s, "read")
 		srv.DeleteClient(c.Status.ClientID)
+	})
+
+	t.Run("a crash between Auth0's answer and the record: the restarted operator takes over the client it made", func(t *testing.T) {
+		named := func(name string) int {
+			n := 0
+			for _, id := range srv.ClientIDs() {
+				if c, ok := srv.Client(id); ok && c.Name == name {
+					n++
+				}
+			}
+			return n
+		}
+		for _, point := range []string{crashpoint.AfterRemoteCreate, crashpoint.AfterReplaceCreate} {
+			t.Run(point, func(t *testing.T) {
+				crashpoint.Reset()
+				defer crashpoint.Reset()
+				name := "crash-" + strings.TrimPrefix(point, "after-")
+				crashSpec := spec("read")
+				crashSpec.Rotation = rotation(0, 2*time.Second)
+				if point == crashpoint.AfterReplaceCreate {
+					newClient(t, ns, name, crashSpec)
+					waitReady(t, ns, name)
+					delivered(name)
+					crashpoint.Arm(point)
+					requestRotation(t, ns, name, "crash")
+				} else {
+					crashpoint.Arm(point)
+					newClient(t, ns, name, crashSpec)
+				}
+				waitFor(t, "the crash point", func() (bool, string) { return crashpoint.Hits(point) == 1, "not reached" })
+				go func() { time.Sleep(200 * time.Millisecond); crashpoint.Release() }()
+				restartManager(t, 0)
+				waitFor(t, "Ready after the crash", func() (bool, string) {
+					c := getClient(t, ns, name)
+					ready, why := isReady(c.Status.Conditions, c.Generation)
+					return ready && (point != crashpoint.AfterReplaceCreate || c.Status.SecretVersion == 2), why
+				})
+				works(t, delivered(name), "read")
+				// The replaced client retires after its 2s grace period.
+				waitFor(t, "one client at Auth0", func() (bool, string) {
+					n := named(ns + "/" + name)
+					return n == 1, fmt.Sprintf("%d clients named %s/%s", n, ns, name)
+				})
+				if err := k8s.Delete(ctx, getClient(t, ns, name)); err != nil {
+					t.Fatal(err)
+				}
+				waitGone(t, &v1alpha1.OAuthClient{}, ns, name)
+			})
+		}
 	})
 
 	t.Run("deleting the OAuthClient deletes its clients and grants at Auth0", func(t *testing.T) {

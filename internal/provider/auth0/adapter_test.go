@@ -238,6 +238,47 @@ func TestCreateWhoseAnswerIsLostLeavesNoClient(t *testing.T) {
 	token(t, srv, c.ClientID, c.ClientSecret, "read")
 }
 
+// TestCreateRetriedAfterACrashTakesOverItsClient: the first Create made
+// its client but the operator crashed before recording it; the retry
+// carries the same CreateKey, finds the client by it and takes it over
+// with the spec as it is now and a new secret, instead of making a second
+// client. Under another ownership marker the key is a conflict.
+func TestCreateRetriedAfterACrashTakesOverItsClient(t *testing.T) {
+	t.Parallel()
+	srv := auth0fake.Start(t)
+	p := newAdapter(t, srv, nil)
+	spec := machine(srv, "crash", "read")
+	spec.CreateKey = "0b5f6c1e-uid-1"
+	first := mustCreate(t, p, spec)
+
+	spec.Scopes = []string{"read", "write"}
+	again, err := p.Create(t.Context(), spec)
+	if err != nil {
+		t.Fatalf("retried Create: %v", err)
+	}
+	if again.Client.ClientID != first.ClientID || again.Client.ClientSecret == "" || again.Client.ClientSecret == first.ClientSecret {
+		t.Fatalf("retried Create = client %q, new secret %t; want %q with a new secret",
+			again.Client.ClientID, again.Client.ClientSecret != "" && again.Client.ClientSecret != first.ClientSecret, first.ClientID)
+	}
+	if ids := srv.ClientIDs(); !slices.Equal(ids, []string{first.ClientID}) {
+		t.Errorf("the server holds %v after the retry, want only %s", ids, first.ClientID)
+	}
+	token(t, srv, first.ClientID, again.Client.ClientSecret, "read write")
+	if err := canAuthenticate(srv)(t.Context(), first.ClientID, first.ClientSecret, "read"); err == nil {
+		t.Error("the first attempt's secret, which nobody holds, still works")
+	}
+
+	other := newAdapter(t, srv, func(c *auth0.Config) { c.Owner = "someone-else" })
+	if _, err := other.Create(t.Context(), spec); !errors.Is(err, provider.ErrConflict) {
+		t.Errorf("Create with the key under another marker: %v, want Conflict", err)
+	}
+	spec.CreateKey = "0b5f6c1e-uid-2" // the next credential version: a client of its own
+	next := mustCreate(t, p, spec)
+	if next.ClientID == first.ClientID {
+		t.Error("a create with the next version's key took over the previous version's client")
+	}
+}
+
 // TestCreateThatCannotFinishIsUndone: when the supplied secret or a grant
 // cannot be set, the client is deleted again and the error says why.
 func TestCreateThatCannotFinishIsUndone(t *testing.T) {

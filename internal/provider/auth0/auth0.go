@@ -11,10 +11,13 @@
 // pages through all clients and matches the ownership marker the adapter
 // writes into client_metadata.
 //
-// A create whose answer is lost (a dropped connection, a 5xx after the
-// client was stored) is found again by a random key the adapter writes
-// into client_metadata with it, and deleted, so that no client is left
-// that nobody holds a secret for.
+// Every create writes a key into client_metadata: the controller's
+// CreateKey (the same for the same OAuthClient and credential version), or
+// a random one. A create is first looked for by its key, and a client an
+// earlier attempt made is taken over (a retry after a crash); a create
+// whose answer is lost (a dropped connection, a 5xx after the client was
+// stored) is found by its key and deleted, so that no client is left that
+// nobody holds a secret for.
 package auth0
 
 import (
@@ -222,7 +225,15 @@ func (p *Provider) Create(ctx context.Context, spec provider.ClientSpec) (provid
 	if err != nil {
 		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, err)
 	}
-	key := rand.Text()
+	key := spec.CreateKey
+	if key == "" {
+		key = rand.Text()
+	} else if res, found, err := p.resume(ctx, d, key); found || err != nil {
+		if err != nil {
+			return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, err)
+		}
+		return res, nil
+	}
 	c, err := p.call(ctx, http.MethodPost, "/clients", nil, createBody(d, p.owner, key), http.StatusCreated)
 	if err != nil {
 		if lost(err) {
@@ -246,6 +257,55 @@ func (p *Provider) Create(ctx context.Context, spec provider.ClientSpec) (provid
 	}
 	c.ClientSecret = secret
 	return provider.Result{Client: c.client(d.grants)}, nil
+}
+
+// resume finds the client an earlier Create with the same key made (a
+// retry after a crash that lost its answer, or the operator's record of
+// it) and takes it over: its fields and grants are brought in line with
+// d, and it gets a new secret (the supplied one, or one from
+// rotate-secret), since the earlier one is held by nobody. found is false
+// when there is none.
+func (p *Provider) resume(ctx context.Context, d desired, key string) (provider.Result, bool, error) {
+	id, err := p.findByMetadata(ctx, MetadataCreate, key)
+	if err != nil {
+		return provider.Result{}, false, fmt.Errorf("looking for a client an earlier attempt made: %w", err)
+	}
+	if id == "" {
+		return provider.Result{}, false, nil
+	}
+	c, grants, err := p.read(ctx, id)
+	if err != nil {
+		return provider.Result{}, false, fmt.Errorf("reading client %s an earlier attempt made: %w", id, err)
+	}
+	if p.owner == "" || c.Metadata[MetadataOwner] != p.owner {
+		return provider.Result{}, false, provider.Errorf(provider.KindConflict,
+			"client %s carries the create key but not this operator's ownership marker; delete it or give it the marker", id)
+	}
+	if patch := p.patchBody(d, c); len(patch) > 0 {
+		if c, err = p.patch(ctx, id, patch); err != nil {
+			return provider.Result{}, false, fmt.Errorf("updating client %s an earlier attempt made: %w", id, err)
+		}
+	}
+	if err := p.syncGrants(ctx, id, d.grants, grants); err != nil {
+		return provider.Result{}, false, fmt.Errorf("taking over client %s an earlier attempt made: %w", id, err)
+	}
+	res := provider.Result{Client: c.client(d.grants)}
+	res.Client.ClientSecret = ""
+	if needsSecret(d.spec.TokenEndpointAuthMethod) {
+		secret := d.spec.ClientSecret
+		if secret != "" {
+			_, err = p.patch(ctx, id, map[string]any{"client_secret": secret}, secret)
+		} else {
+			var rotated provider.Result
+			rotated, err = p.RotateSecret(ctx, id, nil)
+			secret = rotated.Client.ClientSecret
+		}
+		if err != nil {
+			return provider.Result{}, false, fmt.Errorf("giving client %s an earlier attempt made a new secret: %w", id, err)
+		}
+		res.Client.ClientSecret = secret
+	}
+	return res, true, nil
 }
 
 // createBody renders the desired client as the body of POST /clients.
