@@ -401,3 +401,49 @@ func TestFactoryNeedsManagementCredentials(t *testing.T) {
 		t.Errorf("ManagementURL = %v, %v", u, err)
 	}
 }
+
+// TestRequestBudget: what each call costs against the Management API,
+// whose limits are low on small plans (docs/providers/auth0.md): a resync
+// (Observe) is two reads, a quiet Update the same two, a create one list
+// page, the create and its grant.
+func TestRequestBudget(t *testing.T) {
+	t.Parallel()
+	srv := auth0fake.Start(t)
+	p := newAdapter(t, srv, nil)
+	spec := machine(srv, "budget", "read")
+	spec.CreateKey = "budget-uid-1"
+	var id string
+	calls := []struct {
+		name string
+		call func() error
+		want []string
+	}{
+		{"Create", func() error {
+			res, err := p.Create(t.Context(), spec)
+			id = res.Client.ClientID
+			return err
+		}, []string{"GET /api/v2/clients", "POST /api/v2/clients", "POST /api/v2/client-grants"}},
+		{"Observe", func() error { _, err := p.Observe(t.Context(), id, nil); return err },
+			[]string{"GET /api/v2/clients/{id}", "GET /api/v2/client-grants"}},
+		{"Update with nothing changed", func() error { _, err := p.Update(t.Context(), id, nil, spec); return err },
+			[]string{"GET /api/v2/clients/{id}", "GET /api/v2/client-grants"}},
+		{"RotateSecret", func() error { _, err := p.RotateSecret(t.Context(), id, nil); return err },
+			[]string{"POST /api/v2/clients/{id}/rotate-secret"}},
+		{"Delete", func() error { return p.Delete(t.Context(), id, nil) }, []string{"DELETE /api/v2/clients/{id}"}},
+	}
+	for _, c := range calls {
+		srv.ResetRequests()
+		if err := c.call(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		var got []string
+		for _, r := range srv.Requests() {
+			if strings.HasPrefix(r.Path, "/api/v2/") {
+				got = append(got, r.Method+" "+strings.Replace(r.Path, id, "{id}", 1))
+			}
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s sent %v, want %v", c.name, got, c.want)
+		}
+	}
+}
