@@ -19,6 +19,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/controllers"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/auth0"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/dynamicregistration"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/okta"
@@ -38,6 +39,7 @@ func registry() *provider.Registry {
 	r.Register(dynamicregistration.Name, dynamicregistration.New)
 	r.Register(hydra.Name, hydra.Factory)
 	r.Register(okta.Name, okta.Factory)
+	r.Register(auth0.Name, auth0.Factory)
 	return r
 }
 

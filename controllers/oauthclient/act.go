@@ -246,9 +246,11 @@ func (r *Reconciler) replace(ctx context.Context, o *observation, next *record.R
 // desiredFor is the registration to create for the version-th credentials:
 // the manifest's, with a client ID of the operator's choosing where the
 // server lets the caller choose (so a create retried after a crash is found
-// again instead of made twice).
+// again instead of made twice), and the same value as the create key for
+// adapters that find a retried create by metadata.
 func desiredFor(o *observation, version int64) provider.ClientSpec {
 	spec := policy.Desired(o.Client)
+	spec.CreateKey = policy.ChosenClientID(o.Client, version)
 	if o.Caps.CallerChosenID {
 		spec.ClientID = policy.ChosenClientID(o.Client, version)
 	}

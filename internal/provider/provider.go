@@ -15,6 +15,13 @@ type ClientSpec struct {
 	// same OAuthClient always asks for the same ID, so a create retried
 	// after a crash finds the client it made.
 	ClientID string
+	// CreateKey, set on Create only, is the same for the same OAuthClient
+	// and credential version and unique otherwise (the controller uses
+	// the value it would choose as ClientID). An adapter whose server chooses the ID but can store
+	// metadata with the client may write it there, so that a create
+	// retried after a crash finds the client it made instead of making a
+	// second one. Adapters that have no use for it ignore it.
+	CreateKey string
 	// ClientSecret is the secret the operator chose, for a server whose
 	// Capabilities say CallerSuppliedSecret; empty lets the server (or the
 	// adapter) choose. Create of a server without the capability refuses
