@@ -3,6 +3,7 @@ package asgardeo
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -113,7 +114,8 @@ func (p *Provider) page(ctx context.Context, q url.Values) ([]application, int, 
 // List returns one page of the OIDC applications whose description
 // carries marker (every one when marker is empty). The API filters only by
 // name, clientId and issuer, so pages are read by limit and offset and the
-// marker is matched here; the page token is the next offset.
+// marker is matched here; the page token is the next offset. Each listed
+// application's OIDC configuration and API authorizations are read too.
 func (p *Provider) List(ctx context.Context, marker, page string) ([]provider.Client, string, error) {
 	offset := 0
 	if page != "" {
@@ -129,15 +131,24 @@ func (p *Provider) List(ctx context.Context, marker, page string) ([]provider.Cl
 	}
 	var out []provider.Client
 	for _, a := range apps {
-		text, owner := splitMarker(a.Description)
-		if a.ClientID == "" || (marker != "" && owner != marker) {
+		if _, owner := splitMarker(a.Description); a.ClientID == "" || (marker != "" && owner != marker) {
 			continue
 		}
-		spec := provider.ClientSpec{ClientName: clientName(a.Name, a.ClientID), Description: text}
-		if owner != "" {
-			spec.Extra = map[string]string{ExtraOwner: owner}
+		// The list has no OIDC configuration or API authorization: read
+		// each listed application's, so listed clients are whole.
+		r, err := p.readApp(ctx, a.ID)
+		if errors.Is(err, provider.ErrNotFound) {
+			continue // deleted since the page was read
 		}
-		out = append(out, provider.Client{ClientID: a.ClientID, Spec: spec, Enabled: a.enabled()})
+		if err == nil {
+			r.grants, err = p.grants(ctx, a.ID)
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("listing clients: reading application %q: %w", a.ID, err)
+		}
+		c := r.client()
+		c.ClientSecret = ""
+		out = append(out, c)
 	}
 	next := ""
 	if len(apps) > 0 && offset+len(apps) < total {
