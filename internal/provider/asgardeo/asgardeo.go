@@ -33,6 +33,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -132,7 +133,7 @@ func New(cfg Config) (*Provider, error) {
 	return &Provider{api: base.String() + "/t/" + org + "/api/server/v1", hc: hc, token: cfg.Token, owner: cfg.Owner, pageSize: size}, nil
 }
 
-// Capabilities: the caller chooses the client ID and may supply the
+// Capabilities reports what the server can do: the caller chooses the client ID and may supply the
 // secret; RotateSecret regenerates (revoking the old secret) or, where the
 // multiple-secrets API exists (known after the first create), adds a secret
 // beside the old ones; applicationEnabled disables natively; applications
@@ -408,14 +409,7 @@ func (p *Provider) Update(ctx context.Context, clientID string, state provider.S
 func (p *Provider) apply(ctx context.Context, r remote, spec provider.ClientSpec, o options) (remote, error) {
 	fields := diff(spec, o, r.client().Spec, p.owner)
 	has := func(names ...string) bool {
-		for _, n := range names {
-			for _, f := range fields {
-				if f == n {
-					return true
-				}
-			}
-		}
-		return false
+		return slices.ContainsFunc(names, func(n string) bool { return slices.Contains(fields, n) })
 	}
 	if has("clientName", "description", "owner") {
 		body := map[string]any{"name": appName(spec.ClientName, r.oidc.ClientID), "description": withMarker(spec.Description, p.owner)}

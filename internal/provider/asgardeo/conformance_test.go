@@ -75,8 +75,10 @@ func specs() func(t *testing.T) provider.ClientSpec {
 
 func harness(f fixture) providertest.Harness {
 	return providertest.Harness{
-		New:             func(t *testing.T) provider.Provider { return f.adapter(t, nil) },
-		NewUnauthorized: func(t *testing.T) provider.Provider { return f.adapter(t, func(c *asgardeo.Config) { c.Token = f.login("viewer") }) },
+		New: func(t *testing.T) provider.Provider { return f.adapter(t, nil) },
+		NewUnauthorized: func(t *testing.T) provider.Provider {
+			return f.adapter(t, func(c *asgardeo.Config) { c.Token = f.login("viewer") })
+		},
 		NewWith: func(t *testing.T, o providertest.Options) provider.Provider {
 			return f.adapter(t, func(c *asgardeo.Config) { c.Owner, c.PageSize = o.Owner, o.PageSize })
 		},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
@@ -80,10 +81,8 @@ func (p *Provider) expect(ctx context.Context, method, path, scope string, body 
 	if err != nil {
 		return answer{}, err
 	}
-	for _, s := range ok {
-		if a.status == s {
-			return a, nil
-		}
+	if slices.Contains(ok, a.status) {
+		return a, nil
 	}
 	return answer{}, statusError(a.status, a.header, a.body, scope, secrets...)
 }

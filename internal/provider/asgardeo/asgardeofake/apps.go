@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -54,8 +55,11 @@ func checkOIDC(o map[string]any) (code, description string) {
 	}
 	for _, c := range callbacks {
 		cs, _ := c.(string)
-		u, err := url.Parse(strings.TrimPrefix(cs, "regexp="))
-		if err != nil || strings.Contains(cs, "#") || (!strings.HasPrefix(cs, "regexp=") && (u.Scheme == "" || u.Host == "")) {
+		if strings.HasPrefix(cs, "regexp=") && !strings.Contains(cs, "#") {
+			continue // a pattern of callback URLs
+		}
+		u, err := url.Parse(cs)
+		if err != nil || u.Fragment != "" || strings.Contains(cs, "#") || u.Scheme == "" || u.Host == "" {
 			return "OAUTH-60001", "Invalid callback URL."
 		}
 	}
@@ -267,11 +271,12 @@ func (s *Server) listApps(w http.ResponseWriter, r *http.Request) {
 		}
 		attr, op, v := parts[0], parts[1], parts[2]
 		match = func(a *app) bool {
-			got := a.name
-			if attr == "clientId" {
+			var got string
+			switch attr {
+			case "name":
+				got = a.name
+			case "clientId":
 				got = a.clientID
-			} else if attr == "issuer" {
-				got = ""
 			}
 			switch op {
 			case "eq":
@@ -302,10 +307,7 @@ func (s *Server) listApps(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) oidcJSON(a *app) map[string]any {
-	m := map[string]any{}
-	for k, v := range a.oidc {
-		m[k] = v
-	}
+	m := maps.Clone(a.oidc)
 	m["clientId"] = a.clientID
 	m["state"] = "ACTIVE"
 	if a.revoked {

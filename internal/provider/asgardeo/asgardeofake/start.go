@@ -84,7 +84,7 @@ func (r *Running) Token(ctx context.Context, clientID, secret, scope string) (st
 		return "", fmt.Errorf("token endpoint: HTTP %d %s", resp.StatusCode, body.Error)
 	}
 	granted := strings.Fields(body.Scope)
-	for _, s := range strings.Fields(scope) {
+	for s := range strings.FieldsSeq(scope) {
 		if !slices.Contains(granted, s) {
 			return "", fmt.Errorf("token endpoint: scope %q not granted (got %q)", s, body.Scope)
 		}
