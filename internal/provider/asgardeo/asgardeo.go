@@ -19,7 +19,7 @@
 // Secrets: regenerate-secret revokes the old secret and every token issued
 // with it, so RotateSecret uses it only where the server lacks the
 // multiple-secrets API (.../oidc/secrets, newer Identity Server releases),
-// which the adapter detects after its first create; with it, a rotation adds
+// which the adapter detects on its first create or observe; with it, a rotation adds
 // a secret and the old ones stay valid until RevokeRotatedSecrets. Disable is
 // applicationEnabled: false.
 package asgardeo
@@ -136,7 +136,8 @@ func New(cfg Config) (*Provider, error) {
 // Capabilities reports what the server can do: the caller chooses the client ID and may supply the
 // secret; RotateSecret regenerates (revoking the old secret) or, where the
 // multiple-secrets API exists (known after the first create), adds a secret
-// beside the old ones; applicationEnabled disables natively; applications
+// beside the old ones (known after the first Create or Observe);
+// applicationEnabled disables natively; applications
 // are listed. The secret may be stored hashed, so it is not claimed
 // readable (Observe reports it when the server shows it).
 func (p *Provider) Capabilities() provider.Capabilities {
@@ -207,6 +208,7 @@ func (p *Provider) Observe(ctx context.Context, clientID string, state provider.
 	if err != nil {
 		return provider.Client{}, fmt.Errorf("reading client %q: %w", clientID, err)
 	}
+	p.probe(ctx, r.app.ID)
 	return r.client(), nil
 }
 

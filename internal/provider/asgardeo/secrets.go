@@ -13,7 +13,7 @@ import (
 // probe finds out, with an application that exists, whether the server
 // has the multiple-secrets API: GET .../oidc/secrets answers 200 where it
 // does and 404 (or 405, 501) where it does not. Only a definite answer is
-// kept; a later create probes again.
+// kept; a later Create or Observe probes again.
 func (p *Provider) probe(ctx context.Context, appID string) {
 	p.mu.Lock()
 	known := p.multiSecrets != nil

@@ -29,7 +29,7 @@ type Running struct {
 
 // ContractOptions are the allowances every test of the fake needs: the
 // paths the Application Management document does not describe (the token
-// endpoint, its discovery document, the API Resource Management API) and
+// endpoint, its discovery documents, the API Resource Management API) and
 // the 404 the server answers for a PATCH of an unknown application, which
 // the document leaves out.
 func ContractOptions(org string) []contract.Option {
@@ -37,6 +37,7 @@ func ContractOptions(org string) []contract.Option {
 	return []contract.Option{
 		contract.Outside("POST", t+"/oauth2/token"),
 		contract.Outside("GET", t+"/oauth2/token/.well-known/openid-configuration"),
+		contract.Outside("GET", "/.well-known/oauth-authorization-server"+t+"/oauth2/token"), // RFC 8414's location: 404
 		contract.Outside("GET", t+"/api/server/v1/api-resources"),
 		contract.AllowStatus("PATCH", "/applications/{applicationId}", http.StatusNotFound),
 	}
