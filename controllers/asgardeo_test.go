@@ -22,8 +22,9 @@ const ordersAPI = "https://orders.example.com"
 // exchange checked against WSO2's Application Management API document),
 // with a management application and the orders API, and creates
 // AuthServer name in ns for it, logging in by client credentials with
-// HTTP Basic and the adapter's scopes; it waits until it is Ready.
-func asgardeoServer(t *testing.T, ns, name string, o asgardeofake.Options) *asgardeofake.Running {
+// HTTP Basic and scopes (none: the block's defaults); it waits until it
+// is Ready.
+func asgardeoServer(t *testing.T, ns, name string, o asgardeofake.Options, scopes []string) *asgardeofake.Running {
 	t.Helper()
 	f := asgardeofake.StartT(t, o)
 	const mgmtSecret = "fake-management-secret"
@@ -37,7 +38,7 @@ func asgardeoServer(t *testing.T, ns, name string, o asgardeofake.Options) *asga
 			ProviderBlocks: v1alpha1.ProviderBlocks{Asgardeo: &v1alpha1.AsgardeoProvider{BaseURL: f.URL, Organization: f.Organization()}},
 			Credentials: &v1alpha1.ManagementCredentials{ClientCredentials: &v1alpha1.ClientCredentialsAuth{
 				ClientID: "operator", ClientSecret: &v1alpha1.SecretKeySelector{Name: name + "-mgmt", Key: "secret"},
-				Scopes: asgardeo.ManagementScopes, AuthStyle: v1alpha1.AuthStyleBasic,
+				Scopes: scopes, AuthStyle: v1alpha1.AuthStyleBasic,
 			}},
 		},
 	})
@@ -53,7 +54,7 @@ func asgardeoServer(t *testing.T, ns, name string, o asgardeofake.Options) *asga
 func TestOAuthClientsAtAsgardeo(t *testing.T) {
 	ctx := context.Background()
 	ns := createNamespace(t)
-	f := asgardeoServer(t, ns, "wso2", asgardeofake.Options{MultipleSecrets: true})
+	f := asgardeoServer(t, ns, "wso2", asgardeofake.Options{MultipleSecrets: true}, asgardeo.ManagementScopes)
 	ref := v1alpha1.ServerReference{Name: "wso2"}
 
 	newClient(t, ns, "billing", v1alpha1.OAuthClientSpec{ServerRef: ref, Audience: []string{ordersAPI}, Scopes: []string{"read"}})
@@ -222,11 +223,12 @@ func TestOAuthClientsAtAsgardeo(t *testing.T) {
 
 // Without the multiple-secrets API (Asgardeo, older Identity Server),
 // rotation replaces the client: a second application, the old one working
-// until the grace period ends, then deleted.
+// until the grace period ends, then deleted. The management login names no
+// scopes: the block's defaults are asked for.
 func TestAsgardeoRotationWithoutMultipleSecretsReplaces(t *testing.T) {
 	ctx := context.Background()
 	ns := createNamespace(t)
-	f := asgardeoServer(t, ns, "asgardeo", asgardeofake.Options{Organization: "acme"})
+	f := asgardeoServer(t, ns, "asgardeo", asgardeofake.Options{Organization: "acme"}, nil)
 	newClient(t, ns, "worker", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "asgardeo"},
 		Audience: []string{ordersAPI}, Scopes: []string{"read"},
 		Rotation: &v1alpha1.RotationPolicy{GracePeriod: &metav1.Duration{Duration: 4 * time.Second}}})

@@ -81,3 +81,20 @@ type AsgardeoAuthorizedAPI struct {
 	// +kubebuilder:validation:items:Pattern=`^[\x21\x23-\x5B\x5D-\x7E]+$`
 	Scopes []string `json:"scopes"`
 }
+
+// AsgardeoManagementScopes are the scopes the asgardeo adapter's calls need
+// (of the Application Management and API Resource Management APIs). They
+// are requested when spec.credentials.clientCredentials.scopes is empty.
+var AsgardeoManagementScopes = []string{
+	"internal_application_mgt_view", "internal_application_mgt_create",
+	"internal_application_mgt_update", "internal_application_mgt_delete",
+	"internal_application_mgt_client_secret_create", "internal_application_mgt_client_secret_view",
+	"internal_application_mgt_client_secret_delete", "internal_api_resource_view",
+}
+
+// DefaultManagementScopes are the scopes a client credentials login to
+// this server asks for when spec.credentials.clientCredentials.scopes is
+// empty.
+func (*AsgardeoProvider) DefaultManagementScopes() []string {
+	return append([]string(nil), AsgardeoManagementScopes...)
+}

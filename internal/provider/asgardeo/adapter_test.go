@@ -310,3 +310,18 @@ func TestFactory(t *testing.T) {
 	}
 	mustCreate(t, p, machine("carbon"))
 }
+
+// The scopes a login asks for by default are exactly the ones the
+// adapter's calls need, and the ones the fake's API checks.
+func TestManagementScopesAreTheOnesUsed(t *testing.T) {
+	t.Parallel()
+	used := []string{asgardeo.ScopeView, asgardeo.ScopeCreate, asgardeo.ScopeUpdate, asgardeo.ScopeDelete,
+		asgardeo.ScopeSecretCreate, asgardeo.ScopeSecretView, asgardeo.ScopeSecretDelete, asgardeo.ScopeAPIView}
+	if !slices.Equal(slices.Sorted(slices.Values(used)), slices.Sorted(slices.Values(asgardeo.ManagementScopes))) ||
+		!slices.Equal(slices.Sorted(slices.Values(used)), slices.Sorted(slices.Values(asgardeofake.ManagementScopes))) {
+		t.Errorf("ManagementScopes %v, the fake's %v, used %v", asgardeo.ManagementScopes, asgardeofake.ManagementScopes, used)
+	}
+	if got := (&v1alpha1.AsgardeoProvider{}).DefaultManagementScopes(); !slices.Equal(got, asgardeo.ManagementScopes) {
+		t.Errorf("the block's default scopes %v", got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
@@ -22,12 +23,9 @@ const (
 	ScopeAPIView      = "internal_api_resource_view"
 )
 
-// ManagementScopes are every scope the adapter may use, for
-// spec.credentials.clientCredentials.scopes.
-var ManagementScopes = []string{
-	ScopeView, ScopeCreate, ScopeUpdate, ScopeDelete,
-	ScopeSecretCreate, ScopeSecretView, ScopeSecretDelete, ScopeAPIView,
-}
+// ManagementScopes are every scope the adapter may use: what a management
+// login asks for when spec.credentials.clientCredentials.scopes is empty.
+var ManagementScopes = v1alpha1.AsgardeoManagementScopes
 
 // markerPrefix starts the last line of an application's description, which
 // holds the ownership marker (the API has no owner field or writable
