@@ -193,7 +193,7 @@ func (r remote) client() provider.Client {
 	}
 	c := provider.Client{
 		ClientID: r.oidc.ClientID, ClientSecret: r.oidc.ClientSecret, Spec: spec,
-		Enabled: r.app.enabled() && r.oidc.State != "REVOKED",
+		Enabled: r.app.enabled(),
 	}
 	if r.oidc.ClientSecretExpiresAt > 0 {
 		c.SecretExpiresAt = time.Unix(r.oidc.ClientSecretExpiresAt, 0)
