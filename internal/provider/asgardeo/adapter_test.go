@@ -2,8 +2,10 @@ package asgardeo_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -323,5 +325,33 @@ func TestManagementScopesAreTheOnesUsed(t *testing.T) {
 	}
 	if got := (&v1alpha1.AsgardeoProvider{}).DefaultManagementScopes(); !slices.Equal(got, asgardeo.ManagementScopes) {
 		t.Errorf("the block's default scopes %v", got)
+	}
+}
+
+// A server whose error description echoes the supplied secret does not get
+// it into the error.
+func TestErrorsHoldNoSecret(t *testing.T) {
+	t.Parallel()
+	const supplied = "supplied-secret-value-0123456789"
+	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		b, _ := json.Marshal(body)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(map[string]string{"code": "APP-60001", "message": "Invalid request", "description": "cannot use " + string(b)})
+	})
+	spec := contract.Load(t, asgardeofake.SpecFile)
+	srv := httptest.NewServer(spec.Handler(t, echo))
+	t.Cleanup(srv.Close)
+	p, err := asgardeo.New(asgardeo.Config{BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := machine("echo")
+	s.ClientSecret = supplied
+	_, err = p.Create(ctx(t), s)
+	if !errors.Is(err, provider.ErrInvalidMetadata) || strings.Contains(err.Error(), supplied) || !strings.Contains(err.Error(), "[redacted]") {
+		t.Errorf("error = %v, want InvalidMetadata with the secret redacted", err)
 	}
 }

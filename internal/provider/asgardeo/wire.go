@@ -151,11 +151,27 @@ func redirectURIs(callbacks []string) []string {
 			out = append(out, c)
 			continue
 		}
-		for alt := range strings.SplitSeq(strings.TrimSuffix(inner, ")"), "|") {
+		for _, alt := range alternatives(strings.TrimSuffix(inner, ")")) {
 			out = append(out, unquoteMeta(alt))
 		}
 	}
 	return out
+}
+
+// alternatives splits a pattern at the | that are not escaped.
+func alternatives(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '|':
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
 }
 
 // unquoteMeta undoes regexp.QuoteMeta.
