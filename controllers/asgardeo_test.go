@@ -173,7 +173,7 @@ func TestOAuthClientsAtAsgardeo(t *testing.T) {
 		}
 	})
 
-	t.Run("authorizedAPIs in providerOptions", func(t *testing.T) {
+	t.Run("authorizedAPIs in providerOptions, and a change of them", func(t *testing.T) {
 		newClient(t, ns, "reports", v1alpha1.OAuthClientSpec{ServerRef: ref, Scopes: []string{"read"},
 			ProviderOptions: &v1alpha1.ProviderOptions{Asgardeo: &v1alpha1.AsgardeoClientOptions{
 				AccessTokenType: "JWT", AuthorizedAPIs: []v1alpha1.AsgardeoAuthorizedAPI{{Identifier: ordersAPI, Scopes: []string{"read"}}}}}})
@@ -182,6 +182,18 @@ func TestOAuthClientsAtAsgardeo(t *testing.T) {
 		seen.add(string(s.Data["client_secret"]))
 		if _, err := f.Token(ctx, c.Status.ClientID, string(s.Data["client_secret"]), "read"); err != nil {
 			t.Errorf("token: %v", err)
+		}
+		c = getClient(t, ns, "reports")
+		c.Spec.ProviderOptions.Asgardeo.AuthorizedAPIs[0].Scopes = []string{"read", "write"}
+		if err := k8s.Update(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the authorized API's scopes changed", func() (bool, string) {
+			a, _ := f.Application(c.Status.ClientID)
+			return slices.Equal(a.AuthorizedAPIs[ordersAPI], []string{"read", "write"}), fmt.Sprint(a.AuthorizedAPIs)
+		})
+		if a, _ := f.Application(c.Status.ClientID); len(a.AuthorizedAPIs) != 1 {
+			t.Errorf("authorized APIs %v, want the one", a.AuthorizedAPIs)
 		}
 		newClient(t, ns, "unmapped", v1alpha1.OAuthClientSpec{ServerRef: ref, Scopes: []string{"read"}})
 		cond := waitReason(t, ns, "unmapped", v1alpha1.ReasonInvalidMetadata)
