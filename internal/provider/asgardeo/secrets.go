@@ -12,7 +12,8 @@ import (
 
 // probe finds out, with an application that exists, whether the server
 // has the multiple-secrets API: GET .../oidc/secrets answers 200 where it
-// does and 404 (or 405, 501) where it does not. Only a definite answer is
+// does and 404 (or 405, 501) where it does not; 401 or 403 (a login
+// without the secret scopes) counts as not. Only a definite answer is
 // kept; a later Create or Observe probes again.
 func (p *Provider) probe(ctx context.Context, appID string) {
 	p.mu.Lock()
@@ -30,6 +31,10 @@ func (p *Provider) probe(ctx context.Context, appID string) {
 	case http.StatusOK:
 		has = true
 	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:
+	case http.StatusUnauthorized, http.StatusForbidden:
+		// The login lacks internal_application_mgt_client_secret_view:
+		// without it the old secrets could not be listed and revoked, so
+		// there is no overlap to offer.
 	default:
 		return
 	}
