@@ -355,3 +355,20 @@ func TestErrorsHoldNoSecret(t *testing.T) {
 		t.Errorf("error = %v, want InvalidMetadata with the secret redacted", err)
 	}
 }
+
+// A public client is handed no secret, although the server keeps one.
+func TestPublicClientGetsNoSecret(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, asgardeofake.Options{})
+	p := f.adapter(t, nil)
+	spec := provider.ClientSpec{ClientName: "spa", GrantTypes: []string{"authorization_code"}, RedirectURIs: []string{"https://spa.example.com/"},
+		TokenEndpointAuthMethod: "none", Scopes: []string{"openid"}}
+	res := mustCreate(t, p, spec)
+	if res.Client.ClientSecret != "" {
+		t.Error("Create returned a secret for a public client")
+	}
+	got, err := p.Observe(ctx(t), res.Client.ClientID, res.State)
+	if err != nil || got.ClientSecret != "" || got.Spec.TokenEndpointAuthMethod != "none" || len(provider.Diff(p, spec, got)) != 0 {
+		t.Errorf("Observe: secret shown %t, auth method %q, diff %v, err %v", got.ClientSecret != "", got.Spec.TokenEndpointAuthMethod, provider.Diff(p, spec, got), err)
+	}
+}

@@ -198,6 +198,11 @@ func (r remote) client() provider.Client {
 	if r.oidc.ClientSecretExpiresAt > 0 {
 		c.SecretExpiresAt = time.Unix(r.oidc.ClientSecretExpiresAt, 0)
 	}
+	if !needsSecret(spec.TokenEndpointAuthMethod) {
+		// A public client has no secret to hand out, whatever the server
+		// keeps for it.
+		c.ClientSecret, c.SecretExpiresAt = "", time.Time{}
+	}
 	return c
 }
 
