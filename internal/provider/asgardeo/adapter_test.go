@@ -372,3 +372,23 @@ func TestPublicClientGetsNoSecret(t *testing.T) {
 		t.Errorf("Observe: secret shown %t, auth method %q, diff %v, err %v", got.ClientSecret != "", got.Spec.TokenEndpointAuthMethod, provider.Diff(p, spec, got), err)
 	}
 }
+
+// Observe reports the secret the server shows, so a secret regenerated in
+// the console is noticed; during an overlap (several secrets) it reports
+// none, since which one the server shows is not said.
+func TestObserveReportsTheShownSecretOnlyWhenThereIsOne(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, asgardeofake.Options{MultipleSecrets: true})
+	p := f.adapter(t, nil)
+	res := mustCreate(t, p, machine("shown"))
+	got, err := p.Observe(ctx(t), res.Client.ClientID, res.State)
+	if err != nil || got.ClientSecret != res.Client.ClientSecret {
+		t.Fatalf("Observe after Create: secret matches %t, %v", got.ClientSecret == res.Client.ClientSecret, err)
+	}
+	if _, err := p.RotateSecret(ctx(t), res.Client.ClientID, res.State); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := p.Observe(ctx(t), res.Client.ClientID, res.State); err != nil || got.ClientSecret != "" {
+		t.Errorf("Observe during the overlap: a secret shown %t, %v", got.ClientSecret != "", err)
+	}
+}

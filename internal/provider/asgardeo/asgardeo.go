@@ -198,6 +198,11 @@ func (r remote) client() provider.Client {
 	if r.oidc.ClientSecretExpiresAt > 0 {
 		c.SecretExpiresAt = time.Unix(r.oidc.ClientSecretExpiresAt, 0)
 	}
+	if r.oidc.MultipleSecrets {
+		// With several secrets it is not said which one clientSecret is;
+		// the operator must not take an older one for a change.
+		c.ClientSecret = ""
+	}
 	if !needsSecret(spec.TokenEndpointAuthMethod) {
 		// A public client has no secret to hand out, whatever the server
 		// keeps for it.

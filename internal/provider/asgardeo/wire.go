@@ -49,6 +49,7 @@ type oidcConfig struct {
 	ClientID              string   `json:"clientId"`
 	ClientSecret          string   `json:"clientSecret"`
 	ClientSecretExpiresAt int64    `json:"clientSecretExpiresAt"`
+	MultipleSecrets       bool     `json:"multipleClientSecretsConfigured"`
 	State                 string   `json:"state"`
 	GrantTypes            []string `json:"grantTypes"`
 	CallbackURLs          []string `json:"callbackURLs"`
