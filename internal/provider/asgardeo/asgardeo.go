@@ -383,6 +383,7 @@ func (p *Provider) takeOver(ctx context.Context, spec provider.ClientSpec, o opt
 			return provider.Result{}, err
 		}
 	}
+	r.oidc.MultipleSecrets = false // both leave the application one secret
 	p.probe(ctx, appID)
 	return provider.Result{Client: r.client(), State: r.state()}, nil
 }
