@@ -19,6 +19,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/controllers"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/asgardeo"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/auth0"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/dynamicregistration"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
@@ -40,6 +41,7 @@ func registry() *provider.Registry {
 	r.Register(hydra.Name, hydra.Factory)
 	r.Register(okta.Name, okta.Factory)
 	r.Register(auth0.Name, auth0.Factory)
+	r.Register(asgardeo.Name, asgardeo.Factory)
 	return r
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/controllers"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/asgardeo"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/auth0"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/dynamicregistration"
 	hydraprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
@@ -163,6 +164,7 @@ func startManager(ctx context.Context) (func(), error) {
 	reg.Register(hydraprovider.Name, hydraprovider.Factory)
 	reg.Register(oktaprovider.Name, oktaprovider.Factory)
 	reg.Register(auth0.Name, auth0.Factory)
+	reg.Register(asgardeo.Name, asgardeo.Factory)
 	mctx, cancel := context.WithCancel(logr.NewContext(ctx, logger))
 	if err := controllers.Setup(mctx, mgr, controllers.Options{
 		Registry: reg, OperatorNamespace: operatorNamespace,

@@ -167,6 +167,8 @@ func (r *Reconciler) managementAuth(obj servers.Object, secrets map[string]strin
 	if err != nil {
 		return nil, nil, v1alpha1.ReasonCredentialsMissing, err
 	}
+	_, block := obj.ServerSpec().ProviderBlock()
+	m = withDefaultScopes(m, block)
 	api := mgmtauth.HeaderClient(hc, m.headers)
 	if m.scheme != nil {
 		api = mgmtauth.SchemeClient(api, m.scheme)

@@ -1,0 +1,74 @@
+package asgardeo
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+)
+
+// maxDescription bounds how much of the server's error text reaches an
+// error message (and from there a condition on the resource).
+const maxDescription = 300
+
+// apiError is the Error body of WSO2's management APIs:
+// {"code":"APP-60001","message":"...","description":"...","traceId":"..."}.
+// traceId is left out of messages: it changes on every answer, which would
+// make a condition change on every retry.
+type apiError struct {
+	Code        string `json:"code"`
+	Message     string `json:"message"`
+	Description string `json:"description"`
+}
+
+// statusError turns a non-success answer into a typed provider error with
+// the server's code and description. scope is the management scope the
+// operation needs, named in a 401/403 so the user knows what to grant.
+// secrets are values that must never appear in the result.
+func statusError(status int, header http.Header, body []byte, scope string, secrets ...string) error {
+	var ae apiError
+	_ = json.Unmarshal(body, &ae) // a body that is not an Error object adds nothing
+	text := ae.Description
+	if text == "" {
+		text = ae.Message
+	} else if ae.Message != "" && ae.Message != ae.Description {
+		text = ae.Message + ": " + ae.Description
+	}
+	e := &provider.Error{
+		Code:        provider.CleanText(ae.Code, 64, secrets),
+		Description: provider.CleanText(text, maxDescription, secrets),
+	}
+	switch status {
+	case http.StatusBadRequest:
+		e.Kind = provider.KindInvalidMetadata
+		if e.Description == "" {
+			e.Description = "the server rejected the application and gave no description (HTTP 400)"
+		}
+	case http.StatusUnauthorized, http.StatusForbidden:
+		e.Kind = provider.KindUnauthorized
+		e.Err = fmt.Errorf("HTTP %d: the management token was refused; the management application needs the scope %s (spec.credentials.clientCredentials.scopes, and API authorization of the management application)", status, scope)
+	case http.StatusNotFound, http.StatusGone:
+		e.Kind = provider.KindNotFound
+		e.Err = fmt.Errorf("HTTP %d", status)
+	case http.StatusConflict:
+		e.Kind = provider.KindConflict
+		e.Err = fmt.Errorf("HTTP %d", status)
+	case http.StatusTooManyRequests:
+		e.Kind = provider.KindRateLimited
+		e.RetryAfter = provider.RetryAfterHeader(header, time.Now())
+		e.Err = fmt.Errorf("HTTP %d", status)
+	default:
+		e.Kind = provider.KindTransient
+		e.RetryAfter = provider.RetryAfterHeader(header, time.Now())
+		e.Err = fmt.Errorf("unexpected HTTP status %d", status)
+	}
+	return e
+}
+
+// malformed is the error for a success answer the adapter cannot read.
+// what names the field at fault, never its value.
+func malformed(method, path, what string) error {
+	return provider.Errorf(provider.KindTransient, "the answer of %s %s is malformed: %s", method, path, what)
+}
