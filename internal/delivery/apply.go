@@ -41,7 +41,9 @@ func Build(oac *v1alpha1.OAuthClient, c Credentials, version int64, issuedAt tim
 	labels := map[string]string{}
 	annotations := map[string]string{}
 	if t := oac.Spec.SecretTemplate; t != nil {
-		maps.Copy(labels, t.Labels)
+		for k, v := range t.Labels {
+			labels[k] = string(v)
+		}
 		maps.Copy(annotations, t.Annotations)
 	}
 	maps.Copy(labels, oac.OwnerLabels())
