@@ -11,6 +11,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -96,6 +97,9 @@ func (w *Writer) Apply(ctx context.Context, current *corev1.Secret, want *Secret
 		}
 	}
 	err := w.Client.Apply(ctx, want.applyConfiguration(), client.FieldOwner(v1alpha1.FieldManager), client.ForceOwnership)
+	if apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) {
+		return false, &RefusedError{fmt.Errorf("spec.secretTemplate: the API server refused Secret %s: %w", want.Name, err)}
+	}
 	if err != nil {
 		return false, fmt.Errorf("writing Secret %s: %w", want.Name, err)
 	}
