@@ -65,7 +65,7 @@ func (r *Reconciler) observe(ctx context.Context, oac *v1alpha1.OAuthClient, fre
 	if o.secret, err = r.readSecret(ctx, oac); err != nil {
 		return o, err
 	}
-	if err := delivery.Claim(oac, o.secret); err != nil {
+	if err := delivery.Claim(oac, o.secret, r.holderOf(ctx, oac, o.secret)); err != nil {
 		return o, fail(v1alpha1.ReasonSecretConflict, "%v", err)
 	}
 	if !oac.Spec.Disabled {
