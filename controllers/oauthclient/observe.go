@@ -59,6 +59,9 @@ func (r *Reconciler) observe(ctx context.Context, oac *v1alpha1.OAuthClient, fre
 		return o, err
 	}
 	o.server, o.Caps = srv, srv.Provider.Capabilities()
+	if err := r.admit(ctx, o, fresh); err != nil {
+		return o, err
+	}
 	if err := policy.CheckOptions(oac, srv.Name); err != nil {
 		return o, fail(v1alpha1.ReasonInvalidMetadata, "%v", err)
 	}
