@@ -305,3 +305,21 @@ func TestCopiedSecretConflictNamesTheRealHolder(t *testing.T) {
 		return strings.Contains(c.Message, "do not match any OAuthClient") && !strings.Contains(c.Message, "OAuthClient reports"), c.Message
 	})
 }
+
+// spec.audience at a server that does not keep it (oidc-provider's RFC
+// 7591 registration has no audience metadata) is refused, and the
+// registration is not left behind (defect 4 of issue 12).
+func TestAudienceTheServerDoesNotKeepIsRefused(t *testing.T) {
+	ns := newNamespace(t)
+	newClient(t, ns, "aud", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}, Audience: []string{"https://api.example.com"}})
+	cond := waitReason(t, ns, "aud", v1alpha1.ReasonInvalidMetadata)
+	if !strings.Contains(cond.Message, "spec.audience") {
+		t.Errorf("message does not name spec.audience: %s", cond.Message)
+	}
+	if n := remoteClientsNamed(t, ns+"/aud"); n != 0 {
+		t.Errorf("%d clients left at the server", n)
+	}
+	if id := getClient(t, ns, "aud").Status.ClientID; id != "" {
+		t.Errorf("status names client %s", id)
+	}
+}
