@@ -131,6 +131,7 @@ func TestInvalidManifestsAreRefusedNamingTheField(t *testing.T) {
 		{"policy redirect pattern with user info", "server", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  clientPolicy: {redirectURIs: [\"https://me@*.example.com/*\"]}\n", []string{"spec.clientPolicy.redirectURIs[0]", "absolute http(s) URL patterns"}},
 		{"policy empty audience", "server", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  clientPolicy: {audiences: [\"\"]}\n", []string{"spec.clientPolicy.audiences[0]"}},
 		{"garbage maxRotationInterval", "server", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  clientPolicy: {maxRotationInterval: monthly}\n", []string{"spec.clientPolicy.maxRotationInterval", "must be a duration such as 720h"}},
+		{"garbage defaultLifetime", "server", credsHead + "    clientCredentials: {clientID: op, clientSecret: {name: s, key: k}, tokenResponse: {defaultLifetime: forever}}\n", []string{"spec.credentials.clientCredentials.tokenResponse.defaultLifetime", "must be a duration such as 1h"}},
 		{"zero maxRotationInterval", "cluster", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  clientPolicy: {maxRotationInterval: 0s}\n", []string{"spec.clientPolicy.maxRotationInterval", "must be positive"}},
 	}
 	if len(cases) < 20 {
