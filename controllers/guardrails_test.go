@@ -170,6 +170,17 @@ func TestNamespaceNamedByTheClusterAuthServerMayUseIt(t *testing.T) {
 	if n := remoteClientsNamed(t, other+"/app"); n != 0 {
 		t.Errorf("%d clients registered", n)
 	}
+
+	// The server's owners admit the other namespace: acted on at once.
+	var cas v1alpha1.ClusterAuthServer
+	if err := k8s.Get(context.Background(), client.ObjectKey{Name: name}, &cas); err != nil {
+		t.Fatal(err)
+	}
+	cas.Spec.Namespaces = append(cas.Spec.Namespaces, other)
+	if err := k8s.Update(context.Background(), &cas); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, other, "app")
 }
 
 func TestClientOutsideTheServersPolicyIsRefusedNamingTheField(t *testing.T) {
