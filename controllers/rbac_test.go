@@ -23,6 +23,9 @@ var wantClusterRole = map[grant][]string{
 	// delivered Secret: server-side apply (patch), update when orphaned,
 	// delete. The records: create, update, delete.
 	{"", "secrets"}: {"create", "delete", "get", "list", "patch", "update", "watch"},
+	// Namespaces: read their labels, for a ClusterAuthServer's
+	// namespaceSelector; a label change re-evaluates its clients.
+	{"", "namespaces"}: {"get", "list", "watch"},
 	// Events about OAuthClients (events.k8s.io recorder: create, then patch
 	// for a series).
 	{"events.k8s.io", "events"}: {"create", "patch"},

@@ -16,7 +16,7 @@ func TestSecretTemplateShapesTheSecretAndFollowsItsChanges(t *testing.T) {
 	newClient(t, ns, "shaped", v1alpha1.OAuthClientSpec{
 		Scopes: []string{"read"},
 		SecretTemplate: &v1alpha1.SecretTemplate{
-			Labels:      map[string]string{"app": "billing", "tier": "backend"},
+			Labels:      map[string]v1alpha1.LabelValue{"app": "billing", "tier": "backend"},
 			Annotations: map[string]string{"reloader.example.com/match": "true"},
 			Keys:        &v1alpha1.SecretKeys{ClientID: "CLIENT_ID", ClientSecret: "CLIENT_SECRET"},
 			Data:        map[string]string{"application.properties": "id={{ .ClientID }}\nsecret={{ .ClientSecret }}\n"},
@@ -53,7 +53,7 @@ func TestSecretTemplateShapesTheSecretAndFollowsItsChanges(t *testing.T) {
 	// and its file changes.
 	oac = getClient(t, ns, "shaped")
 	oac.Spec.SecretTemplate = &v1alpha1.SecretTemplate{
-		Labels: map[string]string{"app": "billing"},
+		Labels: map[string]v1alpha1.LabelValue{"app": "billing"},
 		Data:   map[string]string{"application.properties": "client={{ .ClientID }}\n"},
 	}
 	if err := k8s.Update(context.Background(), oac); err != nil {
@@ -102,7 +102,7 @@ func TestSecretWrittenByAnEarlierVersionIsTakenOver(t *testing.T) {
 	ns := createNamespace(t) // no server yet: the operator writes nothing
 	newClient(t, ns, "legacy", v1alpha1.OAuthClientSpec{
 		Scopes:         []string{"read"},
-		SecretTemplate: &v1alpha1.SecretTemplate{Labels: map[string]string{"app": "billing"}},
+		SecretTemplate: &v1alpha1.SecretTemplate{Labels: map[string]v1alpha1.LabelValue{"app": "billing"}},
 	})
 	waitReason(t, ns, "legacy", v1alpha1.ReasonServerNotFound)
 	oac := getClient(t, ns, "legacy")

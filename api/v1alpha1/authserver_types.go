@@ -41,6 +41,9 @@ type AuthServerSpec struct {
 	// +optional
 	RateLimit *RateLimit `json:"rateLimit,omitempty"`
 
+	// TenancyPolicy says who may use the server and what clients may ask for.
+	TenancyPolicy `json:",inline"`
+
 	// ProviderBlocks says which kind of server this is, with that kind's own
 	// settings: exactly one block is set.
 	ProviderBlocks `json:",inline"`
@@ -132,6 +135,12 @@ type AuthServerStatus struct {
 	// Endpoints are the endpoints in use, discovered or overridden.
 	// +optional
 	Endpoints *DiscoveredEndpoints `json:"endpoints,omitempty"`
+
+	// NonCompliantClients counts the OAuthClients that use this server and
+	// are refused by its namespaceSelector, namespaces or clientPolicy
+	// (reasons ServerNotAllowed and PolicyViolation).
+	// +optional
+	NonCompliantClients int32 `json:"nonCompliantClients,omitempty"`
 }
 
 // DiscoveredEndpoints are the server endpoints the operator uses.
@@ -165,6 +174,7 @@ type AuthServer struct {
 
 	// Spec describes the server.
 	// +kubebuilder:validation:XValidation:rule="!has(self.credentials) || ((!has(self.credentials.clientCredentials) || !has(self.credentials.clientCredentials.assertionFile)) && (!has(self.credentials.jwtBearer) || has(self.credentials.jwtBearer.privateKey)))",message="an AuthServer may not log in with a token file of the operator (clientCredentials.assertionFile, or jwtBearer without privateKey): the file is the operator's own identity, shared by every namespace; use a ClusterAuthServer",fieldPath=".credentials"
+	// +kubebuilder:validation:XValidation:rule="!has(self.namespaceSelector) && !has(self.namespaces) && !has(self.onAccessLost)",message="namespaceSelector, namespaces and onAccessLost are for ClusterAuthServer only: an AuthServer serves its own namespace",fieldPath=".namespaceSelector"
 	Spec AuthServerSpec `json:"spec"`
 	// Status is the observed state.
 	// +optional

@@ -148,7 +148,8 @@ type TokenResponseFormat struct {
 	// DefaultLifetime is how long a token lives when the response has no
 	// expires_in. Default: until the credentials change.
 	// +optional
-	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s')",message="defaultLifetime must be positive"
+	// +kubebuilder:validation:XValidation:rule="self.matches(r'^[-+]?(0|([0-9]+(\\.[0-9]*)?(ns|us|ms|s|m|h))+)$')",message="defaultLifetime must be a duration such as 1h"
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'^[-+]?(0|([0-9]+(\\.[0-9]*)?(ns|us|ms|s|m|h))+)$') || duration(self) > duration('0s')",message="defaultLifetime must be positive"
 	DefaultLifetime *metav1.Duration `json:"defaultLifetime,omitempty"`
 }
 

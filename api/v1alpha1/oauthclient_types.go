@@ -131,14 +131,16 @@ type ServerReference struct {
 
 // SecretTemplate shapes the delivered Secret.
 type SecretTemplate struct {
-	// Labels added to the Secret.
+	// Labels added to the Secret: Kubernetes label keys and values.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=64
-	Labels map[string]string `json:"labels,omitempty"`
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) <= 317 && k.matches(r'^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$'))",message="label keys must be qualified names: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' or '.', beginning and ending with a letter or digit"
+	Labels map[string]LabelValue `json:"labels,omitempty"`
 
-	// Annotations added to the Secret.
+	// Annotations added to the Secret: keys are Kubernetes qualified names.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) <= 317 && k.matches(r'^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$'))",message="annotation keys must be qualified names: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' or '.', beginning and ending with a letter or digit"
 	Annotations map[string]string `json:"annotations,omitempty"`
 
 	// Keys renames the standard keys.
@@ -152,6 +154,12 @@ type SecretTemplate struct {
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[-._a-zA-Z0-9]+$') && size(k) <= 253)",message="keys must be valid Secret keys: letters, digits, '-', '_' and '.'"
 	Data map[string]string `json:"data,omitempty"`
 }
+
+// LabelValue is a Kubernetes label value: empty, or at most 63 letters,
+// digits, '-', '_' or '.', beginning and ending with a letter or digit.
+// +kubebuilder:validation:MaxLength=63
+// +kubebuilder:validation:Pattern=`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`
+type LabelValue string
 
 // SecretKeys are the key names used in the Secret.
 type SecretKeys struct {
@@ -183,17 +191,19 @@ type SecretKeys struct {
 }
 
 // RotationPolicy schedules secret rotation.
-// +kubebuilder:validation:XValidation:rule="!has(self.gracePeriod) || !has(self.interval) || duration(self.gracePeriod) < duration(self.interval)",message="gracePeriod must be shorter than interval",fieldPath=".gracePeriod"
+// +kubebuilder:validation:XValidation:rule="!has(self.gracePeriod) || !has(self.interval) || !self.gracePeriod.matches(r'^[-+]?(0|([0-9]+(\\.[0-9]*)?(ns|us|ms|s|m|h))+)$') || !self.interval.matches(r'^[-+]?(0|([0-9]+(\\.[0-9]*)?(ns|us|ms|s|m|h))+)$') || duration(self.gracePeriod) < duration(self.interval)",message="gracePeriod must be shorter than interval",fieldPath=".gracePeriod"
 type RotationPolicy struct {
 	// Interval between rotations, e.g. 720h. No scheduled rotation when
 	// empty.
 	// +optional
-	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s')",message="interval must be positive"
+	// +kubebuilder:validation:XValidation:rule="self.matches(r'^[-+]?(0|([0-9]+(\\.[0-9]*)?(ns|us|ms|s|m|h))+)$')",message="interval must be a duration such as 720h"
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'^[-+]?(0|([0-9]+(\\.[0-9]*)?(ns|us|ms|s|m|h))+)$') || duration(self) > duration('0s')",message="interval must be positive"
 	Interval *metav1.Duration `json:"interval,omitempty"`
 
 	// GracePeriod the old credentials keep working after a rotation.
 	// +optional
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s')",message="gracePeriod must not be negative"
+	// +kubebuilder:validation:XValidation:rule="self.matches(r'^[-+]?(0|([0-9]+(\\.[0-9]*)?(ns|us|ms|s|m|h))+)$')",message="gracePeriod must be a duration such as 1h"
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'^[-+]?(0|([0-9]+(\\.[0-9]*)?(ns|us|ms|s|m|h))+)$') || duration(self) >= duration('0s')",message="gracePeriod must not be negative"
 	GracePeriod *metav1.Duration `json:"gracePeriod,omitempty"`
 
 	// Strategy is Regenerate, Overlap, Replace, or Auto: the best

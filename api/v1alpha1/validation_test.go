@@ -77,6 +77,34 @@ func TestInvalidManifestsAreRefusedNamingTheField(t *testing.T) {
 		{"rollout target kind unknown", "client", "  rolloutTargets: [{kind: Pod, name: web}]\n", []string{"spec.rolloutTargets[0].kind", "Unsupported value"}},
 		{"secret template key with a slash", "client", "  secretTemplate: {keys: {clientID: \"a/b\"}}\n", []string{"spec.secretTemplate.keys.clientID"}},
 		{"secret template data key with a slash", "client", "  secretTemplate: {data: {\"conf/app.properties\": \"x\"}}\n", []string{"spec.secretTemplate.data", "valid Secret keys"}},
+		// Guard rails (issue 12): label and annotation keys and values,
+		// durations, policy fields, who may use a server, provider options.
+		{"label key with a space", "client", "  secretTemplate: {labels: {\"team name!\": a}}\n", []string{"spec.secretTemplate.labels", "label keys must be qualified names"}},
+		{"label key starting with a dash", "client", "  secretTemplate: {labels: {\"-/bad\": a}}\n", []string{"spec.secretTemplate.labels", "label keys must be qualified names"}},
+		{"label key name longer than 63", "client", "  secretTemplate: {labels: {\"example.com/" + strings.Repeat("a", 64) + "\": a}}\n", []string{"spec.secretTemplate.labels", "label keys must be qualified names"}},
+		{"label key with an upper-case prefix", "client", "  secretTemplate: {labels: {\"Example.com/team\": a}}\n", []string{"spec.secretTemplate.labels", "label keys must be qualified names"}},
+		{"label value with a slash", "client", "  secretTemplate: {labels: {team: \"a/b\"}}\n", []string{"spec.secretTemplate.labels.team", "should match"}},
+		{"label value longer than 63", "client", "  secretTemplate: {labels: {team: " + strings.Repeat("a", 64) + "}}\n", []string{"spec.secretTemplate.labels.team", "may not be more than 63"}},
+		{"annotation key with a space", "client", "  secretTemplate: {annotations: {\"reload me\": \"true\"}}\n", []string{"spec.secretTemplate.annotations", "annotation keys must be qualified names"}},
+		{"annotation key with two slashes", "client", "  secretTemplate: {annotations: {\"a/b/c\": \"true\"}}\n", []string{"spec.secretTemplate.annotations", "annotation keys must be qualified names"}},
+		{"garbage rotation interval", "client", "  rotation: {interval: soon}\n", []string{"spec.rotation.interval", "must be a duration such as 720h"}},
+		{"rotation interval without a unit", "client", "  rotation: {interval: \"720\"}\n", []string{"spec.rotation.interval", "must be a duration such as 720h"}},
+		{"garbage grace period", "client", "  rotation: {interval: 720h, gracePeriod: \"an hour\"}\n", []string{"spec.rotation.gracePeriod", "must be a duration such as 1h"}},
+		{"hydra access token strategy unknown", "client", "  providerOptions: {hydra: {accessTokenStrategy: paseto}}\n", []string{"spec.providerOptions.hydra.accessTokenStrategy", "Unsupported value"}},
+		{"hydra client URI not a URL", "client", "  providerOptions: {hydra: {clientURI: \"example\"}}\n", []string{"spec.providerOptions.hydra.clientURI", "must be an absolute URL"}},
+		{"namespaceSelector on an AuthServer", "server", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  namespaceSelector: {matchLabels: {team: a}}\n", []string{"spec.namespaceSelector", "for ClusterAuthServer only"}},
+		{"namespaces on an AuthServer", "server", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  namespaces: [team-a]\n", []string{"spec", "for ClusterAuthServer only"}},
+		{"namespace name not a DNS label", "cluster", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  namespaces: [Team_A]\n", []string{"spec.namespaces[0]"}},
+		{"namespaceSelector operator unknown", "cluster", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  namespaceSelector: {matchExpressions: [{key: team, operator: Like, values: [a]}]}\n", []string{"spec.namespaceSelector", "matchExpressions operators are In and NotIn"}},
+		{"onAccessLost unknown", "cluster", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  onAccessLost: Revoke\n", []string{"spec.onAccessLost", "Unsupported value"}},
+		{"policy grant type unknown", "cluster", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  clientPolicy: {grantTypes: [password]}\n", []string{"spec.clientPolicy.grantTypes[0]", "Unsupported value"}},
+		{"policy scope pattern with a space", "cluster", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  clientPolicy: {scopes: [\"orders *\"]}\n", []string{"spec.clientPolicy.scopes[0]"}},
+		{"policy redirect pattern without a scheme", "cluster", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  clientPolicy: {redirectURIs: [\"*.apps.example.com/*\"]}\n", []string{"spec.clientPolicy.redirectURIs[0]", "absolute http(s) URL patterns"}},
+		{"policy redirect pattern with user info", "server", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  clientPolicy: {redirectURIs: [\"https://me@*.example.com/*\"]}\n", []string{"spec.clientPolicy.redirectURIs[0]", "absolute http(s) URL patterns"}},
+		{"policy empty audience", "server", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  clientPolicy: {audiences: [\"\"]}\n", []string{"spec.clientPolicy.audiences[0]"}},
+		{"garbage maxRotationInterval", "server", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  clientPolicy: {maxRotationInterval: monthly}\n", []string{"spec.clientPolicy.maxRotationInterval", "must be a duration such as 720h"}},
+		{"garbage defaultLifetime", "server", credsHead + "    clientCredentials: {clientID: op, clientSecret: {name: s, key: k}, tokenResponse: {defaultLifetime: forever}}\n", []string{"spec.credentials.clientCredentials.tokenResponse.defaultLifetime", "must be a duration such as 1h"}},
+		{"zero maxRotationInterval", "cluster", "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  clientPolicy: {maxRotationInterval: 0s}\n", []string{"spec.clientPolicy.maxRotationInterval", "must be positive"}},
 		{"no provider block", "server", "  issuerURL: https://auth.example.com\n", []string{"spec", "exactly one provider block"}},
 		{"issuer not a URL", "server", "  issuerURL: \"not a url\"\n  dynamicRegistration: {}\n", []string{"spec.issuerURL", "absolute http(s) URL"}},
 		{"plain http issuer off loopback", "server", "  issuerURL: http://auth.example.com\n  dynamicRegistration: {}\n", []string{"spec.issuerURL", "must use https"}},
@@ -173,6 +201,13 @@ func TestValidManifestsAreAcceptedWithDefaults(t *testing.T) {
 			"    clientCredentials:\n      clientID: 0oa1b2c3\n      privateKey: {name: okta-key, key: key.pem, keyID: op-1, algorithm: RS256, certificate: {name: okta-key, key: cert.pem}}\n" +
 			"      scopes: [okta.apps.manage]\n      resources: [\"https://api.example.com/\", \"urn:example:api\"]\n      tokenResponse: {expiresInUnit: minutes, defaultLifetime: 1h}\n", nil},
 		{"server with SSWS", fmt.Sprintf(authServerHead, "valid-ssws") + credsHead + "    sswsToken: {name: okta, key: token}\n", nil},
+		{"cluster server with a selector, names and a policy", fmt.Sprintf(clusterAuthServerHead, "valid-tenancy") +
+			"  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  namespaceSelector: {matchLabels: {oauth.example.com/tier: apps}}\n  namespaces: [payments]\n  onAccessLost: Delete\n" +
+			"  clientPolicy: {grantTypes: [client_credentials], scopes: [\"orders.*\", read], audiences: [\"https://api.example.com/*\"], redirectURIs: [\"https://*.apps.example.com/*\"], allowPublicClients: false, maxRotationInterval: 2160h}\n", nil},
+		{"server with a policy", fmt.Sprintf(authServerHead, "valid-policy") +
+			"  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  clientPolicy: {scopes: [read]}\n", nil},
+		{"client with template labels, annotations and durations", fmt.Sprintf(oauthClientHead, "valid-labels") +
+			"  secretTemplate: {labels: {app.kubernetes.io/name: billing, team: \"\", x: a-b_c.d}, annotations: {\"reloader.stakater.com/match\": \"true\", note: \"any value / at all\"}}\n  rotation: {interval: 1h30m, gracePeriod: 90s}\n", nil},
 		{"server with an API key", fmt.Sprintf(authServerHead, "valid-apikey") + credsHead + "    apiKey: {header: X-API-Key, valueFrom: {name: gw, key: key}}\n", nil},
 		{"server with a signed JWT bearer assertion", fmt.Sprintf(authServerHead, "valid-jwt-key") + credsHead +
 			"    jwtBearer: {privateKey: {name: zitadel, key: key.json}, issuer: op, subject: op, assertionAudience: \"https://auth.example.com\"}\n", nil},

@@ -57,4 +57,10 @@ const (
 	ReasonCredentialsRefused = "CredentialsRefused"
 	ReasonProviderError      = "ProviderError"
 	ReasonDisabled           = "Disabled"
+	// ReasonServerNotAllowed: the client's namespace may not use the
+	// ClusterAuthServer (its namespaceSelector or namespaces).
+	ReasonServerNotAllowed = "ServerNotAllowed"
+	// ReasonPolicyViolation: the client asks for what its server's
+	// clientPolicy does not allow.
+	ReasonPolicyViolation = "PolicyViolation"
 )

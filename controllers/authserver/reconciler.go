@@ -91,6 +91,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	if err := r.ensureFinalizer(ctx, obj); err != nil {
 		return reconcile.Result{}, err
 	}
+	if err := r.countNonCompliant(ctx, key, obj); err != nil {
+		return reconcile.Result{}, err
+	}
 	return r.check(ctx, key, obj)
 }
 
@@ -254,7 +257,7 @@ func (r *Reconciler) SetupWithManager(mgr manager.Manager) error {
 	return builder.ControllerManagedBy(mgr).
 		Named(string(r.Kind)).
 		For(servers.NewObject(r.Kind), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Watches(&v1alpha1.OAuthClient{}, handler.EnqueueRequestsFromMapFunc(r.serverOf), builder.WithPredicates(deleted)).
+		Watches(&v1alpha1.OAuthClient{}, handler.EnqueueRequestsFromMapFunc(r.serverOf), builder.WithPredicates(predicate.Or(deleted, complianceChanged))).
 		WatchesRawSource(source.Channel(r.Servers.Suspects(r.Kind), &handler.EnqueueRequestForObject{})).
 		Complete(r)
 }

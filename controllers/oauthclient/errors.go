@@ -34,6 +34,9 @@ func reasonOf(err error) string {
 	if _, ok := errors.AsType[*delivery.ConflictError](err); ok {
 		return v1alpha1.ReasonSecretConflict
 	}
+	if _, ok := errors.AsType[*delivery.RefusedError](err); ok {
+		return v1alpha1.ReasonInvalidTemplate
+	}
 	return policy.ReasonOfProviderError(err)
 }
 

@@ -59,13 +59,16 @@ func (r *Reconciler) observe(ctx context.Context, oac *v1alpha1.OAuthClient, fre
 		return o, err
 	}
 	o.server, o.Caps = srv, srv.Provider.Capabilities()
+	if err := r.admit(ctx, o, fresh); err != nil {
+		return o, err
+	}
 	if err := policy.CheckOptions(oac, srv.Name); err != nil {
 		return o, fail(v1alpha1.ReasonInvalidMetadata, "%v", err)
 	}
 	if o.secret, err = r.readSecret(ctx, oac); err != nil {
 		return o, err
 	}
-	if err := delivery.Claim(oac, o.secret); err != nil {
+	if err := delivery.Claim(oac, o.secret, r.holderOf(ctx, oac, o.secret)); err != nil {
 		return o, fail(v1alpha1.ReasonSecretConflict, "%v", err)
 	}
 	if !oac.Spec.Disabled {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -41,7 +42,9 @@ func Build(oac *v1alpha1.OAuthClient, c Credentials, version int64, issuedAt tim
 	labels := map[string]string{}
 	annotations := map[string]string{}
 	if t := oac.Spec.SecretTemplate; t != nil {
-		maps.Copy(labels, t.Labels)
+		for k, v := range t.Labels {
+			labels[k] = string(v)
+		}
 		maps.Copy(annotations, t.Annotations)
 	}
 	maps.Copy(labels, oac.OwnerLabels())
@@ -94,6 +97,9 @@ func (w *Writer) Apply(ctx context.Context, current *corev1.Secret, want *Secret
 		}
 	}
 	err := w.Client.Apply(ctx, want.applyConfiguration(), client.FieldOwner(v1alpha1.FieldManager), client.ForceOwnership)
+	if apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) {
+		return false, &RefusedError{fmt.Errorf("spec.secretTemplate: the API server refused Secret %s: %w", want.Name, err)}
+	}
 	if err != nil {
 		return false, fmt.Errorf("writing Secret %s: %w", want.Name, err)
 	}

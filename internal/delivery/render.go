@@ -12,6 +12,10 @@ import (
 	"slices"
 	"text/template"
 
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 )
 
@@ -88,10 +92,31 @@ func Data(tmpl *v1alpha1.SecretTemplate, c Credentials) (map[string][]byte, erro
 	return data, nil
 }
 
-// CheckTemplate renders the template with placeholder values, so a template
-// that cannot render is reported before anything is registered.
+// CheckTemplate renders the template with placeholder values and checks
+// its labels and annotations as the API server would, so a template the
+// Secret cannot be written with is reported before anything is registered
+// (also for an OAuthClient admitted before the CRD checked them).
 func CheckTemplate(tmpl *v1alpha1.SecretTemplate) error {
 	placeholder := Credentials{ClientID: "id", ClientSecret: "secret", TokenURL: "https://token", Issuer: "https://issuer", Scope: "scope"} //nolint:gosec // G101: placeholders that render the template once, not a credential
-	_, err := Data(tmpl, placeholder)
-	return err
+	if _, err := Data(tmpl, placeholder); err != nil {
+		return err
+	}
+	if tmpl == nil {
+		return nil
+	}
+	fld := field.NewPath("spec", "secretTemplate")
+	labels := make(map[string]string, len(tmpl.Labels))
+	for k, v := range tmpl.Labels {
+		labels[k] = string(v)
+	}
+	errs := metav1validation.ValidateLabels(labels, fld.Child("labels"))
+	errs = append(errs, apivalidation.ValidateAnnotations(tmpl.Annotations, fld.Child("annotations"))...)
+	return errs.ToAggregate()
 }
+
+// RefusedError says the API server refused the Secret as invalid: only a
+// change of the template can help.
+type RefusedError struct{ err error }
+
+func (e *RefusedError) Error() string { return e.err.Error() }
+func (e *RefusedError) Unwrap() error { return e.err }

@@ -70,7 +70,8 @@ func ClientRetry(reason string, err error) (after time.Duration, backoff bool) {
 		return min(d, MaxRetry), false
 	}
 	switch reason {
-	case v1alpha1.ReasonSecretConflict, v1alpha1.ReasonInvalidTemplate, v1alpha1.ReasonInvalidMetadata, v1alpha1.ReasonProviderError:
+	case v1alpha1.ReasonSecretConflict, v1alpha1.ReasonInvalidTemplate, v1alpha1.ReasonInvalidMetadata, v1alpha1.ReasonProviderError,
+		v1alpha1.ReasonServerNotAllowed, v1alpha1.ReasonPolicyViolation:
 		return MaxRetry, false
 	case v1alpha1.ReasonServerNotFound, v1alpha1.ReasonServerNotReady:
 		return time.Minute, false

@@ -132,6 +132,12 @@ type Capabilities struct {
 	// again. Used by the controller (disable in place rather than delete)
 	// and the suite (DisableAndEnable).
 	NativeDisable bool
+	// Audience: Create and Update send ClientSpec.Audience to the server,
+	// and either the server registers it or the call fails with
+	// KindInvalidMetadata naming spec.audience; it is never ignored.
+	// Without it the controller refuses an OAuthClient with spec.audience
+	// before anything is registered. Used by the controller.
+	Audience bool
 }
 
 // SecretRevoker is implemented by adapters whose Capabilities say

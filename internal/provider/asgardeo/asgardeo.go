@@ -147,6 +147,7 @@ func (p *Provider) Capabilities() provider.Capabilities {
 	return provider.Capabilities{
 		List: true, CallerChosenID: true, CallerSuppliedSecret: true,
 		RegenerateSecret: true, OverlapSecrets: overlap, NativeDisable: true,
+		Audience: true, // spec.audience is the API the client is authorized for
 	}
 }
 

@@ -143,7 +143,10 @@ func New(cfg Config) (*Provider, error) {
 // let the caller choose the client_id, disable a client, or show the
 // secret to the adapter (which never asks for it).
 func (p *Provider) Capabilities() provider.Capabilities {
-	return provider.Capabilities{List: true, CallerSuppliedSecret: true, RegenerateSecret: true}
+	return provider.Capabilities{
+		List: true, CallerSuppliedSecret: true, RegenerateSecret: true,
+		Audience: true, // spec.audience is the API of the client grant
+	}
 }
 
 // Observe reads the client and its grants.

@@ -72,9 +72,10 @@ func New(_ context.Context, cfg provider.Config) (provider.Provider, error) {
 
 // Capabilities reports that RFC 7591/7592 offers none of the optional
 // strategies. The secret is not promised to be readable: RFC 7592 §3 lets a
-// server leave it out of read responses.
+// server leave it out of read responses. Audience is sent, and refused
+// when the server does not register it (checkAudience).
 func (a *adapter) Capabilities() provider.Capabilities {
-	return provider.Capabilities{}
+	return provider.Capabilities{Audience: true}
 }
 
 // Create registers a client (RFC 7591 §3.1). A registration the adapter
@@ -116,6 +117,10 @@ func (a *adapter) Create(ctx context.Context, spec provider.ClientSpec) (provide
 			&provider.Error{Kind: provider.KindTransient, Description: "unreadable registration response", Err: err})
 	}
 	if err := usable(info, spec); err != nil {
+		a.discard(info)
+		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, err)
+	}
+	if err := checkAudience(info, spec); err != nil {
 		a.discard(info)
 		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, err)
 	}
@@ -203,6 +208,11 @@ func (a *adapter) Update(ctx context.Context, clientID string, state provider.St
 	}
 	if newURI != uri || newRAT != rat {
 		res.State = provider.State{StateRegistrationAccessToken: newRAT, StateRegistrationClientURI: newURI}
+	}
+	if err := checkAudience(info, spec); err != nil && res.State == nil {
+		// Refused only when no new registration access token came with
+		// the answer: an error would lose it, and with it the client.
+		return provider.Result{}, fmt.Errorf("updating client %q: %w", clientID, err)
 	}
 	return res, nil
 }

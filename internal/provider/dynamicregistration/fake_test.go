@@ -24,6 +24,9 @@ type fakeServer struct {
 	rotate bool
 	// scopes the server knows; registering any other is invalid metadata.
 	scopes []string
+	// ignored are metadata names the server does not keep (as RFC 7591
+	// §2 lets a server ignore metadata it does not understand).
+	ignored []string
 
 	mu      sync.Mutex
 	seq     int
@@ -117,6 +120,9 @@ func (f *fakeServer) register(w http.ResponseWriter, r *http.Request) {
 	}
 	f.seq++
 	id := fmt.Sprintf("client-%d", f.seq)
+	for _, k := range f.ignored {
+		delete(meta, k)
+	}
 	c := &fakeClient{meta: meta}
 	if meta["token_endpoint_auth_method"] != "none" {
 		c.secret = fmt.Sprintf("secret-%d", f.seq)
@@ -178,6 +184,9 @@ func (f *fakeServer) configure(w http.ResponseWriter, r *http.Request) {
 		}
 		meta := maps.Clone(body)
 		delete(meta, "client_id")
+		for _, k := range f.ignored {
+			delete(meta, k)
+		}
 		f.clients[id].meta = meta
 		if f.rotate {
 			delete(f.rats, rat)

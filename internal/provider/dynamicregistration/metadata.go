@@ -23,6 +23,9 @@ const (
 	fieldRedirectURIs    = "redirect_uris"
 	fieldAuthMethod      = "token_endpoint_auth_method"
 	fieldResponseTypes   = "response_types"
+	// fieldAudience is not RFC 7591 metadata, but the name servers that
+	// register an audience use (Ory Hydra: a list of strings).
+	fieldAudience = "audience"
 )
 
 // reserved are the names Extra may not set: the adapter manages them from
@@ -38,8 +41,11 @@ const maxTime = 253402300799
 
 // metadata renders spec as an RFC 7591 registration request body.
 //
-// ClientSpec.Description and Audience have no RFC 7591 metadata and are not
-// sent; set a server's own names for them through Extra. response_types is
+// ClientSpec.Description has no RFC 7591 metadata and is not sent; set a
+// server's own name for it through Extra. Audience, when set, is sent as
+// "audience" (a list, as Ory Hydra takes it); a server that does not
+// register it leaves it out of its answer, and the adapter refuses that
+// (checkAudience) rather than ignore spec.audience. response_types is
 // ["code"] for an authorization_code client and [] otherwise, because the
 // RFC 7591 default (["code"]) would otherwise demand redirect URIs.
 func metadata(spec provider.ClientSpec) (map[string]any, error) {
@@ -52,6 +58,9 @@ func metadata(spec provider.ClientSpec) (map[string]any, error) {
 		m[k] = v
 	}
 	provider.PutMetadata(m, spec)
+	if len(spec.Audience) > 0 {
+		m[fieldAudience] = spec.Audience
+	}
 	m[fieldResponseTypes] = []string{}
 	if slices.Contains(spec.GrantTypes, "authorization_code") {
 		m[fieldResponseTypes] = []string{"code"}
@@ -110,6 +119,7 @@ func parseClientInfo(body []byte) (clientInfo, error) {
 		{fieldRedirectURIs, &c.Spec.RedirectURIs},
 		{fieldAuthMethod, &c.Spec.TokenEndpointAuthMethod},
 		{fieldScope, &scope},
+		{fieldAudience, &c.Spec.Audience},
 	}
 	for _, f := range fields {
 		v, ok := raw[f.name]
@@ -142,4 +152,17 @@ func parseClientInfo(body []byte) (clientInfo, error) {
 		}
 	}
 	return c, nil
+}
+
+// checkAudience refuses a registration in which the server did not keep
+// the audience that spec asks for: RFC 7591 §3.2.1 has the answer carry
+// every registered metadata value, so a server that ignored audience
+// leaves it out, and the client would get tokens for whatever audience
+// the server picks.
+func checkAudience(info clientInfo, spec provider.ClientSpec) error {
+	if len(spec.Audience) == 0 || provider.SameSet(spec.Audience, info.Spec.Audience) {
+		return nil
+	}
+	return &provider.Error{Kind: provider.KindInvalidMetadata,
+		Description: "spec.audience: the server did not register the audience (it is not RFC 7591 metadata and this server does not keep it); remove spec.audience, or use a provider block for this server that supports it"}
 }

@@ -20,9 +20,9 @@ func TestMetadata(t *testing.T) {
 	}{
 		{
 			name: "client credentials",
-			spec: provider.ClientSpec{ClientName: "svc", Description: "dropped", Audience: []string{"dropped"},
+			spec: provider.ClientSpec{ClientName: "svc", Description: "dropped", Audience: []string{"https://api.example.com"},
 				GrantTypes: []string{"client_credentials"}, Scopes: []string{"a", "b"}, TokenEndpointAuthMethod: "client_secret_basic"},
-			want: `{"client_name":"svc","grant_types":["client_credentials"],"response_types":[],"scope":"a b","token_endpoint_auth_method":"client_secret_basic"}`,
+			want: `{"audience":["https://api.example.com"],"client_name":"svc","grant_types":["client_credentials"],"response_types":[],"scope":"a b","token_endpoint_auth_method":"client_secret_basic"}`,
 		},
 		{
 			name: "authorization code",

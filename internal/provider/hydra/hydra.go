@@ -170,7 +170,7 @@ func (p *Provider) Endpoints() provider.Endpoints {
 // limit on how many, until RevokeRotatedSecrets) only when the admin API
 // has the rotation endpoint, which is known after the first call that
 // reached Hydra (or Probe); secrets do not expire; there is no native
-// disable; clients can be listed by owner.
+// disable; clients can be listed by owner; audience is registered.
 func (p *Provider) Capabilities() provider.Capabilities {
 	p.mu.Lock()
 	overlap := p.rotate != nil && *p.rotate
@@ -181,6 +181,7 @@ func (p *Provider) Capabilities() provider.Capabilities {
 		OverlapSecrets:       overlap,
 		List:                 true,
 		CallerChosenID:       true,
+		Audience:             true,
 	}
 }
 
