@@ -29,6 +29,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/controllers"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/dynamicregistration"
+	entraprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/entra"
 	hydraprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
@@ -159,6 +160,7 @@ func startManager(ctx context.Context) (func(), error) {
 	reg := provider.NewRegistry()
 	reg.Register(dynamicregistration.Name, dynamicregistration.New)
 	reg.Register(hydraprovider.Name, hydraprovider.Factory)
+	reg.Register(entraprovider.Name, entraprovider.Factory)
 	mctx, cancel := context.WithCancel(logr.NewContext(ctx, logger))
 	if err := controllers.Setup(mctx, mgr, controllers.Options{
 		Registry: reg, OperatorNamespace: operatorNamespace,
