@@ -25,6 +25,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -51,7 +52,7 @@ const MaxSecrets = 2
 const OwnerTagPrefix = "oauth.clientoperator.io/owner="
 
 // passwordName is the displayName of the secrets the adapter adds.
-const passwordName = "oauth-client-operator"
+const passwordName = "oauth-client-operator" //nolint:gosec // G101: the display name of the secrets, not a credential
 
 // maxUniqueNameTries bounds the uniqueNames Create tries for one client
 // name (more than one only while a Replace rotation keeps the old client).
@@ -380,9 +381,7 @@ func state(app application, spID, keyID string, d desired, gs []grant) provider.
 // withGrants is state with gs as its grants (state itself is not changed).
 func withGrants(st provider.State, gs []grant) provider.State {
 	next := provider.State{}
-	for k, v := range st {
-		next[k] = v
-	}
+	maps.Copy(next, st)
 	next[stateGrants] = encodeGrants(gs)
 	return next
 }
@@ -598,9 +597,7 @@ func (p *Provider) RotateSecret(ctx context.Context, clientID string, st provide
 		return provider.Result{}, fmt.Errorf("rotating the secret of %q: %w", clientID, err)
 	}
 	next := provider.State{}
-	for k, v := range st {
-		next[k] = v
-	}
+	maps.Copy(next, st)
 	next[stateKeyID], next[stateObjectID] = pc.KeyID, app.ID
 	c := p.client(app, next)
 	c.ClientSecret = pc.SecretText

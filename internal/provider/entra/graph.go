@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
@@ -61,8 +62,7 @@ func (p *Provider) call(ctx context.Context, method, path string, body any, head
 		if ctx.Err() != nil {
 			return answer{}, &provider.Error{Kind: provider.KindTransient, Description: fmt.Sprintf("%s %s", method, cutQuery(path)), Err: ctx.Err()}
 		}
-		var pe *provider.Error
-		if errors.As(err, &pe) {
+		if _, ok := errors.AsType[*provider.Error](err); ok {
 			return answer{}, err
 		}
 		return answer{}, provider.Errorf(provider.KindTransient, "%s %s: the request failed: %s", method, cutQuery(path), provider.CleanText(transportText(err), 200, secrets))
@@ -81,8 +81,7 @@ func (p *Provider) call(ctx context.Context, method, path string, body any, head
 // transportText is a transport error without the URL it carries (whose
 // query may hold a filter value).
 func transportText(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
 		return ue.Err.Error()
 	}
 	return err.Error()
@@ -101,10 +100,8 @@ func (p *Provider) do(ctx context.Context, method, path string, body any, header
 	if err != nil {
 		return answer{}, err
 	}
-	for _, s := range ok {
-		if a.status == s {
-			return a, nil
-		}
+	if slices.Contains(ok, a.status) {
+		return a, nil
 	}
 	return answer{}, statusError(a.status, a.header, a.body)
 }
@@ -116,8 +113,7 @@ func decode(a answer, method, path string, v any) error {
 		return malformed(method, path, "not a JSON object")
 	}
 	if err := json.Unmarshal(a.body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
+		if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
 			return malformed(method, path, fmt.Sprintf("field %s has the wrong type", te.Field))
 		}
 		return malformed(method, path, "not readable")

@@ -22,6 +22,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -45,6 +46,8 @@ type Fake struct {
 	mgmt        map[string]*ManagementApp // by client ID
 	tokens      map[string]token
 	throttle    int
+	faults      []fault
+	denied      bool
 	retryAfter  int
 	maxPage     int
 	requests    []string
@@ -181,6 +184,30 @@ func (f *Fake) Throttle(n, retryAfter int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.throttle, f.retryAfter = n, retryAfter
+}
+
+// fault is an injected failure of matching Graph requests.
+type fault struct {
+	match  string
+	n      int
+	status int
+}
+
+// FailNext makes the next n Graph requests whose "METHOD path" contains
+// match answer status with a Graph error: an outage between two steps of
+// a change, as a crash would leave it.
+func (f *Fake) FailNext(match string, n, status int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults = append(f.faults, fault{match: match, n: n, status: status})
+}
+
+// Deny makes Graph refuse every request with 403
+// Authorization_RequestDenied, as for an app without the permission.
+func (f *Fake) Deny(denied bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.denied = denied
 }
 
 // SetMaxPage caps the items of one Graph page (Graph's own cap is 999).
@@ -323,14 +350,7 @@ func (f *Fake) deleteSP(s *sp) {
 	}
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
+func contains(list []string, s string) bool { return slices.Contains(list, s) }
 
 // newGUID is a random version 4 GUID.
 func newGUID() string {

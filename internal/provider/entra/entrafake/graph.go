@@ -33,6 +33,17 @@ func (f *Fake) graph(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("x-ms-resource-unit", "1")
+	if f.denied {
+		graphErr(w, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+		return
+	}
+	for i := range f.faults {
+		if fl := &f.faults[i]; fl.n > 0 && strings.Contains(r.Method+" "+r.URL.Path, fl.match) {
+			fl.n--
+			graphErr(w, fl.status, "UnknownError", "The service is unavailable.")
+			return
+		}
+	}
 	var body map[string]json.RawMessage
 	if r.Method == http.MethodPost || r.Method == http.MethodPatch {
 		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
