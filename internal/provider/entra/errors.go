@@ -16,12 +16,8 @@ const maxMessage = 300
 
 // Graph error codes the adapter tells apart.
 const (
-	codeNotFound      = "Request_ResourceNotFound"
-	codeDenied        = "Authorization_RequestDenied"
-	codeBadRequest    = "Request_BadRequest"
-	codeConcurrency   = "Directory_ConcurrencyViolation"
-	codeInvalidToken  = "InvalidAuthenticationToken"
-	codeObjectConflct = "ObjectConflict"
+	codeNotFound = "Request_ResourceNotFound"
+	codeDenied   = "Authorization_RequestDenied"
 )
 
 // graphError is Graph's error envelope: {"error":{"code":...,"message":...}}.

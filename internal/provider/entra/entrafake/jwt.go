@@ -3,6 +3,7 @@ package entrafake
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
@@ -89,31 +90,39 @@ func (t *jwt) verify(key crypto.PublicKey) error {
 	return errors.New("unsupported key type")
 }
 
-// ParseJWKS reads the RSA keys of a JSON Web Key Set (such as a
+// ParseJWKS reads the RSA and P-256 keys of a JSON Web Key Set (such as a
 // Kubernetes API server's /openid/v1/jwks) by kid, for Federated.Keys.
 func ParseJWKS(data []byte) (map[string]crypto.PublicKey, error) {
 	var set struct {
 		Keys []struct {
-			Kty, Kid, N, E string
+			Kty, Kid, Crv, N, E, X, Y string
 		} `json:"keys"`
 	}
 	if err := json.Unmarshal(data, &set); err != nil {
 		return nil, err
 	}
+	b64 := base64.RawURLEncoding.DecodeString
 	out := map[string]crypto.PublicKey{}
 	for _, k := range set.Keys {
-		if k.Kty != "RSA" {
-			continue
+		switch {
+		case k.Kty == "RSA":
+			n, err1 := b64(k.N)
+			e, err2 := b64(k.E)
+			if err1 != nil || err2 != nil {
+				return nil, errors.New("unreadable RSA key")
+			}
+			out[k.Kid] = &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+		case k.Kty == "EC" && k.Crv == "P-256":
+			x, err1 := b64(k.X)
+			y, err2 := b64(k.Y)
+			if err1 != nil || err2 != nil {
+				return nil, errors.New("unreadable EC key")
+			}
+			out[k.Kid] = &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}
 		}
-		n, err1 := base64.RawURLEncoding.DecodeString(k.N)
-		e, err2 := base64.RawURLEncoding.DecodeString(k.E)
-		if err1 != nil || err2 != nil {
-			return nil, errors.New("unreadable RSA key")
-		}
-		out[k.Kid] = &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
 	}
 	if len(out) == 0 {
-		return nil, errors.New("no RSA keys")
+		return nil, errors.New("no RSA or P-256 keys")
 	}
 	return out, nil
 }

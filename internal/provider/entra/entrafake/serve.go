@@ -33,7 +33,9 @@ func Start(t testing.TB) *Server {
 	spec := contract.Load(t, SpecFile,
 		// The identity platform's endpoints are not Graph's.
 		contract.Outside("POST", "/"+f.Tenant+"/oauth2/v2.0/token"),
-		contract.Outside("GET", "/"+f.Tenant+"/v2.0/.well-known/openid-configuration"))
+		contract.Outside("GET", "/"+f.Tenant+"/v2.0/.well-known/openid-configuration"),
+		// Discovery tries RFC 8414 first; Entra has no such document (404).
+		contract.Outside("GET", "/.well-known/oauth-authorization-server/"+f.Tenant+"/v2.0"))
 	srv := httptest.NewServer(spec.Handler(t, f.Handler()))
 	t.Cleanup(srv.Close)
 	s := &Server{Fake: f, URL: srv.URL, ManagementID: newGUID(), ManagementSecret: "fake-management-" + newSecret()}
