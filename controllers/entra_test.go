@@ -96,7 +96,7 @@ func TestOAuthClientsAtEntraFake(t *testing.T) {
 		})
 	})
 
-	t.Run("rotation overlaps: both secrets work in the grace period, the old one is refused after", func(t *testing.T) {
+	t.Run("rotation overlaps: the same client, a new secret, the old ones refused after the grace period; a second rotation waits for it", func(t *testing.T) {
 		before := secretOf(t, ns, "orders")
 		old := string(before.Data["client_secret"])
 		requestRotation(t, ns, "orders", "entra-1")
@@ -110,11 +110,25 @@ func TestOAuthClientsAtEntraFake(t *testing.T) {
 		if err := works(t, now, "api://fake-orders/.default"); err != nil {
 			t.Errorf("the new secret gets no token: %v", err)
 		}
-		waitFor(t, "the old secret removed after the grace period", func() (bool, string) {
-			return srv.Passwords(id) == 1, "secrets at the tenant"
+		// A second rotation asked for at once waits for the first one's
+		// grace period (the application keeps two secrets at most).
+		second := string(now.Data["client_secret"])
+		requestRotation(t, ns, "orders", "entra-2")
+		waitFor(t, "the second rotation", func() (bool, string) {
+			return string(secretOf(t, ns, "orders").Data["client_secret"]) != second, "same secret"
 		})
-		if err := works(t, before, "api://fake-orders/.default"); err == nil {
-			t.Error("the old secret still gets a token after the grace period")
+		waitFor(t, "the old secrets removed after the grace period", func() (bool, string) {
+			c := getClient(t, ns, "orders")
+			ready, why := isReady(c.Status.Conditions, c.Generation)
+			return ready && srv.Passwords(id) == 1, why
+		})
+		for i, old := range []*corev1.Secret{before, now} {
+			if err := works(t, old, "api://fake-orders/.default"); err == nil {
+				t.Errorf("secret %d still gets a token after its grace period", i+1)
+			}
+		}
+		if err := works(t, secretOf(t, ns, "orders"), "api://fake-orders/.default"); err != nil {
+			t.Errorf("the newest secret gets no token: %v", err)
 		}
 	})
 
