@@ -115,10 +115,14 @@ func ParseJWKS(data []byte) (map[string]crypto.PublicKey, error) {
 		case k.Kty == "EC" && k.Crv == "P-256":
 			x, err1 := b64(k.X)
 			y, err2 := b64(k.Y)
-			if err1 != nil || err2 != nil {
+			if err1 != nil || err2 != nil || len(x) != 32 || len(y) != 32 {
 				return nil, errors.New("unreadable EC key")
 			}
-			out[k.Kid] = &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}
+			pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
+			if err != nil {
+				return nil, errors.New("unreadable EC key")
+			}
+			out[k.Kid] = pub
 		}
 	}
 	if len(out) == 0 {
