@@ -251,6 +251,34 @@ func TestPublicClient(t *testing.T) {
 	}
 }
 
+// TestPublicClientMadeConfidentialGetsASecret: Update returns the secret
+// a client needs once it is no longer public.
+func TestPublicClientMadeConfidentialGetsASecret(t *testing.T) {
+	srv := entrafake.Start(t)
+	p := newAdapter(t, srv, nil)
+	spec := provider.ClientSpec{ClientName: "app", GrantTypes: []string{"authorization_code"},
+		RedirectURIs: []string{"https://app.example/cb"}, TokenEndpointAuthMethod: "none"}
+	res, err := p.Create(t.Context(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.TokenEndpointAuthMethod = "client_secret_post"
+	up, err := p.Update(t.Context(), res.Client.ClientID, res.State, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up.Client.ClientSecret == "" || srv.Passwords(res.Client.ClientID) != 1 {
+		t.Fatalf("Update to a confidential client returned no secret (%d at the tenant)", srv.Passwords(res.Client.ClientID))
+	}
+	got, err := p.Observe(t.Context(), res.Client.ClientID, up.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := p.Diff(spec, got); len(d) != 0 {
+		t.Errorf("Diff after the update = %v", d)
+	}
+}
+
 // TestRevokeKeepsTheSecretTheOperatorHolds: after a rotation, revoking
 // removes the old secret, whatever order Entra lists them in.
 func TestRevokeKeepsTheSecretTheOperatorHolds(t *testing.T) {

@@ -566,8 +566,26 @@ func (p *Provider) Update(ctx context.Context, clientID string, st provider.Stat
 		return provider.Result{}, fmt.Errorf("updating client %q: %w", clientID, err)
 	}
 	body.ID, body.AppID, body.PasswordCredentials = app.ID, app.AppID, app.PasswordCredentials
-	next := state(body, sp.ID, st[stateKeyID], d, gs)
-	return provider.Result{Client: p.client(body, next), State: next}, nil
+	keyID, secret := st[stateKeyID], ""
+	var expires time.Time
+	if !d.public && len(app.PasswordCredentials) == 0 {
+		// A public client became confidential: it needs a secret.
+		pc, err := p.addPassword(ctx, app.ID)
+		if err != nil {
+			return provider.Result{}, fmt.Errorf("updating client %q: adding its secret: %w", clientID, err)
+		}
+		keyID, secret = pc.KeyID, pc.SecretText
+		if pc.EndDateTime != nil {
+			expires = *pc.EndDateTime
+		}
+		body.PasswordCredentials = []passwordCredential{{KeyID: pc.KeyID, EndDateTime: pc.EndDateTime}}
+	}
+	next := state(body, sp.ID, keyID, d, gs)
+	c := p.client(body, next)
+	if secret != "" {
+		c.ClientSecret, c.SecretExpiresAt = secret, expires
+	}
+	return provider.Result{Client: c, State: next}, nil
 }
 
 // Delete removes the application; Entra removes its service principal
