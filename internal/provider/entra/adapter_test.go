@@ -228,6 +228,37 @@ func TestDriftIsSeenAndCorrected(t *testing.T) {
 	}
 }
 
+// TestUpdateSendsOnlyWhatDiffers: a rename keeps the tags someone added
+// in the portal and the app roles.
+func TestUpdateSendsOnlyWhatDiffers(t *testing.T) {
+	srv := entrafake.Start(t)
+	p := newAdapter(t, srv, nil)
+	spec := ordersSpec("before")
+	res, err := p.Create(t.Context(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.AddTag(res.Client.ClientID, "team:billing")
+	spec.ClientName = "after"
+	up, err := p.Update(t.Context(), res.Client.ClientID, res.State, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tags := srv.Tags(res.Client.ClientID); !slices.Contains(tags, "team:billing") || !slices.Contains(tags, entra.OwnerTagPrefix+"conformance") {
+		t.Errorf("tags after a rename = %v, want the portal's and the owner's", tags)
+	}
+	got, err := p.Observe(t.Context(), res.Client.ClientID, up.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := p.Diff(spec, got); len(d) != 0 {
+		t.Errorf("Diff after the rename = %v", d)
+	}
+	if roles := srv.AssignedRoles(res.Client.ClientID, "api://fake-orders"); !slices.Equal(roles, []string{"Orders.Read"}) {
+		t.Errorf("roles after a rename = %v", roles)
+	}
+}
+
 // TestPublicClient: a public authorization_code client gets
 // publicClient redirect URIs and no secret.
 func TestPublicClient(t *testing.T) {

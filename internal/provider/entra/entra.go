@@ -177,12 +177,23 @@ func (p *Provider) getJSON(ctx context.Context, path string, v any) error {
 // getApp reads an application by appId.
 func (p *Provider) getApp(ctx context.Context, appID string) (application, error) {
 	var app application
-	if err := p.getJSON(ctx, keyPath("applications", "appId", appID)+"?$select="+appSelect, &app); err != nil {
+	path := keyPath("applications", "appId", appID) + "?$select=" + appSelect
+	a, err := p.do(ctx, http.MethodGet, path, nil, nil, http.StatusOK)
+	if err != nil {
+		return app, err
+	}
+	if err := decode(a, http.MethodGet, path, &app); err != nil {
 		return app, err
 	}
 	if app.ID == "" || app.AppID == "" {
 		return app, malformed(http.MethodGet, "/applications(appId=...)", "id or appId is missing")
 	}
+	var raw struct {
+		Web          map[string]any `json:"web"`
+		PublicClient map[string]any `json:"publicClient"`
+	}
+	_ = json.Unmarshal(a.body, &raw) // read above: an object
+	app.rawWeb, app.rawPublic = raw.Web, raw.PublicClient
 	return app, nil
 }
 
@@ -362,6 +373,43 @@ func (p *Provider) body(d desired, gs []grant) application {
 		app.PublicClient = &redirects{RedirectURIs: []string{}}
 	}
 	return app
+}
+
+// patch is the PATCH body for the fields of diff: body's values, merged
+// with what app holds where the field is an object or list of which the
+// adapter manages only a part.
+func (p *Provider) patch(diff []string, body, app application) map[string]any {
+	out := map[string]any{}
+	for _, f := range diff {
+		switch f {
+		case "clientName":
+			out["displayName"] = body.DisplayName
+		case "description":
+			out["description"] = body.Description
+		case "redirectURIs", "tokenEndpointAuthMethod":
+			out["web"] = merged(app.rawWeb, body.Web.RedirectURIs)
+			out["publicClient"] = merged(app.rawPublic, body.PublicClient.RedirectURIs)
+		case "scopes", "providerOptions.entra.appRoles":
+			out["requiredResourceAccess"] = body.RequiredResourceAccess
+		case "owner":
+			tags := slices.DeleteFunc(slices.Clone(app.Tags), func(t string) bool { return strings.HasPrefix(t, OwnerTagPrefix) })
+			out["tags"] = append(tags, ownerTag(p.owner))
+		}
+	}
+	return out
+}
+
+// merged is a web or publicClient object as the application holds it
+// (its logout URL, implicit grant settings...) with new redirect URIs.
+func merged(held map[string]any, uris []string) map[string]any {
+	out := map[string]any{}
+	for k, v := range held {
+		if k != "redirectUriSettings" && v != nil { // derived from redirectUris by Entra
+			out[k] = v
+		}
+	}
+	out["redirectUris"] = uris
+	return out
 }
 
 // state is the provider state for an application, its service principal,
@@ -549,21 +597,31 @@ func (p *Provider) Update(ctx context.Context, clientID string, st provider.Stat
 	if len(p.Diff(spec, observed)) == 0 {
 		return provider.Result{Client: observed}, nil
 	}
-	gs, err := p.resolve(ctx, d)
-	if err != nil {
-		return provider.Result{}, fmt.Errorf("updating client %q: %w", clientID, err)
+	// Only the fields that differ are sent, each merged with what the
+	// application holds (its other tags, its web settings).
+	diff := p.Diff(spec, observed)
+	before := decodeGrants(st[stateGrants])
+	gs := before
+	access := slices.Contains(diff, "scopes") || slices.Contains(diff, "providerOptions.entra.appRoles")
+	if access {
+		if gs, err = p.resolve(ctx, d); err != nil {
+			return provider.Result{}, fmt.Errorf("updating client %q: %w", clientID, err)
+		}
 	}
 	body := p.body(d, gs)
-	if _, err := p.do(ctx, http.MethodPatch, "/applications/"+url.PathEscape(app.ID), body, nil, http.StatusNoContent, http.StatusOK); err != nil {
+	if _, err := p.do(ctx, http.MethodPatch, "/applications/"+url.PathEscape(app.ID), p.patch(diff, body, app), nil, http.StatusNoContent, http.StatusOK); err != nil {
 		return provider.Result{}, fmt.Errorf("updating client %q: %w", clientID, err)
 	}
 	sp, err := p.ensureSP(ctx, clientID)
 	if err != nil {
 		return provider.Result{}, fmt.Errorf("updating client %q: %w", clientID, err)
 	}
-	before := decodeGrants(st[stateGrants])
-	if err := p.assign(ctx, sp.ID, before, gs); err != nil {
-		return provider.Result{}, fmt.Errorf("updating client %q: %w", clientID, err)
+	if access {
+		if err := p.assign(ctx, sp.ID, before, gs); err != nil {
+			return provider.Result{}, fmt.Errorf("updating client %q: %w", clientID, err)
+		}
+	} else {
+		body.RequiredResourceAccess = app.RequiredResourceAccess
 	}
 	body.ID, body.AppID, body.PasswordCredentials = app.ID, app.AppID, app.PasswordCredentials
 	keyID, secret := st[stateKeyID], ""

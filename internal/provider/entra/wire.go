@@ -20,6 +20,10 @@ type application struct {
 	IsFallbackPublicClient *bool                    `json:"isFallbackPublicClient,omitempty"`
 	RequiredResourceAccess []requiredResourceAccess `json:"requiredResourceAccess,omitempty"`
 	PasswordCredentials    []passwordCredential     `json:"passwordCredentials,omitempty"`
+
+	// rawWeb and rawPublic are web and publicClient as Graph answered
+	// them, so an update keeps what the adapter does not manage.
+	rawWeb, rawPublic map[string]any
 }
 
 // redirects is Graph's webApplication or publicClientApplication, of

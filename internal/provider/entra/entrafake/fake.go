@@ -274,6 +274,29 @@ func (f *Fake) SetDisplayName(appID, name string) bool {
 	return true
 }
 
+// AddTag tags an application behind the operator's back (as in the
+// portal).
+func (f *Fake) AddTag(appID, tag string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a := f.appByAppID(appID)
+	if a == nil {
+		return false
+	}
+	a.tags = append(a.tags, tag)
+	return true
+}
+
+// Tags are an application's tags.
+func (f *Fake) Tags(appID string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if a := f.appByAppID(appID); a != nil {
+		return slices.Clone(a.tags)
+	}
+	return nil
+}
+
 // Enabled reports the accountEnabled of the application's service
 // principal (false without one).
 func (f *Fake) Enabled(appID string) bool {
