@@ -343,3 +343,51 @@ func TestListRefusesANextLinkElsewhere(t *testing.T) {
 		t.Error("List followed a page token to another host")
 	}
 }
+
+// TestASecretPastItsEndDateIsRefused: secretLifetime becomes the secret's
+// endDateTime, which Create reports and the tenant enforces.
+func TestASecretPastItsEndDateIsRefused(t *testing.T) {
+	srv := entrafake.Start(t)
+	p := newAdapter(t, srv, func(c *config) { c.SecretLifetime = time.Hour })
+	res, err := p.Create(t.Context(), ordersSpec("expiring"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if until := time.Until(res.Client.SecretExpiresAt); until <= 0 || until > time.Hour {
+		t.Errorf("SecretExpiresAt is %s from now, want within the hour", until)
+	}
+	later := res.Client.SecretExpiresAt.Add(time.Second)
+	srv.SetClock(func() time.Time { return later })
+	if err := srv.ClientCredentials(res.Client.ClientID, res.Client.ClientSecret, "api://fake-orders/.default"); err == nil {
+		t.Error("a secret past its endDateTime still gets a token")
+	}
+}
+
+// TestListFollowsGraphsOwnPageSize: Graph may answer fewer items than
+// $top asks for; List follows @odata.nextLink until the last page.
+func TestListFollowsGraphsOwnPageSize(t *testing.T) {
+	srv := entrafake.Start(t)
+	p := newAdapter(t, srv, func(c *config) { c.Owner = "paged" })
+	var want []string
+	for i := range 3 {
+		res, err := p.Create(t.Context(), ordersSpec("paged-"+string(rune('a'+i))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, res.Client.ClientID)
+	}
+	srv.SetMaxPage(1)
+	got, err := provider.ListAll(t.Context(), p, "paged")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range got {
+		ids = append(ids, c.ClientID)
+	}
+	slices.Sort(ids)
+	slices.Sort(want)
+	if !slices.Equal(ids, want) {
+		t.Errorf("ListAll = %v, want %v", ids, want)
+	}
+}

@@ -217,6 +217,13 @@ func (f *Fake) SetMaxPage(n int) {
 	f.maxPage = n
 }
 
+// SetClock replaces the fake's clock (secret end dates, token lifetimes).
+func (f *Fake) SetClock(now func() time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = now
+}
+
 // Requests are the Graph requests the fake answered, as "METHOD path".
 func (f *Fake) Requests() []string {
 	f.mu.Lock()
