@@ -22,6 +22,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/asgardeo"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/auth0"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/dynamicregistration"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/entra"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/okta"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/scheme"
@@ -42,6 +43,7 @@ func registry() *provider.Registry {
 	r.Register(okta.Name, okta.Factory)
 	r.Register(auth0.Name, auth0.Factory)
 	r.Register(asgardeo.Name, asgardeo.Factory)
+	r.Register(entra.Name, entra.Factory)
 	return r
 }
 

@@ -31,6 +31,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/asgardeo"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/auth0"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/dynamicregistration"
+	entraprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/entra"
 	hydraprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
 	oktaprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/okta"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
@@ -165,6 +166,7 @@ func startManager(ctx context.Context) (func(), error) {
 	reg.Register(oktaprovider.Name, oktaprovider.Factory)
 	reg.Register(auth0.Name, auth0.Factory)
 	reg.Register(asgardeo.Name, asgardeo.Factory)
+	reg.Register(entraprovider.Name, entraprovider.Factory)
 	mctx, cancel := context.WithCancel(logr.NewContext(ctx, logger))
 	if err := controllers.Setup(mctx, mgr, controllers.Options{
 		Registry: reg, OperatorNamespace: operatorNamespace,

@@ -211,6 +211,11 @@ func (r *Reconciler) rotate(ctx context.Context, o *observation, rec *record.Rec
 	if err != nil {
 		return rec, err
 	}
+	if p.Rotate == v1alpha1.StrategyOverlap {
+		// The old secrets stay valid for the grace period, then go.
+		retireAt := time.Now().Add(policy.GracePeriodOf(o.Client)).UTC().Truncate(time.Second)
+		next.Retiring = append(next.Retiring, record.Retiring{ClientID: next.ClientID, RetireAt: retireAt, SecretsOnly: true})
+	}
 	t := now()
 	next.Version++
 	next.IssuedAt, next.LastRotation = t, t
@@ -308,6 +313,12 @@ func (r *Reconciler) retire(ctx context.Context, o *observation, rec *record.Rec
 		return rec, nil
 	}
 	for _, rc := range due {
+		if rc.SecretsOnly {
+			if err := r.revokeOld(ctx, o, rec, rc); err != nil {
+				return rec, err
+			}
+			continue
+		}
 		if err := deleteAtServer(ctx, o.server.Provider, rc.ClientID, rc.Provider, "retiring replaced client %s", rc.ClientID); err != nil {
 			return rec, err
 		}
@@ -319,6 +330,21 @@ func (r *Reconciler) retire(ctx context.Context, o *observation, rec *record.Rec
 	next := rec.Clone()
 	next.Retiring = waiting
 	return next, nil
+}
+
+// revokeOld ends an Overlap rotation's grace period: the client's secrets
+// other than the recorded one are revoked (nothing to do when the client
+// has been replaced since).
+func (r *Reconciler) revokeOld(ctx context.Context, o *observation, rec *record.Record, rc record.Retiring) error {
+	revoker, ok := o.server.Provider.(provider.SecretRevoker)
+	if !ok || rc.ClientID != rec.ClientID {
+		return nil
+	}
+	if err := revoker.RevokeRotatedSecrets(ctx, rec.ClientID, rec.Provider); err != nil {
+		return providerFailure(err, "revoking the old secrets of client %s", rec.ClientID)
+	}
+	r.event(o.Client, corev1.EventTypeNormal, "Revoked", "revoked the old secrets of client %s after their grace period", rec.ClientID)
+	return nil
 }
 
 // keepOnlyWithSecret checks that the server issued a secret with a client it
@@ -348,6 +374,9 @@ func deleteAtServer(ctx context.Context, p provider.Provider, clientID string, s
 // disabling of the OAuthClient).
 func deleteRetiring(ctx context.Context, p provider.Provider, rec *record.Record) error {
 	for _, rc := range rec.Retiring {
+		if rc.SecretsOnly {
+			continue // old secrets of the client itself, which goes too
+		}
 		if err := deleteAtServer(ctx, p, rc.ClientID, rc.Provider, "deleting replaced client %s", rc.ClientID); err != nil {
 			return err
 		}

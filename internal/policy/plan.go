@@ -127,9 +127,24 @@ func Decide(o Observation) (Plan, error) {
 		if err != nil {
 			return Plan{}, err
 		}
-		p.Rotate, p.RotateReason = strategy, d.Reason
+		if strategy != v1alpha1.StrategyOverlap || !overlapping(o.Record) {
+			p.Rotate, p.RotateReason = strategy, d.Reason
+		}
+		// Otherwise the last overlap's old secrets go first, when its grace
+		// period ends; the rotation follows.
 	}
 	return p, nil
+}
+
+// overlapping reports whether an Overlap rotation's old secrets are still
+// to be revoked.
+func overlapping(rec *record.Record) bool {
+	for _, rc := range rec.Retiring {
+		if rc.SecretsOnly {
+			return true
+		}
+	}
+	return false
 }
 
 func decideDisabled(o Observation) Plan {

@@ -53,6 +53,9 @@ type Retiring struct {
 	ClientID string         `json:"clientID"`
 	RetireAt time.Time      `json:"retireAt"`
 	Provider provider.State `json:"provider,omitempty"`
+	// SecretsOnly: an Overlap rotation's old secrets, not a client: at
+	// RetireAt the client stays and its other secrets are revoked.
+	SecretsOnly bool `json:"secretsOnly,omitempty"`
 }
 
 // Clone returns a deep copy.
