@@ -57,7 +57,8 @@ func TestOAuthClientsAtAsgardeo(t *testing.T) {
 	f := asgardeoServer(t, ns, "wso2", asgardeofake.Options{MultipleSecrets: true}, asgardeo.ManagementScopes)
 	ref := v1alpha1.ServerReference{Name: "wso2"}
 
-	newClient(t, ns, "billing", v1alpha1.OAuthClientSpec{ServerRef: ref, Audience: []string{ordersAPI}, Scopes: []string{"read"}})
+	newClient(t, ns, "billing", v1alpha1.OAuthClientSpec{ServerRef: ref, Audience: []string{ordersAPI}, Scopes: []string{"read"},
+		Rotation: rotation(0, 3*time.Second)})
 	oac := waitReady(t, ns, "billing")
 	s := secretOf(t, ns, "billing")
 	id, secret := string(s.Data["client_id"]), string(s.Data["client_secret"])
@@ -119,7 +120,7 @@ func TestOAuthClientsAtAsgardeo(t *testing.T) {
 		})
 	})
 
-	t.Run("rotation overlaps: the old secret works during the grace period", func(t *testing.T) {
+	t.Run("rotation overlaps: the old secret works during the grace period and is deleted after it", func(t *testing.T) {
 		requestRotation(t, ns, "billing", "asgardeo-1")
 		waitFor(t, "the rotated secret", func() (bool, string) {
 			return string(secretOf(t, ns, "billing").Data["client_secret"]) != secret, "same secret"
@@ -138,10 +139,16 @@ func TestOAuthClientsAtAsgardeo(t *testing.T) {
 		if a, _ := f.Application(id); a.Secrets != 2 {
 			t.Errorf("the application has %d secrets, want 2 during the overlap", a.Secrets)
 		}
-		// Ending the overlap after the grace period is the controller's
-		// (RevokeRotatedSecrets, tested against the fake in
-		// internal/provider/asgardeo); at this commit the controller does
-		// not call it yet, so the test stops here.
+		waitFor(t, "the old secret deleted after the grace period", func() (bool, string) {
+			a, _ := f.Application(id)
+			return a.Secrets == 1, fmt.Sprintf("%d secrets", a.Secrets)
+		})
+		if _, err := f.Token(ctx, id, secret, "read"); err == nil {
+			t.Error("the old secret still gets a token after its grace period")
+		}
+		if _, err := f.Token(ctx, id, string(s.Data["client_secret"]), "read"); err != nil {
+			t.Errorf("the new secret gets no token after the overlap: %v", err)
+		}
 	})
 
 	t.Run("disable and enable use applicationEnabled", func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -51,6 +52,7 @@ func TestOAuthClientsAtFakeOkta(t *testing.T) {
 
 	newClient(t, ns, "billing", v1alpha1.OAuthClientSpec{
 		ServerRef: v1alpha1.ServerReference{Name: "okta"}, ClientName: "billing", Scopes: []string{"read", "write"},
+		Rotation: rotation(0, 3*time.Second),
 	})
 	oac := waitReady(t, ns, "billing")
 	s := secretOf(t, ns, "billing")
@@ -102,7 +104,7 @@ func TestOAuthClientsAtFakeOkta(t *testing.T) {
 		})
 	})
 
-	t.Run("rotation adds a second secret and keeps both working", func(t *testing.T) {
+	t.Run("rotation adds a second secret, keeps both working for the grace period, then deletes the old one", func(t *testing.T) {
 		old := secretOf(t, ns, "billing")
 		requestRotation(t, ns, "billing", "okta-1")
 		waitVersion(t, ns, "billing", 2)
@@ -120,9 +122,24 @@ func TestOAuthClientsAtFakeOkta(t *testing.T) {
 		if n := fake.Secrets(id); n != 2 {
 			t.Errorf("the app holds %d secrets during the overlap, want 2", n)
 		}
-		// Ending the overlap after the grace period is the controller's
-		// (RevokeRotatedSecrets); at this commit it does not call it yet,
-		// so the test stops here (see docs/providers/okta.md).
+		waitFor(t, "the old secret deleted after the grace period", func() (bool, string) {
+			n := fake.Secrets(id)
+			return n == 1, fmt.Sprintf("%d secrets", n)
+		})
+		if err := token(old, "read"); err == nil {
+			t.Error("the old secret still gets a token after its grace period")
+		}
+		if err := token(s, "read"); err != nil {
+			t.Errorf("the new secret gets no token after the overlap: %v", err)
+		}
+		// A second rotation is not refused: Okta holds one secret again.
+		requestRotation(t, ns, "billing", "okta-2")
+		waitVersion(t, ns, "billing", 3)
+		s = secretOf(t, ns, "billing")
+		seen.add(string(s.Data["client_secret"]))
+		if err := token(s, "read"); err != nil {
+			t.Errorf("the third secret gets no token: %v", err)
+		}
 	})
 
 	t.Run("disable deactivates the app, enable activates it", func(t *testing.T) {
