@@ -77,7 +77,9 @@ func startFake(t *testing.T, o keycloakfake.Options) *fakeKeycloak {
 }
 
 // tokenURL is the realm's token endpoint.
-func (f *fakeKeycloak) tokenURL() string { return f.URL + "/realms/" + realm + "/protocol/openid-connect/token" }
+func (f *fakeKeycloak) tokenURL() string {
+	return f.URL + "/realms/" + realm + "/protocol/openid-connect/token"
+}
 
 // canAuthenticate is the conformance suite's CanAuthenticate.
 func (f *fakeKeycloak) canAuthenticate(ctx context.Context, id, secret, scope string) error {
