@@ -41,7 +41,7 @@ func keycloakSpec(t *testing.T, prefix string) *contract.Spec {
 		// Keycloak answers an unknown client with 404, an admin token it
 		// does not know with 401, and a proxy in front may answer 429; its
 		// document lists neither.
-		contract.AllowStatus("GET", "/admin/realms/{realm}/clients/{client-uuid}", http.StatusNotFound),
+		contract.AllowStatus("GET", "/admin/realms/{realm}/clients/{client-uuid}", http.StatusNotFound, http.StatusTooManyRequests),
 		contract.AllowStatus("DELETE", "/admin/realms/{realm}/clients/{client-uuid}", http.StatusNotFound),
 		contract.AllowStatus("PUT", "/admin/realms/{realm}/clients/{client-uuid}", http.StatusNotFound),
 		contract.AllowStatus("GET", "/admin/realms/{realm}/client-scopes", http.StatusUnauthorized, http.StatusTooManyRequests),
