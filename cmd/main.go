@@ -21,6 +21,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/dynamicregistration"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/keycloak"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/scheme"
 )
 
@@ -36,6 +37,7 @@ func registry() *provider.Registry {
 	r := provider.NewRegistry()
 	r.Register(dynamicregistration.Name, dynamicregistration.New)
 	r.Register(hydra.Name, hydra.Factory)
+	r.Register(keycloak.Name, keycloak.Factory)
 	return r
 }
 

@@ -30,6 +30,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/dynamicregistration"
 	hydraprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
+	keycloakprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/keycloak"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
 )
@@ -159,6 +160,7 @@ func startManager(ctx context.Context) (func(), error) {
 	reg := provider.NewRegistry()
 	reg.Register(dynamicregistration.Name, dynamicregistration.New)
 	reg.Register(hydraprovider.Name, hydraprovider.Factory)
+	reg.Register(keycloakprovider.Name, keycloakprovider.Factory)
 	mctx, cancel := context.WithCancel(logr.NewContext(ctx, logger))
 	if err := controllers.Setup(mctx, mgr, controllers.Options{
 		Registry: reg, OperatorNamespace: operatorNamespace,

@@ -2,15 +2,12 @@ package keycloak_test
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/keycloak"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/keycloak/keycloakfake"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/contract"
 )
 
 // realm is the realm the tests create clients in.
@@ -34,31 +31,6 @@ type fakeKeycloak struct {
 	token string // an admin token with operatorRoles
 }
 
-// keycloakSpec loads Keycloak's document with what the fake needs beside it.
-func keycloakSpec(t *testing.T, prefix string) *contract.Spec {
-	t.Helper()
-	opts := []contract.Option{
-		// Keycloak answers an unknown client with 404, an admin token it
-		// does not know with 401, and a proxy in front may answer 429; its
-		// document lists neither.
-		contract.AllowStatus("GET", "/admin/realms/{realm}/clients/{client-uuid}", http.StatusNotFound, http.StatusTooManyRequests),
-		contract.AllowStatus("DELETE", "/admin/realms/{realm}/clients/{client-uuid}", http.StatusNotFound),
-		contract.AllowStatus("PUT", "/admin/realms/{realm}/clients/{client-uuid}", http.StatusNotFound),
-		contract.AllowStatus("GET", "/admin/realms/{realm}/client-scopes", http.StatusUnauthorized, http.StatusTooManyRequests),
-		contract.AllowStatus("POST", "/admin/realms/{realm}/clients", http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests),
-		// Keycloak's invalidateRotatedSecret returns nothing, which its
-		// JAX-RS answers as 204; the document says 200.
-		contract.AllowStatus("DELETE", "/admin/realms/{realm}/clients/{client-uuid}/client-secret/rotated", http.StatusNoContent),
-		// The token endpoint and discovery are not in the admin document.
-		contract.Outside("POST", prefix+"/realms/{realm}/protocol/openid-connect/token"),
-		contract.Outside("GET", prefix+"/realms/{realm}/.well-known/openid-configuration"),
-	}
-	if prefix != "" {
-		opts = append(opts, contract.BasePath(prefix))
-	}
-	return contract.Load(t, "keycloak/openapi-26.6.0.json", opts...)
-}
-
 // startFake starts the fake on loopback.
 func startFake(t *testing.T, o keycloakfake.Options) *fakeKeycloak {
 	t.Helper()
@@ -71,9 +43,7 @@ func startFake(t *testing.T, o keycloakfake.Options) *fakeKeycloak {
 	fake.AddRealmRole(realm, "reporting")
 	fake.AddRealmRole(realm, "billing")
 	fake.AddClientWithRoles(realm, "orders-api", "orders.read", "orders.write")
-	srv := httptest.NewServer(keycloakSpec(t, o.Prefix).Handler(t, fake))
-	t.Cleanup(srv.Close)
-	return &fakeKeycloak{Server: fake, URL: srv.URL + o.Prefix, token: fake.AdminToken(operatorRoles...)}
+	return &fakeKeycloak{Server: fake, URL: keycloakfake.Start(t, fake), token: fake.AdminToken(operatorRoles...)}
 }
 
 // tokenURL is the realm's token endpoint.
