@@ -30,6 +30,9 @@ func Contract(t testing.TB, prefix string) *contract.Spec {
 		// The token endpoint and discovery are not in the admin document.
 		contract.Outside("POST", prefix+"/realms/{realm}/protocol/openid-connect/token"),
 		contract.Outside("GET", prefix+"/realms/{realm}/.well-known/openid-configuration"),
+		// The operator asks for RFC 8414 metadata first; Keycloak has none
+		// there (404).
+		contract.Outside("GET", "/.well-known/oauth-authorization-server"+prefix+"/realms/{realm}"),
 	}
 	if prefix != "" {
 		opts = append(opts, contract.BasePath(prefix))
