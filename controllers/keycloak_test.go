@@ -23,7 +23,8 @@ import (
 // "apps": apply → a working token with the manifest's scopes, scope and
 // role changes reaching Keycloak, drift corrected, a client deleted at
 // Keycloak registered again, rotation with Keycloak's secret rotation
-// (both secrets valid during the grace period), disable and enable, and
+// (both secrets valid during the grace period, the old one revoked by the
+// operator when it ends), disable and enable, and
 // both deletion policies.
 func TestOAuthClientsAtKeycloak(t *testing.T) {
 	ctx := context.Background()
@@ -78,6 +79,7 @@ func TestOAuthClientsAtKeycloak(t *testing.T) {
 
 	newClient(t, ns, "billing", v1alpha1.OAuthClientSpec{
 		ServerRef: v1alpha1.ServerReference{Name: "keycloak"}, Scopes: []string{"read"},
+		Rotation: &v1alpha1.RotationPolicy{GracePeriod: &metav1.Duration{Duration: 15 * time.Second}},
 		ProviderOptions: &v1alpha1.ProviderOptions{Keycloak: &v1alpha1.KeycloakClientOptions{
 			ServiceAccountRealmRoles: []string{"reporting"},
 			Attributes:               map[string]string{"access.token.lifespan": "300"},
@@ -154,7 +156,7 @@ func TestOAuthClientsAtKeycloak(t *testing.T) {
 		}
 	})
 
-	t.Run("rotation overlaps: the old and the new secret both work", func(t *testing.T) {
+	t.Run("rotation overlaps: the old secret works until the grace period ends, then is revoked", func(t *testing.T) {
 		before := string(secretOf(t, ns, "billing").Data["client_secret"])
 		requestRotation(t, ns, "billing", "keycloak-1")
 		waitFor(t, "the rotated secret", func() (bool, string) {
@@ -171,6 +173,14 @@ func TestOAuthClientsAtKeycloak(t *testing.T) {
 		}
 		if err := works(id, before, "read"); err != nil {
 			t.Errorf("the old secret stopped working during the overlap: %v", err)
+		}
+		// The fake's clock stands still: Keycloak's own expiry of the
+		// rotated secret (24h) is not what ends it here.
+		waitFor(t, "the old secret revoked after the grace period", func() (bool, string) {
+			return works(id, before, "read") != nil && remote(id).RotatedSecret == "", "the old secret still works"
+		})
+		if err := works(id, after, "read"); err != nil {
+			t.Errorf("the new secret stopped working when the old one was revoked: %v", err)
 		}
 		secret = after
 	})

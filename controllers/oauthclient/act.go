@@ -205,7 +205,9 @@ func (r *Reconciler) rotate(ctx context.Context, o *observation, rec *record.Rec
 	switch p.Rotate {
 	case v1alpha1.StrategyReplace:
 		err = r.replace(ctx, o, next)
-	default: // Regenerate and Overlap: the server issues a new secret for the same client
+	case v1alpha1.StrategyOverlap:
+		err = r.overlap(ctx, o, next)
+	default: // Regenerate: the server issues a new secret for the same client
 		err = r.regenerate(ctx, o, next)
 	}
 	if err != nil {
@@ -306,6 +308,12 @@ func (r *Reconciler) retire(ctx context.Context, o *observation, rec *record.Rec
 		return rec, nil
 	}
 	for _, rc := range due {
+		if rc.SecretOnly {
+			if err := r.endOverlap(ctx, o, rc, "after its grace period"); err != nil {
+				return rec, err
+			}
+			continue
+		}
 		if err := deleteAtServer(ctx, o.server.Provider, rc.ClientID, rc.Provider, "retiring replaced client %s", rc.ClientID); err != nil {
 			return rec, err
 		}
@@ -343,9 +351,13 @@ func deleteAtServer(ctx context.Context, p provider.Provider, clientID string, s
 }
 
 // deleteRetiring deletes every replaced client at once (on deletion or
-// disabling of the OAuthClient).
+// disabling of the OAuthClient). Previous secrets of the current client
+// (SecretOnly) go with it.
 func deleteRetiring(ctx context.Context, p provider.Provider, rec *record.Record) error {
 	for _, rc := range rec.Retiring {
+		if rc.SecretOnly {
+			continue
+		}
 		if err := deleteAtServer(ctx, p, rc.ClientID, rc.Provider, "deleting replaced client %s", rc.ClientID); err != nil {
 			return err
 		}

@@ -48,11 +48,14 @@ type Record struct {
 	Retiring []Retiring
 }
 
-// Retiring is an old client kept valid during a grace period.
+// Retiring is an old client kept valid during a grace period, or, with
+// SecretOnly, the current client's previous secrets after an Overlap
+// rotation: at RetireAt those are revoked and the client stays.
 type Retiring struct {
-	ClientID string         `json:"clientID"`
-	RetireAt time.Time      `json:"retireAt"`
-	Provider provider.State `json:"provider,omitempty"`
+	ClientID   string         `json:"clientID"`
+	RetireAt   time.Time      `json:"retireAt"`
+	Provider   provider.State `json:"provider,omitempty"`
+	SecretOnly bool           `json:"secretOnly,omitempty"`
 }
 
 // Clone returns a deep copy.
