@@ -38,7 +38,7 @@ func TestOAuthClientsAtKeycloak(t *testing.T) {
 	fake.AddRealmRole(realm, "reporting")
 	fake.AddClientWithRoles(realm, "orders-api", "orders.read", "orders.write")
 	fake.SetSecretRotation(realm, &keycloakfake.Rotation{Expiration: 90 * 24 * time.Hour, RotatedExpiration: 24 * time.Hour})
-	const mgmtSecret = "keycloak-operator-secret-5d1c" //nolint:gosec // G101: the fake's made-up management secret
+	const mgmtSecret = "keycloak-operator-secret-5d1c"
 	fake.AddAdminClient("master", "oauth-client-operator", mgmtSecret,
 		keycloakfake.RoleManageClients, keycloakfake.RoleViewClients, keycloakfake.RoleQueryClients,
 		keycloakfake.RoleManageUsers, keycloakfake.RoleViewUsers)

@@ -89,10 +89,9 @@ func (p *Provider) call(ctx context.Context, method, path string, query url.Valu
 	return a, nil
 }
 
-// getJSON GETs path and decodes a 200's body into into; what names the
-// answer in an error.
-func (p *Provider) getJSON(ctx context.Context, path string, query url.Values, into any) error {
-	a, err := p.call(ctx, http.MethodGet, path, query, nil)
+// getJSON GETs path and decodes a 200's body into into.
+func (p *Provider) getJSON(ctx context.Context, path string, into any) error {
+	a, err := p.call(ctx, http.MethodGet, path, nil, nil)
 	if err != nil {
 		return err
 	}

@@ -42,30 +42,30 @@ func checkClientID(id string) error {
 // clientUUID finds the internal id of the client clientID (GET
 // /clients?clientId=, an exact match); KindNotFound when there is none.
 func (p *Provider) clientUUID(ctx context.Context, clientID string) (string, error) {
-	r, _, err := p.findByClientID(ctx, clientID)
+	r, err := p.findByClientID(ctx, clientID)
 	return r.ID, err
 }
 
 // findByClientID reads the client clientID by the clientId lookup.
-func (p *Provider) findByClientID(ctx context.Context, clientID string) (rep, map[string]json.RawMessage, error) {
+func (p *Provider) findByClientID(ctx context.Context, clientID string) (rep, error) {
 	a, err := p.call(ctx, http.MethodGet, "/clients", url.Values{"clientId": {clientID}}, nil)
 	if err != nil {
-		return rep{}, nil, err
+		return rep{}, err
 	}
 	var raws []map[string]json.RawMessage
 	if err := json.Unmarshal(a.body, &raws); err != nil {
-		return rep{}, nil, malformed(http.MethodGet, "/clients", "not a JSON array of clients")
+		return rep{}, malformed(http.MethodGet, "/clients", "not a JSON array of clients")
 	}
 	for i, raw := range raws {
 		r, err := repOf(raw)
 		if err != nil {
-			return rep{}, nil, malformed(http.MethodGet, "/clients", fmt.Sprintf("item %d: %v", i, err))
+			return rep{}, malformed(http.MethodGet, "/clients", fmt.Sprintf("item %d: %v", i, err))
 		}
 		if r.ClientID == clientID {
-			return r, raw, nil
+			return r, nil
 		}
 	}
-	return rep{}, nil, provider.Errorf(provider.KindNotFound, "Keycloak has no client %q in the realm", clientID)
+	return rep{}, provider.Errorf(provider.KindNotFound, "Keycloak has no client %q in the realm", clientID)
 }
 
 // idOf is the internal id of clientID: from the state, else looked up.
@@ -291,7 +291,7 @@ func (p *Provider) finish(ctx context.Context, spec provider.ClientSpec, id stri
 // takeOver handles a create whose clientId is taken: a client carrying the
 // ownership marker is the one an earlier attempt made.
 func (p *Provider) takeOver(ctx context.Context, spec provider.ClientSpec) (provider.Result, error) {
-	r, _, err := p.findByClientID(ctx, spec.ClientID)
+	r, err := p.findByClientID(ctx, spec.ClientID)
 	if err != nil {
 		if errors.Is(err, provider.ErrNotFound) {
 			return provider.Result{}, provider.Errorf(provider.KindTransient, "the clientId was taken and is free again; retry")

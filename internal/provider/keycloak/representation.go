@@ -33,7 +33,7 @@ const (
 	grantPassword          = "password"
 	grantImplicit          = "implicit"
 	grantDeviceCode        = "urn:ietf:params:oauth:grant-type:device_code"
-	grantTokenExchange     = "urn:ietf:params:oauth:grant-type:token-exchange"
+	grantTokenExchange     = "urn:ietf:params:oauth:grant-type:token-exchange" //nolint:gosec // G101: a grant type name, not a credential
 )
 
 // Keycloak's client authenticators, by the RFC 7591 method they implement.

@@ -13,7 +13,7 @@ import (
 // serviceAccountUser is the id of the client's service-account user.
 func (p *Provider) serviceAccountUser(ctx context.Context, id string) (string, error) {
 	var u named
-	if err := p.getJSON(ctx, clientPath(id)+"/service-account-user", nil, &u); err != nil {
+	if err := p.getJSON(ctx, clientPath(id)+"/service-account-user", &u); err != nil {
 		return "", fmt.Errorf("reading the client's service-account user: %w", err)
 	}
 	if u.ID == "" {
@@ -36,7 +36,7 @@ func userPath(user string) string { return "/users/" + url.PathEscape(user) }
 // assignedRoles are the roles mapped to the user directly.
 func (p *Provider) assignedRoles(ctx context.Context, user string) (mappings, []roleRef, error) {
 	var m mappings
-	if err := p.getJSON(ctx, userPath(user)+"/role-mappings", nil, &m); err != nil {
+	if err := p.getJSON(ctx, userPath(user)+"/role-mappings", &m); err != nil {
 		return mappings{}, nil, fmt.Errorf("reading the service account's roles: %w", err)
 	}
 	var refs []roleRef
@@ -106,7 +106,7 @@ func (p *Provider) addRoles(ctx context.Context, user string, rs []roleRef) erro
 			path, field = userPath(user)+"/role-mappings/clients/"+url.PathEscape(cid), "spec.providerOptions.keycloak.serviceAccountClientRoles"
 		}
 		var available []named
-		if err := p.getJSON(ctx, path+"/available", nil, &available); err != nil {
+		if err := p.getJSON(ctx, path+"/available", &available); err != nil {
 			return fmt.Errorf("reading the roles the service account may be given: %w", err)
 		}
 		var reps []named

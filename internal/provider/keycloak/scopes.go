@@ -28,7 +28,7 @@ type named struct {
 // realmScopes are the realm's client scopes, by name.
 func (p *Provider) realmScopes(ctx context.Context) (map[string]string, error) {
 	var list []named
-	if err := p.getJSON(ctx, "/client-scopes", nil, &list); err != nil {
+	if err := p.getJSON(ctx, "/client-scopes", &list); err != nil {
 		return nil, fmt.Errorf("reading the realm's client scopes: %w", err)
 	}
 	out := make(map[string]string, len(list))
@@ -53,7 +53,7 @@ func checkScopes(realm map[string]string, field string, names []string) error {
 // scopes.
 func (p *Provider) clientScopes(ctx context.Context, id string, kind scopeKind) ([]string, error) {
 	var list []named
-	if err := p.getJSON(ctx, clientPath(id)+"/"+string(kind)+"-client-scopes", nil, &list); err != nil {
+	if err := p.getJSON(ctx, clientPath(id)+"/"+string(kind)+"-client-scopes", &list); err != nil {
 		return nil, fmt.Errorf("reading the client's %s client scopes: %w", kind, err)
 	}
 	names := make([]string, 0, len(list))

@@ -23,7 +23,7 @@ const attrRotatedExpiration = "client.secret.rotated.expiration.time"
 // secret reads the client's current secret (GET .../client-secret).
 func (p *Provider) secret(ctx context.Context, id string) (string, error) {
 	var c credential
-	if err := p.getJSON(ctx, clientPath(id)+"/client-secret", nil, &c); err != nil {
+	if err := p.getJSON(ctx, clientPath(id)+"/client-secret", &c); err != nil {
 		return "", fmt.Errorf("reading the client secret: %w", err)
 	}
 	if c.Value == "" {

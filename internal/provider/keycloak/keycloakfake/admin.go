@@ -2,8 +2,8 @@ package keycloakfake
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -164,16 +164,11 @@ func readBody(w http.ResponseWriter, r *http.Request, v any) bool {
 
 // render is the client's representation as GET answers it.
 func (s *Server) render(rl *realm, c *client) map[string]any {
-	out := map[string]any{}
-	for k, v := range c.rep {
-		out[k] = v
-	}
+	out := maps.Clone(c.rep)
 	out["id"] = c.id
 	attrs := map[string]any{}
 	if a, ok := c.rep["attributes"].(map[string]any); ok {
-		for k, v := range a {
-			attrs[k] = v
-		}
+		maps.Copy(attrs, a)
 	}
 	if rl.rotation != nil && c.secret != "" {
 		attrs["client.secret.creation.time"] = epoch(c.created)
@@ -358,9 +353,7 @@ func (s *Server) putClient(w http.ResponseWriter, r *http.Request, rl *realm, c 
 			}
 		}
 	}
-	for k, v := range rep {
-		c.rep[k] = v
-	}
+	maps.Copy(c.rep, rep)
 	if rl.rotation == nil {
 		c.rotated = ""
 	}
@@ -446,7 +439,7 @@ func (s *Server) addMapper(w http.ResponseWriter, r *http.Request, _ *realm, c *
 	}
 	for _, old := range c.mappers {
 		if old["name"] == m["name"] {
-			writeJSON(w, http.StatusConflict, map[string]string{"errorMessage": fmt.Sprintf("Protocol mapper exists with same name")})
+			writeJSON(w, http.StatusConflict, map[string]string{"errorMessage": "Protocol mapper exists with same name"})
 			return
 		}
 	}

@@ -50,7 +50,6 @@ type Server struct {
 	limit    int
 	limitFor string
 	requests []string
-	seq      int
 }
 
 // Options configure a fake.
@@ -166,7 +165,7 @@ func (s *Server) realm(name string) *realm {
 	return rl
 }
 
-func (s *Server) addRole(rl *realm, clientID, name string) *role {
+func (s *Server) addRole(rl *realm, clientID, name string) {
 	r := &role{id: s.newID(), name: name, client: clientID, container: rl.name}
 	if clientID == "" {
 		rl.roles[name] = r
@@ -174,7 +173,6 @@ func (s *Server) addRole(rl *realm, clientID, name string) *role {
 		rl.clients[clientID].roles[name] = r
 		r.container = clientID
 	}
-	return r
 }
 
 // AddClientScope adds a client scope to the realm; realmDefault makes it
