@@ -326,3 +326,23 @@ func TestErrorsHoldNoSecret(t *testing.T) {
 }
 
 func sameSet(a, b []string) bool { return provider.SameSet(a, b) }
+
+// What one resync costs Keycloak: Observe of a client_credentials client
+// is five reads (the client, its default and optional scopes, its secret,
+// its service account's roles) and no write.
+func TestObserveIsFiveReads(t *testing.T) {
+	t.Parallel()
+	f := startFake(t, keycloakfake.Options{})
+	p := f.adapter(t, nil)
+	spec := machine("cost", "read")
+	spec.ClientID = "cost"
+	res := create(t, p, spec)
+	f.ResetRequests()
+	if _, err := p.Observe(ctx(t), "cost", res.State); err != nil {
+		t.Fatal(err)
+	}
+	got := f.Requests()
+	if len(got) != 5 || len(f.Writes()) != 0 {
+		t.Errorf("Observe made %d requests, want 5 reads: %v", len(got), got)
+	}
+}

@@ -258,13 +258,17 @@ func (p *Provider) attributes(switches map[string]string, opts options) map[stri
 // attempt gave.
 func (p *Provider) finish(ctx context.Context, spec provider.ClientSpec, id string, managed []roleRef, opts options) (provider.Result, error) {
 	user := ""
-	if want := opts.roles(); len(want) > 0 || len(managed) > 0 {
+	if slices.Contains(spec.GrantTypes, grantClientCredentials) {
+		// Kept in the state, so that reading the client's roles later
+		// takes one request, not two.
 		var err error
 		if user, err = p.serviceAccountUser(ctx, id); err != nil {
 			return provider.Result{}, err
 		}
-		if managed, err = p.syncRoles(ctx, user, want, managed); err != nil {
-			return provider.Result{}, err
+		if want := opts.roles(); len(want) > 0 || len(managed) > 0 {
+			if managed, err = p.syncRoles(ctx, user, want, managed); err != nil {
+				return provider.Result{}, err
+			}
 		}
 	}
 	c := provider.Client{ClientID: spec.ClientID, Enabled: true, Spec: spec}
