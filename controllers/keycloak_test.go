@@ -28,46 +28,11 @@ import (
 // both deletion policies.
 func TestOAuthClientsAtKeycloak(t *testing.T) {
 	ctx := context.Background()
-	const realm = "apps"
-	fake := keycloakfake.New(keycloakfake.Options{})
-	fake.AddRealm(realm)
-	for _, s := range []string{"read", "write"} {
-		fake.AddClientScope(realm, s, false)
-	}
-	fake.AddClientScope(realm, "profile", true)
-	fake.AddRealmRole(realm, "reporting")
-	fake.AddClientWithRoles(realm, "orders-api", "orders.read", "orders.write")
-	fake.SetSecretRotation(realm, &keycloakfake.Rotation{Expiration: 90 * 24 * time.Hour, RotatedExpiration: 24 * time.Hour})
-	const mgmtSecret = "keycloak-operator-secret-5d1c"
-	fake.AddAdminClient("master", "oauth-client-operator", mgmtSecret,
-		keycloakfake.RoleManageClients, keycloakfake.RoleViewClients, keycloakfake.RoleQueryClients,
-		keycloakfake.RoleManageUsers, keycloakfake.RoleViewUsers)
-	seen.add(mgmtSecret)
-	base := keycloakfake.Start(t, fake)
-	issuer := base + "/realms/" + realm
-	tokenURL := issuer + "/protocol/openid-connect/token"
-
+	kc := startKeycloak(t)
+	fake, realm, tokenURL := kc.fake, kc.realm, kc.tokenURL
 	ns := createNamespace(t)
-	mustCreate(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "keycloak-mgmt", Namespace: ns}, StringData: map[string]string{"secret": mgmtSecret}})
-	mustCreate(t, &v1alpha1.AuthServer{
-		ObjectMeta: metav1.ObjectMeta{Name: "keycloak", Namespace: ns},
-		Spec: v1alpha1.AuthServerSpec{
-			IssuerURL: issuer,
-			Credentials: &v1alpha1.ManagementCredentials{ClientCredentials: &v1alpha1.ClientCredentialsAuth{
-				TokenURL:     base + "/realms/master/protocol/openid-connect/token",
-				ClientID:     "oauth-client-operator",
-				ClientSecret: &v1alpha1.SecretKeySelector{Name: "keycloak-mgmt", Key: "secret"},
-			}},
-			ProviderBlocks: v1alpha1.ProviderBlocks{Keycloak: &v1alpha1.KeycloakProvider{
-				BaseURL: base, Realm: realm,
-				SecretRotation: &v1alpha1.KeycloakSecretRotation{RotatedSecretLifetime: metav1.Duration{Duration: 24 * time.Hour}},
-			}},
-		},
-	})
-	waitServer(t, &v1alpha1.AuthServer{}, ns, "keycloak", v1alpha1.ReasonReady)
-	works := func(id, secret, scope string) error {
-		return keycloakfake.ClientCredentials(ctx, tokenURL, id, secret, scope)
-	}
+	kc.authServer(t, ns, "keycloak")
+	works := kc.works
 	remote := func(id string) keycloakfake.ClientView {
 		t.Helper()
 		v, found := fake.Client(realm, id)
@@ -274,4 +239,67 @@ func TestOAuthClientsAtKeycloak(t *testing.T) {
 			t.Errorf("clients left at Keycloak: %v", left)
 		}
 	})
+}
+
+// keycloakEnv is a fake Keycloak (keycloakfake, behind the contract check)
+// with realm "apps" (client scopes read, write and the realm default
+// profile; realm role reporting; client orders-api with roles orders.read
+// and orders.write; the secret-rotation policy keeping a rotated secret
+// 24h) and the operator's management client in realm master.
+type keycloakEnv struct {
+	fake                          *keycloakfake.Server
+	base, realm, issuer, tokenURL string
+}
+
+// keycloakMgmtSecret is the fake's made-up secret of the operator's
+// management client.
+const keycloakMgmtSecret = "keycloak-operator-secret-5d1c"
+
+func startKeycloak(t *testing.T) *keycloakEnv {
+	t.Helper()
+	const realm = "apps"
+	fake := keycloakfake.New(keycloakfake.Options{})
+	fake.AddRealm(realm)
+	for _, s := range []string{"read", "write"} {
+		fake.AddClientScope(realm, s, false)
+	}
+	fake.AddClientScope(realm, "profile", true)
+	fake.AddRealmRole(realm, "reporting")
+	fake.AddClientWithRoles(realm, "orders-api", "orders.read", "orders.write")
+	fake.SetSecretRotation(realm, &keycloakfake.Rotation{Expiration: 90 * 24 * time.Hour, RotatedExpiration: 24 * time.Hour})
+	fake.AddAdminClient("master", "oauth-client-operator", keycloakMgmtSecret,
+		keycloakfake.RoleManageClients, keycloakfake.RoleViewClients, keycloakfake.RoleQueryClients,
+		keycloakfake.RoleManageUsers, keycloakfake.RoleViewUsers)
+	seen.add(keycloakMgmtSecret)
+	base := keycloakfake.Start(t, fake)
+	issuer := base + "/realms/" + realm
+	return &keycloakEnv{fake: fake, base: base, realm: realm, issuer: issuer, tokenURL: issuer + "/protocol/openid-connect/token"}
+}
+
+// authServer creates AuthServer name in ns for the fake's realm, logging in
+// as the management client of realm master, and waits until it is Ready.
+func (k *keycloakEnv) authServer(t *testing.T, ns, name string) {
+	t.Helper()
+	mustCreate(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name + "-mgmt", Namespace: ns}, StringData: map[string]string{"secret": keycloakMgmtSecret}})
+	mustCreate(t, &v1alpha1.AuthServer{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec: v1alpha1.AuthServerSpec{
+			IssuerURL: k.issuer,
+			Credentials: &v1alpha1.ManagementCredentials{ClientCredentials: &v1alpha1.ClientCredentialsAuth{
+				TokenURL:     k.base + "/realms/master/protocol/openid-connect/token",
+				ClientID:     "oauth-client-operator",
+				ClientSecret: &v1alpha1.SecretKeySelector{Name: name + "-mgmt", Key: "secret"},
+			}},
+			ProviderBlocks: v1alpha1.ProviderBlocks{Keycloak: &v1alpha1.KeycloakProvider{
+				BaseURL: k.base, Realm: k.realm,
+				SecretRotation: &v1alpha1.KeycloakSecretRotation{RotatedSecretLifetime: metav1.Duration{Duration: 24 * time.Hour}},
+			}},
+		},
+	})
+	waitServer(t, &v1alpha1.AuthServer{}, ns, name, v1alpha1.ReasonReady)
+}
+
+// works is nil when the credentials get a token with scope at the realm.
+func (k *keycloakEnv) works(id, secret, scope string) error {
+	return keycloakfake.ClientCredentials(context.Background(), k.tokenURL, id, secret, scope)
 }
