@@ -50,13 +50,8 @@ func (p *Provider) rotate(ctx context.Context, clientID string, state provider.S
 		return provider.Result{}, err
 	}
 	if p.rotated > 0 {
-		r, _, err := p.read(ctx, clientID, id)
-		if err != nil {
+		if err := p.noRotatedSecret(ctx, clientID, id); err != nil {
 			return provider.Result{}, err
-		}
-		if until := epoch(r.Attributes[attrRotatedExpiration]); until.After(time.Now()) {
-			return provider.Result{}, provider.Errorf(provider.KindConflict,
-				"the previous secret stays valid until %s and Keycloak keeps only one: revoke it before rotating again", until.Format(time.RFC3339))
 		}
 	}
 	a, err := p.call(ctx, http.MethodPost, clientPath(id)+"/client-secret", nil, nil)
@@ -76,6 +71,40 @@ func (p *Provider) rotate(ctx context.Context, clientID string, state provider.S
 		out.SecretExpiresAt, out.Enabled = expiry(r.Attributes), r.enabled()
 	}
 	return provider.Result{Client: out}, nil
+}
+
+// noRotatedSecret refuses, as a conflict, to rotate while the client has a
+// rotated secret that is still valid: Keycloak keeps one only, and would
+// drop it without a word.
+func (p *Provider) noRotatedSecret(ctx context.Context, clientID, id string) error {
+	a, err := p.send(ctx, http.MethodGet, clientPath(id)+"/client-secret/rotated", nil, nil)
+	if err != nil {
+		return err
+	}
+	switch {
+	case a.status == http.StatusNotFound:
+		return nil
+	case a.status != http.StatusOK:
+		return statusError(a)
+	}
+	var c credential
+	if err := json.Unmarshal(a.body, &c); err != nil || c.Value == "" {
+		return nil // no rotated secret to keep
+	}
+	r, _, err := p.read(ctx, clientID, id)
+	if err != nil {
+		return err
+	}
+	until := epoch(r.Attributes[attrRotatedExpiration])
+	if !until.IsZero() && !until.After(time.Now()) {
+		return nil // expired: nothing is lost
+	}
+	when := "with no expiry"
+	if !until.IsZero() {
+		when = "until " + until.Format(time.RFC3339)
+	}
+	return provider.Errorf(provider.KindConflict,
+		"the previous secret is still valid (%s) and Keycloak keeps only one: revoke it before rotating again", when)
 }
 
 // RevokeRotatedSecrets ends an overlap that RotateSecret began: Keycloak

@@ -24,6 +24,9 @@ func Contract(t testing.TB, prefix string) *contract.Spec {
 		// 400 ({"error": "invalid_input"}); a missing role a 403.
 		contract.AllowStatus("GET", "/admin/realms/{realm}/client-scopes", http.StatusUnauthorized, http.StatusTooManyRequests),
 		contract.AllowStatus("POST", "/admin/realms/{realm}/clients", http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests),
+		// A client without a rotated secret: 404 ("Client does not have a
+		// rotated secret").
+		contract.AllowStatus("GET", "/admin/realms/{realm}/clients/{client-uuid}/client-secret/rotated", http.StatusNotFound),
 		// invalidateRotatedSecret returns nothing, which Keycloak's JAX-RS
 		// answers as 204; the document says 200.
 		contract.AllowStatus("DELETE", "/admin/realms/{realm}/clients/{client-uuid}/client-secret/rotated", http.StatusNoContent),
