@@ -20,6 +20,7 @@
 package keycloakfake
 
 import (
+	"crypto"
 	"crypto/rand"
 	"maps"
 	"net/http"
@@ -101,6 +102,9 @@ type client struct {
 	// adminRoles are the realm-management roles tokens of this client
 	// carry (the operator's own management client).
 	adminRoles []string
+	// key checks the client's assertions (private_key_jwt); nil for a
+	// client with a secret.
+	key crypto.PublicKey
 }
 
 // Rotation is the realm's client policy with the secret-rotation executor.

@@ -13,8 +13,8 @@ import (
 )
 
 // token is the realm's token endpoint, for the client credentials grant:
-// the client authenticates with HTTP Basic or in the form, with its
-// current secret or, during a rotation's overlap, its rotated one (neither
+// the client authenticates with HTTP Basic or in the form, or with a
+// signed assertion (private_key_jwt), with its current secret or, during a rotation's overlap, its rotated one (neither
 // expired); it must be enabled, confidential and have its service account
 // on; every scope asked for must be one of its client scopes. A management
 // client's token carries its realm-management roles.
@@ -28,20 +28,28 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "unsupported_grant_type", "Unsupported grant_type")
 		return
 	}
-	id, secret, basic := r.BasicAuth()
-	if basic {
-		id, _ = url.QueryUnescape(id)
-		secret, _ = url.QueryUnescape(secret)
-	} else {
-		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-	}
 	rl, ok := s.realms[r.PathValue("realm")]
 	if !ok {
 		fail(http.StatusNotFound, "invalid_request", "Realm does not exist")
 		return
 	}
-	c := s.byClientID(rl, id)
-	if c == nil || !s.secretWorks(rl, c, secret) {
+	var c *client
+	if r.PostForm.Get("client_assertion_type") == assertionType {
+		issuer := "http://" + r.Host + s.prefix + "/realms/" + rl.name
+		c = s.assertionClient(rl, r.PostForm.Get("client_assertion"), issuer)
+	} else {
+		id, secret, basic := r.BasicAuth()
+		if basic {
+			id, _ = url.QueryUnescape(id)
+			secret, _ = url.QueryUnescape(secret)
+		} else {
+			id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+		}
+		if c = s.byClientID(rl, id); c != nil && !s.secretWorks(rl, c, secret) {
+			c = nil
+		}
+	}
+	if c == nil {
 		fail(http.StatusUnauthorized, "invalid_client", "Invalid client or Invalid client credentials")
 		return
 	}
