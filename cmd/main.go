@@ -24,6 +24,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/dynamicregistration"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/entra"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/keycloak"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/okta"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/scheme"
 )
@@ -44,6 +45,7 @@ func registry() *provider.Registry {
 	r.Register(auth0.Name, auth0.Factory)
 	r.Register(asgardeo.Name, asgardeo.Factory)
 	r.Register(entra.Name, entra.Factory)
+	r.Register(keycloak.Name, keycloak.Factory)
 	return r
 }
 

@@ -33,6 +33,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/dynamicregistration"
 	entraprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/entra"
 	hydraprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
+	keycloakprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/keycloak"
 	oktaprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/okta"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
@@ -167,6 +168,7 @@ func startManager(ctx context.Context) (func(), error) {
 	reg.Register(auth0.Name, auth0.Factory)
 	reg.Register(asgardeo.Name, asgardeo.Factory)
 	reg.Register(entraprovider.Name, entraprovider.Factory)
+	reg.Register(keycloakprovider.Name, keycloakprovider.Factory)
 	mctx, cancel := context.WithCancel(logr.NewContext(ctx, logger))
 	if err := controllers.Setup(mctx, mgr, controllers.Options{
 		Registry: reg, OperatorNamespace: operatorNamespace,

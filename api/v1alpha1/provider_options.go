@@ -3,7 +3,7 @@ package v1alpha1
 // ProviderOptions holds one optional block of per-client settings per
 // server family, named like that family's block in AuthServerSpec; each
 // block's type lives beside the server block, in provider_<name>.go.
-// +kubebuilder:validation:XValidation:rule="(has(self.hydra) ? 1 : 0) + (has(self.auth0) ? 1 : 0) + (has(self.asgardeo) ? 1 : 0) + (has(self.entra) ? 1 : 0) <= 1",message="set at most one providerOptions block"
+// +kubebuilder:validation:XValidation:rule="(has(self.hydra) ? 1 : 0) + (has(self.auth0) ? 1 : 0) + (has(self.asgardeo) ? 1 : 0) + (has(self.entra) ? 1 : 0) + (has(self.keycloak) ? 1 : 0) <= 1",message="set at most one providerOptions block"
 type ProviderOptions struct {
 	// Hydra are settings of a client at Ory Hydra.
 	// +optional
@@ -18,6 +18,9 @@ type ProviderOptions struct {
 	// Entra are settings of a client at Microsoft Entra ID.
 	// +optional
 	Entra *EntraClientOptions `json:"entra,omitempty"`
+	// Keycloak are settings of a client at Keycloak.
+	// +optional
+	Keycloak *KeycloakClientOptions `json:"keycloak,omitempty"`
 }
 
 // Block returns the options block that is set (a pointer to its typed
