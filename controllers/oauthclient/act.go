@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -91,7 +92,7 @@ func (r *Reconciler) act(ctx context.Context, o *observation, p policy.Plan) (ou
 	if rec, err = r.rollout(ctx, oac, rec); err != nil {
 		return outcome{record: rec, delivered: true}, err
 	}
-	if rec, err = r.retire(ctx, o, rec, p.Retire, p.Keep); err != nil {
+	if rec, err = r.retire(ctx, o, rec, p.Retire); err != nil {
 		return outcome{record: rec, delivered: true}, err
 	}
 	return outcome{record: rec, delivered: true}, save(rec)
@@ -307,8 +308,10 @@ func credentials(o *observation, rec *record.Record) delivery.Credentials {
 	}
 }
 
-// retire deletes the replaced clients whose grace period has ended.
-func (r *Reconciler) retire(ctx context.Context, o *observation, rec *record.Record, due, waiting []record.Retiring) (*record.Record, error) {
+// retire deletes the replaced clients whose grace period has ended (and
+// revokes an overlap's old secrets), and takes them off the record. Entries
+// this reconcile added (a rotation's) stay.
+func (r *Reconciler) retire(ctx context.Context, o *observation, rec *record.Record, due []record.Retiring) (*record.Record, error) {
 	if len(due) == 0 {
 		return rec, nil
 	}
@@ -328,7 +331,11 @@ func (r *Reconciler) retire(ctx context.Context, o *observation, rec *record.Rec
 		r.event(o.Client, corev1.EventTypeNormal, "Retired", "deleted replaced client %s after its grace period", rc.ClientID)
 	}
 	next := rec.Clone()
-	next.Retiring = waiting
+	next.Retiring = slices.DeleteFunc(next.Retiring, func(rc record.Retiring) bool {
+		return slices.ContainsFunc(due, func(d record.Retiring) bool {
+			return d.ClientID == rc.ClientID && d.SecretsOnly == rc.SecretsOnly && d.RetireAt.Equal(rc.RetireAt)
+		})
+	})
 	return next, nil
 }
 
@@ -340,7 +347,7 @@ func (r *Reconciler) revokeOld(ctx context.Context, o *observation, rec *record.
 	if !ok || rc.ClientID != rec.ClientID {
 		return nil
 	}
-	if err := revoker.RevokeRotatedSecrets(ctx, rec.ClientID, rec.Provider); err != nil {
+	if err := revoker.RevokeRotatedSecrets(ctx, rec.ClientID, rec.Provider); err != nil && provider.KindOf(err) != provider.KindNotFound {
 		return providerFailure(err, "revoking the old secrets of client %s", rec.ClientID)
 	}
 	r.event(o.Client, corev1.EventTypeNormal, "Revoked", "revoked the old secrets of client %s after their grace period", rec.ClientID)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/record"
 )
 
 // Disabling by delete writes the secret-less Secret as version N+1 but
@@ -47,5 +48,32 @@ func TestRegressionShortLivedSecretsRotateEverySecond(t *testing.T) {
 	if n := e.srv.count("RotateSecret"); n > 0 {
 		t.Errorf("a secret valid for 30 minutes was rotated %d time(s) in two reconciles right after it was issued; status version %d",
 			n, e.oac().Status.SecretVersion)
+	}
+}
+
+// A rotation and a retirement in the same reconcile: retire replaced the
+// retiring list with the plan's snapshot taken before the rotation, so the
+// client the rotation had just replaced was dropped from the record and
+// never deleted.
+func TestRegressionRotationAndRetirementInOneReconcileKeepTheNewRetiree(t *testing.T) {
+	e := newEnv(t, config{edit: withRotation(v1alpha1.RotationPolicy{Strategy: v1alpha1.StrategyReplace})})
+	first := e.registered()
+	e.requestRotation("one")
+	e.ok()
+	second := e.record().ClientID
+	e.editRecord(func(r *record.Record) {
+		r.Retiring[0].RetireAt = time.Now().Add(-time.Second).UTC().Truncate(time.Second)
+	})
+	e.requestRotation("two")
+	e.ok()
+	rec := e.record()
+	if len(rec.Retiring) != 1 || rec.Retiring[0].ClientID != second {
+		t.Fatalf("retiring %+v after rotating again while %s retired; want %s retiring", rec.Retiring, first, second)
+	}
+	if e.srv.client(first) != nil {
+		t.Errorf("client %s was not deleted when its grace period ended", first)
+	}
+	if e.srv.client(second) == nil {
+		t.Errorf("client %s was deleted before its grace period", second)
 	}
 }
