@@ -8,6 +8,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -141,10 +142,14 @@ func TestNamespaceOutsideTheSelectorCannotUseTheClusterAuthServer(t *testing.T) 
 	if _, err := token(t, before, "read"); err == nil {
 		t.Error("the deleted client still gets tokens")
 	}
-	cond = waitReason(t, member, "inside", v1alpha1.ReasonServerNotAllowed)
-	if !strings.Contains(cond.Message, "deleted at the server") {
-		t.Errorf("message does not say the client was deleted: %s", cond.Message)
-	}
+	// The Secret is written before the status: wait for the message.
+	waitFor(t, "the condition to say the client was deleted", func() (bool, string) {
+		c := meta.FindStatusCondition(getClient(t, member, "inside").Status.Conditions, v1alpha1.ConditionReady)
+		if c == nil {
+			return false, "no condition"
+		}
+		return c.Reason == v1alpha1.ReasonServerNotAllowed && strings.Contains(c.Message, "deleted at the server"), c.Reason + ": " + c.Message
+	})
 
 	// Admitted again, it gets a new client.
 	setNamespaceLabel(t, member, label, "apps")
