@@ -3,6 +3,7 @@ package controllers_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"testing"
 	"time"
@@ -127,8 +128,6 @@ func TestMetricsThroughALifecycle(t *testing.T) {
 
 func merge(m map[string]string, k, v string) map[string]string {
 	out := map[string]string{k: v}
-	for a, b := range m {
-		out[a] = b
-	}
+	maps.Copy(out, m)
 	return out
 }

@@ -42,7 +42,7 @@ func main() {
 type plugin struct {
 	client    client.Client
 	namespace string
-	out       io.Writer
+	out       *output
 	http      *http.Client
 	now       func() time.Time
 	// poll is how often --wait looks again.
@@ -111,7 +111,8 @@ func mainUsage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(&b, "  %-8s %-7s %s\n", c.name, c.args, c.short)
 	}
-	fmt.Fprintf(w, usage, b.String())
+	o := &output{w: w}
+	o.printf(usage, b.String())
 }
 
 // run is the plugin: it returns the exit code (0 ok, 1 failed, 2 misuse).
@@ -130,7 +131,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, conn conn
 		}
 	}
 	if cmd == nil {
-		fmt.Fprintf(stderr, "kubectl oauthclient: unknown command %q\n\n", args[0])
+		(&output{w: stderr}).printf("kubectl oauthclient: unknown command %q\n\n", args[0])
 		mainUsage(stderr)
 		return 2
 	}
@@ -144,7 +145,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, conn conn
 	runCmd := cmd.flags(fs)
 	help := func(w io.Writer) {
 		fs.SetOutput(w)
-		fmt.Fprintf(w, "kubectl oauthclient %s %s\n\n%s\n\nFlags:\n", cmd.name, cmd.args, cmd.summary)
+		(&output{w: w}).printf("kubectl oauthclient %s %s\n\n%s\n\nFlags:\n", cmd.name, cmd.args, cmd.summary)
 		fs.PrintDefaults()
 	}
 	fs.Usage = func() {} // parse errors are printed below, help on stdout
@@ -159,12 +160,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, conn conn
 	}
 	cl, ns, err := conn(c)
 	if err != nil {
-		fmt.Fprintln(stderr, "kubectl oauthclient:", err)
+		(&output{w: stderr}).printf("kubectl oauthclient: %v\n", err)
 		return 1
 	}
-	p := &plugin{client: cl, namespace: ns, out: stdout, http: &http.Client{Timeout: 30 * time.Second}, now: time.Now, poll: time.Second}
-	if err := runCmd(ctx, p, positional); err != nil {
-		fmt.Fprintf(stderr, "kubectl oauthclient %s: %v\n", cmd.name, err)
+	p := &plugin{client: cl, namespace: ns, out: &output{w: stdout}, http: &http.Client{Timeout: 30 * time.Second}, now: time.Now, poll: time.Second}
+	err = runCmd(ctx, p, positional)
+	if err == nil && p.out.err != nil {
+		err = fmt.Errorf("writing the output: %w", p.out.err)
+	}
+	if err != nil {
+		(&output{w: stderr}).printf("kubectl oauthclient %s: %v\n", cmd.name, err)
 		if errors.Is(err, errUsage) {
 			return 2
 		}

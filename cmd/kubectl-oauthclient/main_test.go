@@ -282,15 +282,16 @@ func TestDisableEnable(t *testing.T) {
 
 func TestSecret(t *testing.T) {
 	ns := newNamespace(t)
-	delivered(t, ns, "reports", map[string]string{
-		"client_id": "cid-reports", "client_secret": "0123456789abcdef", "token_url": "https://auth.example.com/token",
+	const value = "0123456789abcdef"
+	delivered(t, ns, "reports", map[string]string{ //nolint:gosec // G101: a made-up value the test looks for
+		"client_id": "cid-reports", "client_secret": value, "token_url": "https://auth.example.com/token",
 	}, 4, nil)
 	code, out, errOut := kubectl(t, "secret", "reports", "-n", ns)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	mustContain(t, out, "Secret "+ns+"/reports", "version 4", "client_secret  16", "client_id      11", "token_url", "Expires: never")
-	for _, v := range []string{"0123456789abcdef", "cid-reports", "auth.example.com"} {
+	for _, v := range []string{value, "cid-reports", "auth.example.com"} {
 		if strings.Contains(out, v) {
 			t.Errorf("secret prints the value %q", v)
 		}

@@ -54,7 +54,7 @@ func (p *plugin) rotate(ctx context.Context, name string, wait bool, timeout tim
 	if err := p.client.Patch(ctx, oac, patch); err != nil {
 		return fmt.Errorf("setting %s: %w", v1alpha1.AnnotationRotateRequestedAt, err)
 	}
-	fmt.Fprintf(p.out, "oauthclient/%s: rotation requested (%s=%s); credentials at version %d\n",
+	p.out.printf("oauthclient/%s: rotation requested (%s=%s); credentials at version %d\n",
 		oac.Name, v1alpha1.AnnotationRotateRequestedAt, value, before)
 	if !wait {
 		return nil
@@ -67,15 +67,15 @@ func (p *plugin) rotate(ctx context.Context, name string, wait bool, timeout tim
 func (p *plugin) waitDelivered(ctx context.Context, name string, before int64, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	last := "no status yet"
+	var last string
 	for {
 		done, why, err := p.delivery(ctx, name, before)
 		if err != nil {
 			return err
 		}
 		if done {
-			_, err := fmt.Fprintln(p.out, why)
-			return err
+			p.out.printf("%s\n", why)
+			return nil
 		}
 		last = why
 		select {

@@ -7,7 +7,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 )
@@ -40,15 +39,15 @@ func (p *plugin) secret(ctx context.Context, name string) error {
 	if s == nil {
 		return fmt.Errorf("the Secret %s/%s is not delivered yet; kubectl oauthclient status %s says why", oac.Namespace, oac.SecretName(), oac.Name)
 	}
-	fmt.Fprintf(p.out, "Secret %s/%s (type %s), credentials version %s\n", s.Namespace, s.Name, s.Type, orNone(s.Annotations[v1alpha1.AnnotationVersion]))
-	fmt.Fprintf(p.out, "Issued:  %s\n", p.when(s.Annotations[v1alpha1.AnnotationIssuedAt], "unknown"))
-	fmt.Fprintf(p.out, "Expires: %s\n\n", p.when(s.Annotations[v1alpha1.AnnotationExpiresAt], "never (the server sets no expiry)"))
-	tw := tabwriter.NewWriter(p.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KEY\tBYTES")
+	p.out.printf("Secret %s/%s (type %s), credentials version %s\n", s.Namespace, s.Name, s.Type, orNone(s.Annotations[v1alpha1.AnnotationVersion]))
+	p.out.printf("Issued:  %s\n", p.when(s.Annotations[v1alpha1.AnnotationIssuedAt], "unknown"))
+	p.out.printf("Expires: %s\n\n", p.when(s.Annotations[v1alpha1.AnnotationExpiresAt], "never (the server sets no expiry)"))
+	tw := newTable(p.out)
+	tw.printf("KEY\tBYTES\n")
 	for _, k := range slices.Sorted(maps.Keys(s.Data)) {
-		fmt.Fprintf(tw, "%s\t%d\n", k, len(s.Data[k]))
+		tw.printf("%s\t%d\n", k, len(s.Data[k]))
 	}
-	if err := tw.Flush(); err != nil {
+	if err := tw.flush(); err != nil {
 		return err
 	}
 	var missing []string
@@ -58,8 +57,7 @@ func (p *plugin) secret(ctx context.Context, name string) error {
 		}
 	}
 	if len(missing) > 0 {
-		_, err := fmt.Fprintf(p.out, "\nmissing: %s\n", strings.Join(missing, ", "))
-		return err
+		p.out.printf("\nmissing: %s\n", strings.Join(missing, ", "))
 	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -83,8 +82,8 @@ func (p *plugin) status(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	w := tabwriter.NewWriter(p.out, 0, 4, 2, ' ', 0)
-	row := func(k, v string) { fmt.Fprintf(w, "%s:\t%s\n", k, v) }
+	w := newTable(p.out)
+	row := func(k, v string) { w.printf("%s:\t%s\n", k, v) }
 	row("OAuthClient", oac.Namespace+"/"+oac.Name)
 	row("Server", fmt.Sprintf("%s %s", oac.ServerKind(), oac.Spec.ServerRef.Name))
 	row("Ready", readyLine(oac))
@@ -103,7 +102,7 @@ func (p *plugin) status(ctx context.Context, name string) error {
 	}
 	row("Next rotation", p.nextRotation(oac))
 	row("Disabled", fmt.Sprint(oac.Spec.Disabled))
-	if err := w.Flush(); err != nil {
+	if err := w.flush(); err != nil {
 		return err
 	}
 	return printConditions(p.out, oac)
@@ -151,12 +150,12 @@ func (p *plugin) when(value, missing string) string {
 }
 
 func printConditions(w io.Writer, oac *v1alpha1.OAuthClient) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nCONDITION\tSTATUS\tREASON\tSINCE\tMESSAGE")
+	tw := newTable(w)
+	tw.printf("\nCONDITION\tSTATUS\tREASON\tSINCE\tMESSAGE\n")
 	for _, c := range oac.Status.Conditions {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Type, c.Status, c.Reason, c.LastTransitionTime.UTC().Format(time.RFC3339), c.Message)
+		tw.printf("%s\t%s\t%s\t%s\t%s\n", c.Type, c.Status, c.Reason, c.LastTransitionTime.UTC().Format(time.RFC3339), c.Message)
 	}
-	return tw.Flush()
+	return tw.flush()
 }
 
 func (p *plugin) list(ctx context.Context, all bool) error {
@@ -168,8 +167,12 @@ func (p *plugin) list(ctx context.Context, all bool) error {
 	if err := p.client.List(ctx, &list, opts...); err != nil {
 		return fmt.Errorf("listing OAuthClients: %w", err)
 	}
-	tw := tabwriter.NewWriter(p.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAMESPACE\tNAME\tREADY\tREASON\tSERVER\tVERSION\tNEXT ROTATION")
+	if len(list.Items) == 0 {
+		p.out.printf("No OAuthClients found.\n")
+		return nil
+	}
+	tw := newTable(p.out)
+	tw.printf("NAMESPACE\tNAME\tREADY\tREASON\tSERVER\tVERSION\tNEXT ROTATION\n")
 	for i := range list.Items {
 		oac := &list.Items[i]
 		ready, reason := "Unknown", ""
@@ -183,14 +186,10 @@ func (p *plugin) list(ctx context.Context, all bool) error {
 				next += " (overdue)"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s/%s\t%d\t%s\n", oac.Namespace, oac.Name, ready, reason,
+		tw.printf("%s\t%s\t%s\t%s\t%s/%s\t%d\t%s\n", oac.Namespace, oac.Name, ready, reason,
 			oac.ServerKind(), oac.Spec.ServerRef.Name, oac.Status.SecretVersion, next)
 	}
-	if len(list.Items) == 0 {
-		_, err := fmt.Fprintln(p.out, "No OAuthClients found.")
-		return err
-	}
-	return tw.Flush()
+	return tw.flush()
 }
 
 func orNone(s string) string {

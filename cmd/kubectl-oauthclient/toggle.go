@@ -39,14 +39,14 @@ func (p *plugin) setDisabled(ctx context.Context, name string, disabled bool) er
 	}
 	word := map[bool]string{true: "disabled", false: "enabled"}[disabled]
 	if oac.Spec.Disabled == disabled {
-		_, err := fmt.Fprintf(p.out, "oauthclient/%s: already %s\n", oac.Name, word)
-		return err
+		p.out.printf("oauthclient/%s: already %s\n", oac.Name, word)
+		return nil
 	}
 	patch := client.MergeFrom(oac.DeepCopy())
 	oac.Spec.Disabled = disabled
 	if err := p.client.Patch(ctx, oac, patch); err != nil {
 		return fmt.Errorf("setting spec.disabled: %w", err)
 	}
-	_, err = fmt.Fprintf(p.out, "oauthclient/%s: %s (kubectl oauthclient status %s shows when the server has it)\n", oac.Name, word, oac.Name)
-	return err
+	p.out.printf("oauthclient/%s: %s (kubectl oauthclient status %s shows when the server has it)\n", oac.Name, word, oac.Name)
+	return nil
 }

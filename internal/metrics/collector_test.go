@@ -19,8 +19,9 @@ import (
 
 var now = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 
-func ready(status metav1.ConditionStatus, reason string, generation int64) []metav1.Condition {
-	return []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: status, Reason: reason, ObservedGeneration: generation}}
+// ready is a Ready condition about generation 1.
+func ready(status metav1.ConditionStatus, reason string) []metav1.Condition {
+	return []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: status, Reason: reason, ObservedGeneration: 1}}
 }
 
 func oauthClient(name, uid string, mutate func(*v1alpha1.OAuthClient)) *v1alpha1.OAuthClient {
@@ -31,7 +32,6 @@ func oauthClient(name, uid string, mutate func(*v1alpha1.OAuthClient)) *v1alpha1
 	mutate(o)
 	return o
 }
-
 
 func delivered(owner *v1alpha1.OAuthClient, annotations map[string]string) *corev1.Secret {
 	return &corev1.Secret{
@@ -65,30 +65,30 @@ func at(t time.Time) *metav1.Time { return &metav1.Time{Time: t} }
 // server expires its secret, a disabled one, and two servers.
 func TestFleet(t *testing.T) {
 	healthy := oauthClient("billing", "1", func(o *v1alpha1.OAuthClient) {
-		o.Status.Conditions = ready(metav1.ConditionTrue, v1alpha1.ReasonReady, 1)
+		o.Status.Conditions = ready(metav1.ConditionTrue, v1alpha1.ReasonReady)
 		o.Status.SecretVersion = 3
 		o.Status.LastRotationTime = at(now.Add(-time.Hour))
 		o.Status.NextRotationTime = at(now.Add(719 * time.Hour))
 	})
 	overdue := oauthClient("reports", "2", func(o *v1alpha1.OAuthClient) {
 		o.Spec.ServerRef = v1alpha1.ServerReference{Kind: v1alpha1.KindClusterAuthServer, Name: "shared"}
-		o.Status.Conditions = ready(metav1.ConditionFalse, v1alpha1.ReasonRateLimited, 1)
+		o.Status.Conditions = ready(metav1.ConditionFalse, v1alpha1.ReasonRateLimited)
 		o.Status.SecretVersion = 1
 		o.Status.NextRotationTime = at(now.Add(-2 * time.Hour))
 	})
 	disabled := oauthClient("legacy", "3", func(o *v1alpha1.OAuthClient) {
 		o.Generation = 2
 		o.Spec.Disabled = true
-		o.Status.Conditions = ready(metav1.ConditionTrue, v1alpha1.ReasonReady, 1) // about generation 1
+		o.Status.Conditions = ready(metav1.ConditionTrue, v1alpha1.ReasonReady) // about generation 1
 		o.Status.NextRotationTime = at(now.Add(-time.Hour))
 	})
 	corp := &v1alpha1.AuthServer{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "corp", Generation: 1},
-		Status:     v1alpha1.AuthServerStatus{Provider: "dynamicRegistration", Conditions: ready(metav1.ConditionTrue, v1alpha1.ReasonReady, 1)},
+		Status:     v1alpha1.AuthServerStatus{Provider: "dynamicRegistration", Conditions: ready(metav1.ConditionTrue, v1alpha1.ReasonReady)},
 	}
 	shared := &v1alpha1.ClusterAuthServer{
 		ObjectMeta: metav1.ObjectMeta{Name: "shared", Generation: 1},
-		Status:     v1alpha1.AuthServerStatus{Provider: "hydra", Conditions: ready(metav1.ConditionFalse, v1alpha1.ReasonCredentialsRefused, 1)},
+		Status:     v1alpha1.AuthServerStatus{Provider: "hydra", Conditions: ready(metav1.ConditionFalse, v1alpha1.ReasonCredentialsRefused)},
 	}
 	c := newCollector(t, healthy, overdue, disabled, corp, shared,
 		delivered(healthy, map[string]string{v1alpha1.AnnotationIssuedAt: "2026-12-01T11:00:00Z"}),
@@ -154,7 +154,7 @@ oauthclient_disabled{name="reports",namespace="team-a",server="shared",server_ki
 func TestNoSecretInLabels(t *testing.T) {
 	o := oauthClient("billing", "1", func(o *v1alpha1.OAuthClient) {
 		o.Status.ClientID = "cid-must-not-show"
-		o.Status.Conditions = ready(metav1.ConditionTrue, v1alpha1.ReasonReady, 1)
+		o.Status.Conditions = ready(metav1.ConditionTrue, v1alpha1.ReasonReady)
 		o.Status.SecretVersion = 1
 	})
 	reg := prometheus.NewPedanticRegistry()
