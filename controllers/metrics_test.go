@@ -10,6 +10,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
@@ -53,9 +56,27 @@ func value(families []*dto.MetricFamily, name string, want map[string]string) (f
 	return 0, false
 }
 
+// kstatusOf is what kstatus (Flux's health checks) says of the object.
+func kstatusOf(t *testing.T, obj client.Object) status.Status {
+	t.Helper()
+	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
+		t.Fatal(err)
+	}
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := status.Compute(&unstructured.Unstructured{Object: u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Status
+}
+
 // TestMetricsThroughALifecycle: after apply, an on-demand rotation and a
 // server fault that holds up the next scheduled rotation, the figures are
-// what a dashboard and the alerts need.
+// what a dashboard and the alerts need, and kstatus says Current, then
+// InProgress while the server is broken.
 func TestMetricsThroughALifecycle(t *testing.T) {
 	ns := newNamespace(t)
 	const interval = 30 * time.Second
@@ -95,6 +116,16 @@ func TestMetricsThroughALifecycle(t *testing.T) {
 	}
 	server := map[string]string{"namespace": ns, "name": "dev", "kind": "AuthServer", "provider": "dynamicRegistration"}
 	expect(m, "oauthclient_server_ready_status", merge(server, "condition", "True"), 1)
+	clientObj := &v1alpha1.OAuthClient{}
+	clientObj.Namespace, clientObj.Name = ns, "metered"
+	serverObj := &v1alpha1.AuthServer{}
+	serverObj.Namespace, serverObj.Name = ns, "dev"
+	if s := kstatusOf(t, clientObj); s != status.CurrentStatus {
+		t.Errorf("kstatus of the Ready client: %s", s)
+	}
+	if s := kstatusOf(t, serverObj); s != status.CurrentStatus {
+		t.Errorf("kstatus of the Ready server: %s", s)
+	}
 
 	// Rotated on demand: version 2 and a last rotation time.
 	requestRotation(t, ns, "metered", "metrics-test")
@@ -124,6 +155,13 @@ func TestMetricsThroughALifecycle(t *testing.T) {
 	})
 	m = scrape(t)
 	expect(m, "oauthclient_credential_version", id, 2)
+	if s := kstatusOf(t, serverObj); s != status.InProgressStatus {
+		t.Errorf("kstatus of the server whose discovery fails: %s", s)
+	}
+	waitFor(t, "kstatus InProgress for the client of a broken server", func() (bool, string) {
+		s := kstatusOf(t, clientObj)
+		return s == status.InProgressStatus, string(s)
+	})
 }
 
 func merge(m map[string]string, k, v string) map[string]string {

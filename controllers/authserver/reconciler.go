@@ -32,6 +32,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/controllers/servers"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/discovery"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/kstatus"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/mgmtauth"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/policy"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
@@ -237,6 +238,7 @@ func (r *Reconciler) patchStatus(ctx context.Context, obj servers.Object, srv *s
 		cond.Message = cause.Error()
 	}
 	meta.SetStatusCondition(&st.Conditions, cond)
+	kstatus.Set(&st.Conditions)
 	if equality.Semantic.DeepEqual(before.ServerStatus(), st) {
 		return nil
 	}
