@@ -61,6 +61,7 @@ func TestLifecycle(t *testing.T) {
 		{"server unavailable", 3, 3, metav1.ConditionFalse, v1alpha1.ReasonServerUnavailable, status.InProgressStatus},
 		{"rate limited", 3, 3, metav1.ConditionFalse, v1alpha1.ReasonRateLimited, status.InProgressStatus},
 		{"secret conflict", 3, 3, metav1.ConditionFalse, v1alpha1.ReasonSecretConflict, status.FailedStatus},
+		{"refused by the server's client policy", 3, 3, metav1.ConditionFalse, "PolicyViolation", status.FailedStatus},
 		{"disabled", 4, 4, metav1.ConditionTrue, v1alpha1.ReasonDisabled, status.CurrentStatus},
 		{"deleting", 4, 4, metav1.ConditionFalse, v1alpha1.ReasonDeleting, status.InProgressStatus},
 	}

@@ -3,6 +3,8 @@ package metrics
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -189,5 +191,47 @@ func TestCheckExprCatchesAnUnknownMetric(t *testing.T) {
 	}
 	if p := problems(`rate(controller_runtime_reconcile_time_seconds_bucket[5m])`, names); len(p) != 0 {
 		t.Errorf("a histogram's buckets: problems %q, want none", p)
+	}
+}
+
+// TestPromtool runs `promtool check rules` and `promtool test rules`
+// (config/monitoring/prometheusrule_test.yaml) on the alerts. PROMTOOL names
+// the binary; make test builds it from the Go module proxy and sets it.
+func TestPromtool(t *testing.T) {
+	promtool := os.Getenv("PROMTOOL")
+	if promtool == "" {
+		t.Skip("PROMTOOL is not set (make test builds bin/promtool-<version> and sets it)")
+	}
+	b, err := os.ReadFile(monitoring + "prometheusrule.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pr struct {
+		Spec json.RawMessage `json:"spec"`
+	}
+	if err := yaml.Unmarshal(b, &pr); err != nil {
+		t.Fatal(err)
+	}
+	rules, err := yaml.JSONToYAML(pr.Spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	tests, err := os.ReadFile(monitoring + "prometheusrule_test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"rules.yaml": rules, "prometheusrule_test.yaml": tests} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"check", "rules", "rules.yaml"}, {"test", "rules", "prometheusrule_test.yaml"}} {
+		cmd := exec.CommandContext(t.Context(), promtool, args...) //nolint:gosec // G204: the promtool make test built
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
 	}
 }
