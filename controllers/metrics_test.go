@@ -120,6 +120,10 @@ func TestMetricsThroughALifecycle(t *testing.T) {
 	clientObj.Namespace, clientObj.Name = ns, "metered"
 	serverObj := &v1alpha1.AuthServer{}
 	serverObj.Namespace, serverObj.Name = ns, "dev"
+	serverID := map[string]string{"namespace": ns, "name": "dev", "kind": "AuthServer"}
+	if v, _ := value(m, "oauthclient_server_requests_total", merge(serverID, "outcome", "2xx")); v < 2 {
+		t.Errorf("requests to the server with a 2xx answer: %v, want discovery and registration at least", v)
+	}
 	if s := kstatusOf(t, clientObj); s != status.CurrentStatus {
 		t.Errorf("kstatus of the Ready client: %s", s)
 	}
@@ -157,6 +161,9 @@ func TestMetricsThroughALifecycle(t *testing.T) {
 	expect(m, "oauthclient_credential_version", id, 2)
 	if s := kstatusOf(t, serverObj); s != status.InProgressStatus {
 		t.Errorf("kstatus of the server whose discovery fails: %s", s)
+	}
+	if v, _ := value(m, "oauthclient_server_requests_total", merge(serverID, "outcome", "error")); v < 1 {
+		t.Errorf("requests to the gone server that got no answer: %v, want at least 1", v)
 	}
 	waitFor(t, "kstatus InProgress for the client of a broken server", func() (bool, string) {
 		s := kstatusOf(t, clientObj)

@@ -33,6 +33,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/controllers/servers"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/discovery"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/kstatus"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/mgmtauth"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/policy"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
@@ -171,6 +172,7 @@ func (r *Reconciler) connect(ctx context.Context, obj servers.Object, secrets ma
 	if err != nil {
 		return nil, v1alpha1.ReasonDiscoveryFailed, err
 	}
+	hc = metrics.Instrument(hc, string(r.Kind), obj.GetNamespace(), obj.GetName())
 	qps, burst := r.rateLimit(spec)
 	hc = ratelimit.Client(hc, qps, burst)
 	endpoints, err := discovery.Fetch(ctx, hc, spec.IssuerURL)

@@ -2,7 +2,8 @@
 // OAuthClient whether it is Ready, when its credentials were issued, when
 // the server expires them, when they are next rotated and whether that
 // rotation is overdue; per AuthServer and ClusterAuthServer whether it is
-// Ready. The figures are read from the manager's cache when Prometheus
+// Ready, and the requests to its APIs by outcome with their latency
+// (Instrument). The figures are read from the manager's cache when Prometheus
 // scrapes, so the reconcilers carry no metrics code and a figure is never
 // stale: it is what the API server says now.
 //
@@ -42,6 +43,9 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range descs {
 		ch <- d.desc
 	}
+	for _, v := range vecs {
+		v.Describe(ch)
+	}
 }
 
 // Collect reads the objects and sends their figures. A failed read is
@@ -54,6 +58,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	if err := c.collectServers(ctx, ch); err != nil {
 		ch <- prometheus.NewInvalidMetric(serverReady.desc, err)
+	}
+	for _, v := range vecs {
+		v.Collect(ch)
 	}
 }
 

@@ -131,7 +131,7 @@ func TestAlertsUseOnlyExposedMetrics(t *testing.T) {
 	// The alerts the operations guide documents.
 	for _, want := range []string{
 		"OAuthClientNotReady", "OAuthClientRotationOverdue", "OAuthClientSecretExpiringSoon",
-		"OAuthServerNotReady", "OAuthClientManagementAPIErrors", "OAuthClientOperatorReconcileErrors",
+		"OAuthServerNotReady", "OAuthClientManagementAPIErrors", "OAuthServerRequestsFailing", "OAuthClientOperatorReconcileErrors",
 	} {
 		if !slices.Contains(alerts, want) {
 			t.Errorf("no alert %s", want)

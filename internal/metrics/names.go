@@ -58,9 +58,9 @@ var descs = []metric{
 // of the alerts and the dashboard, which may use only these and
 // controller-runtime's own).
 func Names() []string {
-	names := make([]string, len(descs))
-	for i, d := range descs {
-		names[i] = d.name
+	names := make([]string, 0, len(descs)+len(vecNames))
+	for _, d := range descs {
+		names = append(names, d.name)
 	}
-	return names
+	return append(names, vecNames...)
 }
