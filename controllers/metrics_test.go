@@ -32,8 +32,8 @@ func scrape(t *testing.T) []*dto.MetricFamily {
 	return families
 }
 
-// value is the value of the series of name whose labels include want, and
-// whether there is one.
+// value is the value of the gauge or counter of name whose labels include
+// want, and whether there is one.
 func value(families []*dto.MetricFamily, name string, want map[string]string) (float64, bool) {
 	for _, f := range families {
 		if f.GetName() != name {
@@ -49,6 +49,9 @@ func value(families []*dto.MetricFamily, name string, want map[string]string) (f
 				if have[k] != v {
 					continue series
 				}
+			}
+			if c := m.GetCounter(); c != nil {
+				return c.GetValue(), true
 			}
 			return m.GetGauge().GetValue(), true
 		}
