@@ -249,11 +249,11 @@ func TestRotate(t *testing.T) {
 	mustContain(t, out, "credentials version 2 delivered in Secret api")
 
 	// Nobody delivers: --wait gives up at its timeout and says what it saw.
-	code, _, errOut = kubectl(t, "rotate", "api", "-n", ns, "--wait", "--timeout", "1s")
+	code, _, errOut = kubectl(t, "rotate", "api", "-n", ns, "--wait", "--timeout", "2s")
 	if code != 1 {
 		t.Fatalf("undelivered --wait: exit %d", code)
 	}
-	mustContain(t, errOut, "not delivered within 1s", "still at version 2")
+	mustContain(t, errOut, "not delivered within 2s", "still at version 2")
 }
 
 func TestDisableEnable(t *testing.T) {

@@ -67,9 +67,13 @@ func (p *plugin) rotate(ctx context.Context, name string, wait bool, timeout tim
 func (p *plugin) waitDelivered(ctx context.Context, name string, before int64, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var last string
+	last := "nothing read yet"
 	for {
 		done, why, err := p.delivery(ctx, name, before)
+		if err != nil && ctx.Err() != nil {
+			// The read failed because the time is up, not the cluster.
+			return fmt.Errorf("the new credentials were not delivered within %s; last: %s", timeout, last)
+		}
 		if err != nil {
 			return err
 		}

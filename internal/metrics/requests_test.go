@@ -3,6 +3,7 @@ package metrics
 import (
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -11,13 +12,13 @@ import (
 // TestInstrumentCountsOutcomes: each request to a server is counted by its
 // outcome and timed, under that server's labels only.
 func TestInstrumentCountsOutcomes(t *testing.T) {
-	status := http.StatusOK
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(status) }))
+	var status atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(int(status.Load())) }))
 	defer srv.Close()
 	hc := Instrument(srv.Client(), "AuthServer", "team-a", "counted")
 	get := func(want int) {
 		t.Helper()
-		status = want
+		status.Store(int64(want))
 		resp, err := hc.Get(srv.URL)
 		if err != nil {
 			t.Fatal(err)
