@@ -11,6 +11,8 @@ CONTROLLER_GEN := $(BIN)/controller-gen
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 GOLANGCI_LINT_VERSION ?= v2.15.0
 GOLANGCI_LINT  := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+PROMTOOL_VERSION ?= v0.316.0
+PROMTOOL       := $(BIN)/promtool-$(PROMTOOL_VERSION)
 GO_TEST_FLAGS  ?= -race -count=1 -timeout 20m
 GENERATED      := api config/crd config/rbac
 HYDRA          ?= $(shell hack/hydra.sh)
@@ -75,8 +77,8 @@ hack/authserver/node_modules/.package-lock.json: hack/authserver/package-lock.js
 	cd hack/authserver && npm ci --no-audit --no-fund --loglevel=error
 
 .PHONY: test
-test: verify authserver-deps ## Verify, run every test (unit, envtest, e2e) with the real auth server, fuzz briefly.
-	HYDRA_BIN="$$(hack/hydra.sh)" KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go test $(GO_TEST_FLAGS) ./...
+test: verify authserver-deps $(PROMTOOL) ## Verify, run every test (unit, envtest, e2e) with the real auth server, fuzz briefly.
+	PROMTOOL=$(PROMTOOL) HYDRA_BIN="$$(hack/hydra.sh)" KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go test $(GO_TEST_FLAGS) ./...
 	hack/fuzz.sh $${FUZZTIME:-50000x}
 
 .PHONY: fuzz
@@ -108,6 +110,11 @@ $(CONTROLLER_GEN):
 $(GOLANGCI_LINT):
 	GOBIN=$(BIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 	mv $(BIN)/golangci-lint $@
+
+# promtool (Prometheus 3's, module tag v0.316.0) for the alert unit tests.
+$(PROMTOOL):
+	GOBIN=$(BIN) go install github.com/prometheus/prometheus/cmd/promtool@$(PROMTOOL_VERSION)
+	mv $(BIN)/promtool $@
 
 ##@ Image and cluster test (docs/testing.md)
 

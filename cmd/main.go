@@ -13,11 +13,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/manager/signals"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/oauth-client-operator/oauth-client-operator/controllers"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/asgardeo"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/auth0"
@@ -100,6 +102,7 @@ func run() error {
 	if err := controllers.Setup(ctx, mgr, opts); err != nil {
 		return fmt.Errorf("setting up controllers: %w", err)
 	}
+	ctrlmetrics.Registry.MustRegister(metrics.NewCollector(mgr.GetCache()))
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}

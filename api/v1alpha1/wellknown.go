@@ -19,6 +19,9 @@ const (
 	// AnnotationIssuedAt on the delivered Secret is when its credentials were
 	// issued (RFC 3339).
 	AnnotationIssuedAt = "oauth.clientoperator.io/issued-at"
+	// AnnotationExpiresAt on the delivered Secret is when the server expires
+	// its secret (RFC 3339); absent when the server sets no expiry.
+	AnnotationExpiresAt = "oauth.clientoperator.io/expires-at"
 	// AnnotationClientID on the delivered Secret is the client it holds.
 	AnnotationClientID = "oauth.clientoperator.io/client-id"
 	// AnnotationTemplateLabels and AnnotationTemplateAnnotations are the

@@ -59,8 +59,10 @@ const (
 func copies(t *testing.T) map[string]string {
 	t.Helper()
 	m := map[string]string{
-		"files/rbac/role.yaml":                 "config/rbac/role.yaml",
-		"files/rbac/leader_election_role.yaml": "config/rbac/leader_election_role.yaml",
+		"files/rbac/role.yaml":                    "config/rbac/role.yaml",
+		"files/rbac/leader_election_role.yaml":    "config/rbac/leader_election_role.yaml",
+		"files/monitoring/prometheusrule.yaml":    "config/monitoring/prometheusrule.yaml",
+		"files/monitoring/grafana-dashboard.json": "config/monitoring/grafana-dashboard.json",
 	}
 	crds, err := filepath.Glob(filepath.Join(root, "config/crd/bases/*.yaml"))
 	if err != nil || len(crds) == 0 {

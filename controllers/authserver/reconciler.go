@@ -32,6 +32,8 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/controllers/servers"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/discovery"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/kstatus"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/mgmtauth"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/policy"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
@@ -173,6 +175,7 @@ func (r *Reconciler) connect(ctx context.Context, obj servers.Object, secrets ma
 	if err != nil {
 		return nil, v1alpha1.ReasonDiscoveryFailed, err
 	}
+	hc = metrics.Instrument(hc, string(r.Kind), obj.GetNamespace(), obj.GetName())
 	qps, burst := r.rateLimit(spec)
 	hc = ratelimit.Client(hc, qps, burst)
 	endpoints, err := discovery.Fetch(ctx, hc, spec.IssuerURL)
@@ -240,6 +243,7 @@ func (r *Reconciler) patchStatus(ctx context.Context, obj servers.Object, srv *s
 		cond.Message = cause.Error()
 	}
 	meta.SetStatusCondition(&st.Conditions, cond)
+	kstatus.Set(&st.Conditions)
 	if equality.Semantic.DeepEqual(before.ServerStatus(), st) {
 		return nil
 	}

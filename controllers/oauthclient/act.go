@@ -283,7 +283,7 @@ func (r *Reconciler) regenerate(ctx context.Context, o *observation, next *recor
 // deliver writes the Secret for rec; with nothing changed it writes nothing.
 func (r *Reconciler) deliver(ctx context.Context, o *observation, rec *record.Record) error {
 	oac := o.Client
-	want, err := delivery.Build(oac, credentials(o, rec), rec.Version, rec.IssuedAt)
+	want, err := delivery.Build(oac, credentials(o, rec), rec.Version, rec.IssuedAt, rec.SecretExpiresAt)
 	if err != nil {
 		return fail(v1alpha1.ReasonInvalidTemplate, "%v", err)
 	}

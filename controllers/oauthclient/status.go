@@ -16,6 +16,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/controllers/servers"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/kstatus"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/policy"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
@@ -76,6 +77,7 @@ func status(oac *v1alpha1.OAuthClient, out outcome, err error) v1alpha1.OAuthCli
 		st.NextRotationTime = nil
 	}
 	meta.SetStatusCondition(&st.Conditions, readyCondition(oac, st, out, err))
+	kstatus.Set(&st.Conditions)
 	return st
 }
 

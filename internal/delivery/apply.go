@@ -33,8 +33,9 @@ type Secret struct {
 }
 
 // Build is the delivered Secret for oac holding c at version, issued at
-// issuedAt. Its errors name the template field at fault.
-func Build(oac *v1alpha1.OAuthClient, c Credentials, version int64, issuedAt time.Time) (*Secret, error) {
+// issuedAt and expiring at expiresAt (zero: never). Its errors name the
+// template field at fault.
+func Build(oac *v1alpha1.OAuthClient, c Credentials, version int64, issuedAt, expiresAt time.Time) (*Secret, error) {
 	data, err := Data(oac.Spec.SecretTemplate, c)
 	if err != nil {
 		return nil, err
@@ -52,6 +53,9 @@ func Build(oac *v1alpha1.OAuthClient, c Credentials, version int64, issuedAt tim
 	annotations[v1alpha1.AnnotationClientID] = c.ClientID
 	if !issuedAt.IsZero() {
 		annotations[v1alpha1.AnnotationIssuedAt] = issuedAt.UTC().Format(time.RFC3339)
+	}
+	if !expiresAt.IsZero() {
+		annotations[v1alpha1.AnnotationExpiresAt] = expiresAt.UTC().Format(time.RFC3339)
 	}
 	yes := true
 	return &Secret{
