@@ -10,9 +10,12 @@ BIN            := $(CURDIR)/bin
 CONTROLLER_GEN := $(BIN)/controller-gen
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 GOLANGCI_LINT_VERSION ?= v2.15.0
-GOLANGCI_LINT  := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+# Heavy tools are cached outside the checkout by version, as hack/hydra.sh
+# and hack/envtest-assets.sh cache theirs, so a fresh checkout reuses them.
+TOOLS_CACHE    ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/oauth-client-operator/tools
+GOLANGCI_LINT  := $(TOOLS_CACHE)/golangci-lint-$(GOLANGCI_LINT_VERSION)/golangci-lint
 PROMTOOL_VERSION ?= v0.316.0
-PROMTOOL       := $(BIN)/promtool-$(PROMTOOL_VERSION)
+PROMTOOL       := $(TOOLS_CACHE)/promtool-$(PROMTOOL_VERSION)/promtool
 GO_TEST_FLAGS  ?= -race -count=1 -timeout 20m
 GENERATED      := api config/crd config/rbac
 HYDRA          ?= $(shell hack/hydra.sh)
@@ -108,13 +111,15 @@ $(CONTROLLER_GEN):
 	GOBIN=$(BIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
 
 $(GOLANGCI_LINT):
-	GOBIN=$(BIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
-	mv $(BIN)/golangci-lint $@
+	GOBIN=$(dir $@) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 
 # promtool (Prometheus 3's, module tag v0.316.0) for the alert unit tests.
 $(PROMTOOL):
-	GOBIN=$(BIN) go install github.com/prometheus/prometheus/cmd/promtool@$(PROMTOOL_VERSION)
-	mv $(BIN)/promtool $@
+	GOBIN=$(dir $@) go install github.com/prometheus/prometheus/cmd/promtool@$(PROMTOOL_VERSION)
+
+.PHONY: promtool
+promtool: $(PROMTOOL) ## Build (or reuse) promtool for the alert unit tests; prints its path.
+	@echo $(PROMTOOL)
 
 ##@ Image and cluster test (docs/testing.md)
 

@@ -37,11 +37,9 @@ var stalledReasons = map[string]bool{
 	v1alpha1.ReasonUnauthorized:       true,
 	v1alpha1.ReasonCredentialsRefused: true,
 	v1alpha1.ReasonProviderError:      true,
-	// The guard-rail reasons (issue 12), spelt out so this file builds
-	// before and after that change: a server the namespace may not use, a
-	// request its clientPolicy forbids.
-	"ServerNotAllowed": true,
-	"PolicyViolation":  true,
+	// A server the namespace may not use, a request its clientPolicy forbids.
+	v1alpha1.ReasonServerNotAllowed: true,
+	v1alpha1.ReasonPolicyViolation:  true,
 }
 
 // Stalls reports whether a Ready condition with reason needs a person.

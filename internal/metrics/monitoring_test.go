@@ -200,7 +200,7 @@ func TestCheckExprCatchesAnUnknownMetric(t *testing.T) {
 func TestPromtool(t *testing.T) {
 	promtool := os.Getenv("PROMTOOL")
 	if promtool == "" {
-		t.Skip("PROMTOOL is not set (make test builds bin/promtool-<version> and sets it)")
+		t.Skip("PROMTOOL is not set (make test builds it with make promtool and sets it)")
 	}
 	b, err := os.ReadFile(monitoring + "prometheusrule.yaml")
 	if err != nil {
