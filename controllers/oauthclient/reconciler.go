@@ -61,6 +61,7 @@ type Reconciler struct {
 // Reconcile brings one OAuthClient in line with its manifest: observe, plan,
 // act, then status.
 func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	ctx = servers.WithAdmission(ctx)
 	oac := &v1alpha1.OAuthClient{}
 	if err := r.Client.Get(ctx, req.NamespacedName, oac); err != nil {
 		return reconcile.Result{}, client.IgnoreNotFound(err)

@@ -25,6 +25,11 @@ func (r *Reconciler) finish(ctx context.Context, before, oac *v1alpha1.OAuthClie
 	if errors.Is(err, errWaitForServer) {
 		return reconcile.Result{RequeueAfter: 2 * time.Second}, nil
 	}
+	if errors.Is(err, servers.ErrBusy) {
+		// The server's other calls are still waiting for answers: nothing
+		// was done, and whether they fail or succeed decides what to show.
+		return reconcile.Result{RequeueAfter: policy.Jitter(2 * time.Second)}, nil
+	}
 	deleting := !oac.DeletionTimestamp.IsZero()
 	if !deleting || controllerutil.ContainsFinalizer(oac, v1alpha1.Finalizer) {
 		oac.Status = status(oac, out, err)

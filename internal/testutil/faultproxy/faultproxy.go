@@ -143,6 +143,7 @@ type Proxy struct {
 	upstream *url.URL
 	fault    Fault
 	hits     int
+	waiting  int
 	listener net.Listener // nil while Down
 	conns    map[net.Conn]bool
 }
@@ -225,6 +226,20 @@ func (p *Proxy) Hits() int {
 	return p.hits
 }
 
+// Waiting returns how many requests Slow holds right now: sent by a client
+// that still waits for the answer.
+func (p *Proxy) Waiting() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.waiting
+}
+
+func (p *Proxy) addWaiting(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.waiting += n
+}
+
 // Close stops the proxy and closes every connection.
 func (p *Proxy) Close() error {
 	p.mu.Lock()
@@ -265,6 +280,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case Slow:
 		t := time.NewTimer(f.Delay)
 		defer t.Stop()
+		p.addWaiting(1)
+		defer p.addWaiting(-1)
 		select {
 		case <-t.C:
 			p.plain.ServeHTTP(w, r)

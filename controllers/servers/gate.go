@@ -1,0 +1,199 @@
+package servers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"sync/atomic"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+)
+
+// ErrBusy says that a call to a server was not sent because as many calls
+// as that server may have are already waiting for its answers. Nothing was
+// done; try again shortly. It never reaches a condition.
+var ErrBusy = errors.New("the authorization server has as many calls in flight as it may have")
+
+// gate bounds the calls in flight to one server, so that a server that
+// accepts connections and never answers holds at most limit workers, not
+// all of them. Once a call went unanswered (a timeout, a refused or broken
+// connection), one call at a time probes the server and the others fail at
+// once with the cause, until a call is answered again.
+type gate struct {
+	mu       sync.Mutex
+	limit    int
+	inFlight int
+	// failed is the last call's error when the server did not answer; nil
+	// once a call was answered.
+	failed error
+}
+
+// admission is shared by the calls of one reconcile (see WithAdmission).
+type admission struct{ admitted atomic.Bool }
+
+type admissionKey struct{}
+
+// WithAdmission returns ctx for the provider calls of one reconcile: once
+// one of them was let through, the later ones are let through whatever the
+// bound, so a step begun at a server is finished (a registration the
+// operator cannot use is deleted again, a failed record write is undone).
+func WithAdmission(ctx context.Context) context.Context {
+	return context.WithValue(ctx, admissionKey{}, &admission{})
+}
+
+// enter lets a call through or says why not.
+func (g *gate) enter(ctx context.Context) error {
+	adm, _ := ctx.Value(admissionKey{}).(*admission)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	limit := g.limit
+	if g.failed != nil {
+		limit = 1
+	}
+	if g.inFlight >= limit && (adm == nil || !adm.admitted.Load()) {
+		if g.failed != nil {
+			return &provider.Error{Kind: provider.KindTransient, Err: g.failed,
+				Description: fmt.Sprintf("not calling the server while %d earlier call(s) wait for its answer; the last unanswered call failed", g.inFlight)}
+		}
+		return ErrBusy
+	}
+	g.inFlight++
+	if adm != nil {
+		adm.admitted.Store(true)
+	}
+	return nil
+}
+
+// leave ends a call that returned err.
+func (g *gate) leave(err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.inFlight--
+	if unanswered(err) {
+		g.failed = err
+	} else {
+		g.failed = nil
+	}
+}
+
+// unanswered reports whether err says the server gave no answer at all:
+// the HTTP client's own error (timeout, connection refused or reset), as
+// opposed to an answer, even an error status.
+func unanswered(err error) bool {
+	_, ok := errors.AsType[*url.Error](err)
+	return ok
+}
+
+// idle reports whether no call is in flight.
+func (g *gate) idle() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.inFlight == 0
+}
+
+// wrap returns p with every call that talks to the server passing g.
+func (g *gate) wrap(p provider.Provider) provider.Provider {
+	gp := &gated{p: p, g: g}
+	if r, ok := p.(provider.SecretRevoker); ok {
+		return &gatedRevoker{gated: gp, r: r}
+	}
+	return gp
+}
+
+// gated is a provider whose calls pass a gate.
+type gated struct {
+	p provider.Provider
+	g *gate
+}
+
+var (
+	_ provider.Differ        = (*gated)(nil)
+	_ provider.SecretRevoker = (*gatedRevoker)(nil)
+)
+
+func (x *gated) Capabilities() provider.Capabilities { return x.p.Capabilities() }
+
+// Diff keeps the adapter's own verdict.
+func (x *gated) Diff(desired provider.ClientSpec, observed provider.Client) []string {
+	return provider.Diff(x.p, desired, observed)
+}
+
+func (x *gated) Observe(ctx context.Context, clientID string, state provider.State) (provider.Client, error) {
+	if err := x.g.enter(ctx); err != nil {
+		return provider.Client{}, err
+	}
+	c, err := x.p.Observe(ctx, clientID, state)
+	x.g.leave(err)
+	return c, err
+}
+
+func (x *gated) Create(ctx context.Context, spec provider.ClientSpec) (provider.Result, error) {
+	if err := x.g.enter(ctx); err != nil {
+		return provider.Result{}, err
+	}
+	res, err := x.p.Create(ctx, spec)
+	x.g.leave(err)
+	return res, err
+}
+
+func (x *gated) Update(ctx context.Context, clientID string, state provider.State, spec provider.ClientSpec) (provider.Result, error) {
+	if err := x.g.enter(ctx); err != nil {
+		return provider.Result{}, err
+	}
+	res, err := x.p.Update(ctx, clientID, state, spec)
+	x.g.leave(err)
+	return res, err
+}
+
+func (x *gated) Delete(ctx context.Context, clientID string, state provider.State) error {
+	if err := x.g.enter(ctx); err != nil {
+		return err
+	}
+	err := x.p.Delete(ctx, clientID, state)
+	x.g.leave(err)
+	return err
+}
+
+func (x *gated) RotateSecret(ctx context.Context, clientID string, state provider.State) (provider.Result, error) {
+	if err := x.g.enter(ctx); err != nil {
+		return provider.Result{}, err
+	}
+	res, err := x.p.RotateSecret(ctx, clientID, state)
+	x.g.leave(err)
+	return res, err
+}
+
+func (x *gated) SetEnabled(ctx context.Context, clientID string, state provider.State, enabled bool) error {
+	if err := x.g.enter(ctx); err != nil {
+		return err
+	}
+	err := x.p.SetEnabled(ctx, clientID, state, enabled)
+	x.g.leave(err)
+	return err
+}
+
+func (x *gated) List(ctx context.Context, marker, page string) ([]provider.Client, string, error) {
+	if err := x.g.enter(ctx); err != nil {
+		return nil, "", err
+	}
+	clients, next, err := x.p.List(ctx, marker, page)
+	x.g.leave(err)
+	return clients, next, err
+}
+
+// gatedRevoker is gated for an adapter that can end an overlap.
+type gatedRevoker struct {
+	*gated
+	r provider.SecretRevoker
+}
+
+func (x *gatedRevoker) RevokeRotatedSecrets(ctx context.Context, clientID string, state provider.State) error {
+	if err := x.g.enter(ctx); err != nil {
+		return err
+	}
+	err := x.r.RevokeRotatedSecrets(ctx, clientID, state)
+	x.g.leave(err)
+	return err
+}

@@ -1,0 +1,143 @@
+package servers
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+)
+
+// heldProvider answers Observe only when the test releases it, with the
+// error it is given (nil: an answer).
+type heldProvider struct {
+	provider.Provider
+	entered chan struct{}
+	release chan error
+}
+
+func newHeldProvider() *heldProvider {
+	return &heldProvider{entered: make(chan struct{}, 16), release: make(chan error)}
+}
+
+func (h *heldProvider) Observe(context.Context, string, provider.State) (provider.Client, error) {
+	h.entered <- struct{}{}
+	return provider.Client{}, <-h.release
+}
+
+func (h *heldProvider) Delete(context.Context, string, provider.State) error { return nil }
+
+// startObserve starts an Observe through p and returns its result channel
+// once the call reached the provider.
+func startObserve(t *testing.T, h *heldProvider, p provider.Provider) chan error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.Observe(WithAdmission(context.Background()), "id", nil)
+		done <- err
+	}()
+	<-h.entered
+	return done
+}
+
+func TestGateBoundsCallsInFlightToOneServer(t *testing.T) {
+	h := newHeldProvider()
+	p := (&gate{limit: 2}).wrap(h)
+	first, second := startObserve(t, h, p), startObserve(t, h, p)
+
+	if _, err := p.Observe(WithAdmission(context.Background()), "id", nil); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a third call while two wait: %v, want ErrBusy", err)
+	}
+	// The other server's gate is its own.
+	other := newHeldProvider()
+	third := startObserve(t, other, (&gate{limit: 2}).wrap(other))
+	other.release <- nil
+	if err := <-third; err != nil {
+		t.Fatal(err)
+	}
+
+	h.release <- nil
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	// One slot is free again.
+	again := startObserve(t, h, p)
+	h.release <- nil
+	h.release <- nil
+	for _, c := range []chan error{second, again} {
+		if err := <-c; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestGateLetsAStepBegunAtTheServerFinish(t *testing.T) {
+	h := newHeldProvider()
+	p := (&gate{limit: 1}).wrap(h)
+	ctx := WithAdmission(context.Background())
+	held := make(chan error, 1)
+	go func() { _, err := p.Observe(ctx, "id", nil); held <- err }()
+	<-h.entered
+	// The same reconcile deletes what it began, though the bound is reached.
+	if err := p.Delete(ctx, "id", nil); err != nil {
+		t.Fatalf("the reconcile's second call: %v", err)
+	}
+	if err := p.Delete(WithAdmission(context.Background()), "id", nil); !errors.Is(err, ErrBusy) {
+		t.Fatalf("another reconcile's call: %v, want ErrBusy", err)
+	}
+	h.release <- nil
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGateAfterAnUnansweredCallProbesWithOneAndNamesTheCause(t *testing.T) {
+	h := newHeldProvider()
+	p := (&gate{limit: 3}).wrap(h)
+	timeout := &provider.Error{Kind: provider.KindTransient, Description: "POST /reg",
+		Err: &url.Error{Op: "Post", URL: "http://127.0.0.1/reg", Err: errors.New("context deadline exceeded (Client.Timeout exceeded while awaiting headers)")}}
+	c := startObserve(t, h, p)
+	h.release <- timeout
+	if err := <-c; !errors.Is(err, timeout) {
+		t.Fatalf("got %v", err)
+	}
+
+	probe := startObserve(t, h, p)
+	_, err := p.Observe(WithAdmission(context.Background()), "id", nil)
+	if errors.Is(err, ErrBusy) || provider.KindOf(err) != provider.KindTransient || !strings.Contains(err.Error(), "Client.Timeout exceeded") {
+		t.Fatalf("a second call while the server is known not to answer: %v, want a transient error naming the timeout", err)
+	}
+
+	// An answer, even an error status, ends the probing.
+	h.release <- &provider.Error{Kind: provider.KindTransient, Description: "unexpected HTTP status 503"}
+	<-probe
+	a, b := startObserve(t, h, p), startObserve(t, h, p)
+	h.release <- nil
+	h.release <- nil
+	<-a
+	<-b
+}
+
+// differ has a verdict of its own and can end an overlap.
+type differ struct{ provider.Provider }
+
+func (differ) Diff(provider.ClientSpec, provider.Client) []string { return []string{"own verdict"} }
+func (differ) RevokeRotatedSecrets(context.Context, string, provider.State) error {
+	return nil
+}
+
+func TestGateKeepsTheAdaptersOwnVerdictAndAbilities(t *testing.T) {
+	g := &gate{limit: 1}
+	p := g.wrap(differ{})
+	if got := provider.Diff(p, provider.ClientSpec{}, provider.Client{}); len(got) != 1 || got[0] != "own verdict" {
+		t.Errorf("Diff through the gate: %v", got)
+	}
+	if _, ok := p.(provider.SecretRevoker); !ok {
+		t.Error("the gate hid SecretRevoker")
+	}
+	if _, ok := g.wrap(newHeldProvider()).(provider.SecretRevoker); ok {
+		t.Error("the gate claims SecretRevoker for an adapter without it")
+	}
+}
