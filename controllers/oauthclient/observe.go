@@ -81,6 +81,9 @@ func (r *Reconciler) observe(ctx context.Context, oac *v1alpha1.OAuthClient, fre
 	if o.Record == nil || !r.mustReadRemote(o) {
 		return o, nil
 	}
+	if isResync(oac, o.Record, o.Now) {
+		servers.AsResync(ctx)
+	}
 	remote, err := srv.Provider.Observe(ctx, o.Record.ClientID, o.Record.Provider)
 	switch {
 	case errors.Is(err, provider.ErrNotFound):

@@ -7,8 +7,11 @@ import (
 	"net/url"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/oauth-client-operator/oauth-client-operator/internal/policy"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/ratelimit"
 )
 
 // ErrBusy says that a call to a server was not sent because as many calls
@@ -31,7 +34,12 @@ type gate struct {
 }
 
 // admission is shared by the calls of one reconcile (see WithAdmission).
-type admission struct{ admitted atomic.Bool }
+type admission struct {
+	admitted atomic.Bool
+	// resync: the reconcile only checks a client that was in line, work
+	// that yields to new clients and changes when the budget runs low.
+	resync atomic.Bool
+}
 
 type admissionKey struct{}
 
@@ -43,9 +51,31 @@ func WithAdmission(ctx context.Context) context.Context {
 	return context.WithValue(ctx, admissionKey{}, &admission{})
 }
 
-// enter lets a call through or says why not.
-func (g *gate) enter(ctx context.Context) error {
+// AsResync marks the calls made with ctx (from WithAdmission) as a resync:
+// they wait while the server's budget runs low, so that new clients,
+// changes and rotations go first.
+func AsResync(ctx context.Context) {
+	if adm, ok := ctx.Value(admissionKey{}).(*admission); ok {
+		adm.resync.Store(true)
+	}
+}
+
+// errYield is ErrBusy for a resync that gives way.
+var errYield = fmt.Errorf("%w: a resync waits while the server's request budget runs low", ErrBusy)
+
+// enter lets a call through or says why not: the server asked for no
+// requests now (RateLimited, with how long), the budget runs low and the
+// call is a resync, or the bound is reached.
+func (g *gate) enter(ctx context.Context, b *ratelimit.Budget) error {
 	adm, _ := ctx.Value(admissionKey{}).(*admission)
+	if b != nil {
+		if d := b.HeldFor(); d > 0 {
+			return heldError(d)
+		}
+		if adm != nil && adm.resync.Load() && !adm.admitted.Load() && !b.Spare() {
+			return errYield
+		}
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	limit := g.limit
@@ -86,6 +116,14 @@ func unanswered(err error) bool {
 	return ok
 }
 
+// heldError is the RateLimited error of a call not sent because the server
+// asked for no requests for d. The retries are spread over d to 1.2 d, so
+// the held calls do not all come back at once.
+func heldError(d time.Duration) error {
+	return &provider.Error{Kind: provider.KindRateLimited, RetryAfter: policy.Jitter(d) + d/10,
+		Description: fmt.Sprintf("the server asked for no requests for another %s (Retry-After or X-RateLimit-Reset); not calling it", d.Round(time.Second))}
+}
+
 // idle reports whether no call is in flight.
 func (g *gate) idle() bool {
 	g.mu.Lock()
@@ -93,9 +131,10 @@ func (g *gate) idle() bool {
 	return g.inFlight == 0
 }
 
-// wrap returns p with every call that talks to the server passing g.
-func (g *gate) wrap(p provider.Provider) provider.Provider {
-	gp := &gated{p: p, g: g}
+// wrap returns p with every call that talks to the server passing g and
+// the server's budget b (nil: none).
+func (g *gate) wrap(p provider.Provider, b *ratelimit.Budget) provider.Provider {
+	gp := &gated{p: p, g: g, b: b}
 	if r, ok := p.(provider.SecretRevoker); ok {
 		return &gatedRevoker{gated: gp, r: r}
 	}
@@ -106,6 +145,7 @@ func (g *gate) wrap(p provider.Provider) provider.Provider {
 type gated struct {
 	p provider.Provider
 	g *gate
+	b *ratelimit.Budget
 }
 
 var (
@@ -121,7 +161,7 @@ func (x *gated) Diff(desired provider.ClientSpec, observed provider.Client) []st
 }
 
 func (x *gated) Observe(ctx context.Context, clientID string, state provider.State) (provider.Client, error) {
-	if err := x.g.enter(ctx); err != nil {
+	if err := x.g.enter(ctx, x.b); err != nil {
 		return provider.Client{}, err
 	}
 	c, err := x.p.Observe(ctx, clientID, state)
@@ -130,7 +170,7 @@ func (x *gated) Observe(ctx context.Context, clientID string, state provider.Sta
 }
 
 func (x *gated) Create(ctx context.Context, spec provider.ClientSpec) (provider.Result, error) {
-	if err := x.g.enter(ctx); err != nil {
+	if err := x.g.enter(ctx, x.b); err != nil {
 		return provider.Result{}, err
 	}
 	res, err := x.p.Create(ctx, spec)
@@ -139,7 +179,7 @@ func (x *gated) Create(ctx context.Context, spec provider.ClientSpec) (provider.
 }
 
 func (x *gated) Update(ctx context.Context, clientID string, state provider.State, spec provider.ClientSpec) (provider.Result, error) {
-	if err := x.g.enter(ctx); err != nil {
+	if err := x.g.enter(ctx, x.b); err != nil {
 		return provider.Result{}, err
 	}
 	res, err := x.p.Update(ctx, clientID, state, spec)
@@ -148,7 +188,7 @@ func (x *gated) Update(ctx context.Context, clientID string, state provider.Stat
 }
 
 func (x *gated) Delete(ctx context.Context, clientID string, state provider.State) error {
-	if err := x.g.enter(ctx); err != nil {
+	if err := x.g.enter(ctx, x.b); err != nil {
 		return err
 	}
 	err := x.p.Delete(ctx, clientID, state)
@@ -157,7 +197,7 @@ func (x *gated) Delete(ctx context.Context, clientID string, state provider.Stat
 }
 
 func (x *gated) RotateSecret(ctx context.Context, clientID string, state provider.State) (provider.Result, error) {
-	if err := x.g.enter(ctx); err != nil {
+	if err := x.g.enter(ctx, x.b); err != nil {
 		return provider.Result{}, err
 	}
 	res, err := x.p.RotateSecret(ctx, clientID, state)
@@ -166,7 +206,7 @@ func (x *gated) RotateSecret(ctx context.Context, clientID string, state provide
 }
 
 func (x *gated) SetEnabled(ctx context.Context, clientID string, state provider.State, enabled bool) error {
-	if err := x.g.enter(ctx); err != nil {
+	if err := x.g.enter(ctx, x.b); err != nil {
 		return err
 	}
 	err := x.p.SetEnabled(ctx, clientID, state, enabled)
@@ -175,7 +215,7 @@ func (x *gated) SetEnabled(ctx context.Context, clientID string, state provider.
 }
 
 func (x *gated) List(ctx context.Context, marker, page string) ([]provider.Client, string, error) {
-	if err := x.g.enter(ctx); err != nil {
+	if err := x.g.enter(ctx, x.b); err != nil {
 		return nil, "", err
 	}
 	clients, next, err := x.p.List(ctx, marker, page)
@@ -190,7 +230,7 @@ type gatedRevoker struct {
 }
 
 func (x *gatedRevoker) RevokeRotatedSecrets(ctx context.Context, clientID string, state provider.State) error {
-	if err := x.g.enter(ctx); err != nil {
+	if err := x.g.enter(ctx, x.b); err != nil {
 		return err
 	}
 	err := x.r.RevokeRotatedSecrets(ctx, clientID, state)

@@ -3,11 +3,15 @@ package servers
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/ratelimit"
 )
 
 // heldProvider answers Observe only when the test releases it, with the
@@ -44,7 +48,7 @@ func startObserve(t *testing.T, h *heldProvider, p provider.Provider) chan error
 
 func TestGateBoundsCallsInFlightToOneServer(t *testing.T) {
 	h := newHeldProvider()
-	p := (&gate{limit: 2}).wrap(h)
+	p := (&gate{limit: 2}).wrap(h, nil)
 	first, second := startObserve(t, h, p), startObserve(t, h, p)
 
 	if _, err := p.Observe(WithAdmission(context.Background()), "id", nil); !errors.Is(err, ErrBusy) {
@@ -52,7 +56,7 @@ func TestGateBoundsCallsInFlightToOneServer(t *testing.T) {
 	}
 	// The other server's gate is its own.
 	other := newHeldProvider()
-	third := startObserve(t, other, (&gate{limit: 2}).wrap(other))
+	third := startObserve(t, other, (&gate{limit: 2}).wrap(other, nil))
 	other.release <- nil
 	if err := <-third; err != nil {
 		t.Fatal(err)
@@ -75,7 +79,7 @@ func TestGateBoundsCallsInFlightToOneServer(t *testing.T) {
 
 func TestGateLetsAStepBegunAtTheServerFinish(t *testing.T) {
 	h := newHeldProvider()
-	p := (&gate{limit: 1}).wrap(h)
+	p := (&gate{limit: 1}).wrap(h, nil)
 	ctx := WithAdmission(context.Background())
 	held := make(chan error, 1)
 	go func() { _, err := p.Observe(ctx, "id", nil); held <- err }()
@@ -95,7 +99,7 @@ func TestGateLetsAStepBegunAtTheServerFinish(t *testing.T) {
 
 func TestGateAfterAnUnansweredCallProbesWithOneAndNamesTheCause(t *testing.T) {
 	h := newHeldProvider()
-	p := (&gate{limit: 3}).wrap(h)
+	p := (&gate{limit: 3}).wrap(h, nil)
 	timeout := &provider.Error{Kind: provider.KindTransient, Description: "POST /reg",
 		Err: &url.Error{Op: "Post", URL: "http://127.0.0.1/reg", Err: errors.New("context deadline exceeded (Client.Timeout exceeded while awaiting headers)")}}
 	c := startObserve(t, h, p)
@@ -130,14 +134,90 @@ func (differ) RevokeRotatedSecrets(context.Context, string, provider.State) erro
 
 func TestGateKeepsTheAdaptersOwnVerdictAndAbilities(t *testing.T) {
 	g := &gate{limit: 1}
-	p := g.wrap(differ{})
+	p := g.wrap(differ{}, nil)
 	if got := provider.Diff(p, provider.ClientSpec{}, provider.Client{}); len(got) != 1 || got[0] != "own verdict" {
 		t.Errorf("Diff through the gate: %v", got)
 	}
 	if _, ok := p.(provider.SecretRevoker); !ok {
 		t.Error("the gate hid SecretRevoker")
 	}
-	if _, ok := g.wrap(newHeldProvider()).(provider.SecretRevoker); ok {
+	if _, ok := g.wrap(newHeldProvider(), nil).(provider.SecretRevoker); ok {
 		t.Error("the gate claims SecretRevoker for an adapter without it")
+	}
+}
+
+// countingProvider counts the calls that reach it.
+type countingProvider struct {
+	provider.Provider
+	calls int
+}
+
+func (c *countingProvider) Observe(context.Context, string, provider.State) (provider.Client, error) {
+	c.calls++
+	return provider.Client{}, nil
+}
+
+// heldBudget is a budget whose server answered 429 with Retry-After.
+func heldBudget(t *testing.T, retryAfter string) *ratelimit.Budget {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Retry-After", retryAfter)
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	b := ratelimit.NewBudget(0, 0)
+	resp, err := b.Client(srv.Client()).Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	return b
+}
+
+func TestGateHoldsOnlyTheRateLimitedServersCalls(t *testing.T) {
+	limited, other := &countingProvider{}, &countingProvider{}
+	lp := (&gate{limit: 4}).wrap(limited, heldBudget(t, "60"))
+	op := (&gate{limit: 4}).wrap(other, ratelimit.NewBudget(0, 0))
+	for range 5 {
+		_, err := lp.Observe(WithAdmission(context.Background()), "id", nil)
+		if provider.KindOf(err) != provider.KindRateLimited || provider.RetryAfter(err) < 50*time.Second {
+			t.Fatalf("a call during Retry-After: %v (retry after %s), want RateLimited for about a minute", err, provider.RetryAfter(err))
+		}
+	}
+	if limited.calls != 0 {
+		t.Errorf("%d calls reached the rate-limited server during its Retry-After", limited.calls)
+	}
+	if _, err := op.Observe(WithAdmission(context.Background()), "id", nil); err != nil || other.calls != 1 {
+		t.Fatalf("another server's call: %v, %d calls", err, other.calls)
+	}
+}
+
+func TestResyncsYieldWhileTheBudgetRunsLow(t *testing.T) {
+	// Ten requests left in a window of twenty seconds: below the spare half
+	// of the bucket.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-RateLimit-Remaining", "10")
+		w.Header().Set("X-RateLimit-Reset", "20")
+	}))
+	defer srv.Close()
+	b := ratelimit.NewBudget(50, 100)
+	resp, err := b.Client(srv.Client()).Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+
+	cp := &countingProvider{}
+	p := (&gate{limit: 4}).wrap(cp, b)
+	resync := WithAdmission(context.Background())
+	AsResync(resync)
+	if _, err := p.Observe(resync, "id", nil); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a resync while the budget runs low: %v, want ErrBusy", err)
+	}
+	if _, err := p.Observe(WithAdmission(context.Background()), "id", nil); err != nil {
+		t.Fatalf("a change while the budget runs low: %v", err)
+	}
+	if cp.calls != 1 {
+		t.Errorf("%d calls reached the server, want 1 (the change's)", cp.calls)
 	}
 }

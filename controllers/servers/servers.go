@@ -12,6 +12,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/ratelimit"
 )
 
 // Server is a Ready authorization server as the OAuthClient controller sees
@@ -22,6 +23,9 @@ type Server struct {
 	Name      string
 	Provider  provider.Provider
 	Endpoints provider.Endpoints
+	// Budget is the server's request budget (nil: none), which its calls
+	// consult before they are sent.
+	Budget *ratelimit.Budget
 
 	// checked fingerprints the spec generation and credential values the
 	// provider was built from (a hash: never the values themselves), and
@@ -159,7 +163,7 @@ func (s *Registry) Set(key Key, srv *Server, fingerprint string, obj client.Obje
 	srv.obj = obj.DeepCopyObject().(client.Object)
 	s.mu.Lock()
 	if g := s.gateLocked(key); g != nil {
-		srv.Provider = g.wrap(srv.Provider)
+		srv.Provider = g.wrap(srv.Provider, srv.Budget)
 	}
 	prev, known := s.m[key]
 	s.m[key] = srv
