@@ -83,6 +83,9 @@ func (r *Reconciler) observe(ctx context.Context, oac *v1alpha1.OAuthClient, fre
 	}
 	if isResync(oac, o.Record, o.Now) {
 		servers.AsResync(ctx)
+		if r.listedInLine(ctx, o) {
+			return o, nil
+		}
 	}
 	remote, err := srv.Provider.Observe(ctx, o.Record.ClientID, o.Record.Provider)
 	switch {

@@ -50,6 +50,9 @@ type Reconciler struct {
 	// synced remembers when each client was last known to match the server
 	// (types.UID -> syncMark).
 	synced sync.Map
+	// lists holds the latest listing of each server that can list
+	// (servers.Key -> *listing), for resyncs (listresync.go).
+	lists sync.Map
 }
 
 // +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=oauthclients,verbs=get;list;watch;patch

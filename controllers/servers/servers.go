@@ -23,6 +23,9 @@ type Server struct {
 	Name      string
 	Provider  provider.Provider
 	Endpoints provider.Endpoints
+	// Owner is the ownership marker the adapter puts on the clients it
+	// creates, which List filters by.
+	Owner string
 	// Budget is the server's request budget (nil: none), which its calls
 	// consult before they are sent.
 	Budget *ratelimit.Budget
