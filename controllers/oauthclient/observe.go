@@ -73,10 +73,10 @@ func (r *Reconciler) observe(ctx context.Context, oac *v1alpha1.OAuthClient, fre
 			return o, fail(v1alpha1.ReasonInvalidTemplate, "%v", err)
 		}
 	}
-	if !fresh {
-		if o.Record, err = r.records.Load(ctx, oac); err != nil {
-			return o, err
-		}
+	if fresh {
+		r.records.NoneYet(oac.UID)
+	} else if o.Record, err = r.records.Load(ctx, oac); err != nil {
+		return o, err
 	}
 	if o.Record == nil || !r.mustReadRemote(o) {
 		return o, nil
