@@ -116,12 +116,17 @@ func TestGateAfterAnUnansweredCallProbesWithOneAndNamesTheCause(t *testing.T) {
 
 	// An answer, even an error status, ends the probing.
 	h.release <- &provider.Error{Kind: provider.KindTransient, Description: "unexpected HTTP status 503"}
-	<-probe
+	if err := <-probe; provider.KindOf(err) != provider.KindTransient {
+		t.Fatalf("the probe: %v", err)
+	}
 	a, b := startObserve(t, h, p), startObserve(t, h, p)
 	h.release <- nil
 	h.release <- nil
-	<-a
-	<-b
+	for _, c := range []chan error{a, b} {
+		if err := <-c; err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // differ has a verdict of its own and can end an overlap.

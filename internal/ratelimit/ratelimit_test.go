@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -30,9 +31,7 @@ func newServer(t *testing.T) *server {
 		s.hits.Add(1)
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		for k, v := range s.header {
-			w.Header()[k] = v
-		}
+		maps.Copy(w.Header(), s.header)
 		w.WriteHeader(s.status)
 	}))
 	t.Cleanup(s.Close)
