@@ -26,3 +26,10 @@ func isResync(oac *v1alpha1.OAuthClient, rec *record.Record, now time.Time) bool
 	next := policy.NextRotation(oac, rec)
 	return next.IsZero() || now.Before(next)
 }
+
+// justRegistered reports whether a reconcile delivered the first
+// credentials of a client that had none: its first resync is spread over
+// the period (policy.Spread).
+func justRegistered(before *v1alpha1.OAuthClient, out outcome) bool {
+	return before.Status.ClientID == "" && out.delivered && out.record != nil
+}

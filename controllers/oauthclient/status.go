@@ -54,6 +54,9 @@ func (r *Reconciler) finish(ctx context.Context, before, oac *v1alpha1.OAuthClie
 		return reconcile.Result{}, nil
 	}
 	after := policy.Jitter(r.ResyncPeriod)
+	if justRegistered(before, out) {
+		after = policy.Spread(r.ResyncPeriod)
+	}
 	if wake := policy.Wake(oac, out.record); !wake.IsZero() {
 		after = min(after, max(time.Until(wake), 0)+time.Second)
 	}
