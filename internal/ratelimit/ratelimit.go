@@ -8,6 +8,8 @@
 package ratelimit
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -151,11 +153,26 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp, err := t.Base.RoundTrip(req)
-	if err == nil {
-		b.observe(resp)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, &timeoutError{err: err}
+		}
+		return nil, err
 	}
-	return resp, err
+	b.observe(resp)
+	return resp, nil
 }
+
+// timeoutError is a request that got no answer in time. It says so in
+// words: the HTTP client names its own timeout only when it notices first,
+// and the request's deadline usually wins that race through a wrapping
+// transport.
+type timeoutError struct{ err error }
+
+func (e *timeoutError) Error() string   { return e.err.Error() + " (no answer within the HTTP timeout)" }
+func (e *timeoutError) Unwrap() error   { return e.err }
+func (e *timeoutError) Timeout() bool   { return true }
+func (e *timeoutError) Temporary() bool { return true }
 
 // Client returns a copy of hc whose requests go through b.
 func (b *Budget) Client(hc *http.Client) *http.Client {

@@ -2,10 +2,13 @@ package ratelimit
 
 import (
 	"context"
+	"errors"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -178,5 +181,20 @@ func TestPacingEndsWithTheWindow(t *testing.T) {
 	clk.t = clk.t.Add(10 * time.Second)
 	if !b.Spare() || b.limiter.Limit() != rate.Inf {
 		t.Fatalf("after the window: rate %v, spare %v; want the configured (none) again", b.limiter.Limit(), b.Spare())
+	}
+}
+
+func TestATimeoutSaysSo(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer srv.Close()
+	hc := srv.Client()
+	hc.Timeout = 50 * time.Millisecond
+	_, err := get(context.Background(), NewBudget(0, 0).Client(hc), srv.URL)
+	if err == nil || !strings.Contains(err.Error(), "timeout") || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want a deadline error that names the timeout", err)
+	}
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Errorf("%v is not a net.Error timeout", err)
 	}
 }

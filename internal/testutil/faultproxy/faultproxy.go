@@ -278,6 +278,14 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, `{"client_id": "truncated`)
 	case Slow:
+		// The body is read first: only then does the server notice a
+		// client that gives up (r's context ends); it is forwarded as it
+		// came.
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		if err != nil {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		t := time.NewTimer(f.Delay)
 		defer t.Stop()
 		p.addWaiting(1)
