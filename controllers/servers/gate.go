@@ -21,7 +21,8 @@ var ErrBusy = errors.New("the authorization server has as many calls in flight a
 
 // gate bounds the calls in flight to one server, so that a server that
 // accepts connections and never answers holds at most limit workers, not
-// all of them. Once a call went unanswered (a timeout, a refused or broken
+// all of them. A call beyond the bound waits a moment for a free slot
+// (slotWait), then gives up with ErrBusy. Once a call went unanswered (a timeout, a refused or broken
 // connection), one call at a time probes the server and the others fail at
 // once with the cause, until a call is answered again.
 type gate struct {
@@ -31,6 +32,10 @@ type gate struct {
 	// failed is the last call's error when the server did not answer; nil
 	// once a call was answered.
 	failed error
+	// freed is closed when a call ends, for the calls waiting for a slot.
+	freed chan struct{}
+	// wait is how long a call waits for a slot (zero: slotWait).
+	wait time.Duration
 }
 
 // admission is shared by the calls of one reconcile (see WithAdmission).
@@ -76,6 +81,42 @@ func (g *gate) enter(ctx context.Context, b *ratelimit.Budget) error {
 			return errYield
 		}
 	}
+	var timeout <-chan time.Time
+	for {
+		freed, err := g.tryEnter(adm)
+		if freed == nil {
+			return err
+		}
+		// A healthy server's calls end within moments: wait that long for
+		// a free slot rather than turn the reconcile away.
+		if timeout == nil {
+			t := time.NewTimer(g.waitFor())
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-freed:
+		case <-timeout:
+			return ErrBusy
+		case <-ctx.Done():
+			return ErrBusy
+		}
+	}
+}
+
+// slotWait is how long a call waits for a free slot before ErrBusy.
+const slotWait = 250 * time.Millisecond
+
+func (g *gate) waitFor() time.Duration {
+	if g.wait > 0 {
+		return g.wait
+	}
+	return slotWait
+}
+
+// tryEnter lets a call through (nil, nil), refuses it (nil, the error), or
+// returns a channel closed when a slot may have come free.
+func (g *gate) tryEnter(adm *admission) (<-chan struct{}, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	limit := g.limit
@@ -84,16 +125,19 @@ func (g *gate) enter(ctx context.Context, b *ratelimit.Budget) error {
 	}
 	if g.inFlight >= limit && (adm == nil || !adm.admitted.Load()) {
 		if g.failed != nil {
-			return &provider.Error{Kind: provider.KindTransient, Err: g.failed,
+			return nil, &provider.Error{Kind: provider.KindTransient, Err: g.failed,
 				Description: fmt.Sprintf("not calling the server while %d earlier call(s) wait for its answer; the last unanswered call failed", g.inFlight)}
 		}
-		return ErrBusy
+		if g.freed == nil {
+			g.freed = make(chan struct{})
+		}
+		return g.freed, nil
 	}
 	g.inFlight++
 	if adm != nil {
 		adm.admitted.Store(true)
 	}
-	return nil
+	return nil, nil
 }
 
 // leave ends a call that returned err.
@@ -101,6 +145,10 @@ func (g *gate) leave(err error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.inFlight--
+	if g.freed != nil {
+		close(g.freed)
+		g.freed = nil
+	}
 	if unanswered(err) {
 		g.failed = err
 	} else {

@@ -68,6 +68,22 @@ func TestGateBoundsCallsInFlightToOneServer(t *testing.T) {
 	}
 	// One slot is free again.
 	again := startObserve(t, h, p)
+	// A call that finds the bound reached waits for the next free slot.
+	g := &gate{limit: 1, wait: time.Hour}
+	waiter := newHeldProvider()
+	wp := g.wrap(waiter, nil)
+	held := startObserve(t, waiter, wp)
+	queued := make(chan error, 1)
+	go func() { _, err := wp.Observe(WithAdmission(context.Background()), "id", nil); queued <- err }()
+	waiter.release <- nil
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	<-waiter.entered // the waiting call got the freed slot
+	waiter.release <- nil
+	if err := <-queued; err != nil {
+		t.Fatalf("the call that waited for a slot: %v", err)
+	}
 	h.release <- nil
 	h.release <- nil
 	for _, c := range []chan error{second, again} {
