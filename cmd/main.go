@@ -77,6 +77,7 @@ func run() error {
 	flag.DurationVar(&opts.TokenEarlyRefresh, "token-early-refresh", time.Minute, "renew management tokens this long before they expire")
 	flag.IntVar(&opts.MaxConcurrentReconciles, "concurrency", 4, "number of OAuthClient workers")
 	flag.Float64Var(&opts.AuthServerQPS, "auth-server-qps", 50, "requests per second to each authorization server whose spec sets no rateLimit (0: no limit)")
+	flag.IntVar(&opts.MaxCallsPerServer, "auth-server-max-in-flight", 0, "calls in flight to one authorization server at most, so one that never answers cannot hold every worker (0: half of --concurrency)")
 	flag.IntVar(&opts.AuthServerBurst, "auth-server-burst", 100, "burst of requests to each authorization server whose spec sets no rateLimit")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)

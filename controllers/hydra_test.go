@@ -80,21 +80,10 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 			versions["record/"+name] = recordVersion(t, c)
 		}
 		admin.Reset()
-		waitFor(t, "two resyncs of every client", func() (bool, string) {
-			reads := map[string]int{}
-			for _, r := range admin.Requests() {
-				if id, ok := strings.CutPrefix(r.Path, "/admin/clients/"); ok && r.Method == http.MethodGet && ids[id] {
-					reads[id]++
-				}
-			}
-			done := 0
-			for id := range ids {
-				if reads[id] >= 2 {
-					done++
-				}
-			}
-			return done == n, fmt.Sprintf("%d of %d clients read twice", done, n)
-		})
+		// Hydra can list, so a resync reads the clients with one paged List
+		// per server and period (listresync.go); three Lists are two whole
+		// periods, in which every client was resynced at least once more.
+		waitForLists(t, admin, 3)
 		if w := admin.Writes(); len(w) > 0 {
 			t.Errorf("resyncs wrote to Hydra: %v", w)
 		}
@@ -351,4 +340,19 @@ func hydraServer(t *testing.T, h *hydra.Server, ns, name string, blocks v1alpha1
 		Spec:       v1alpha1.AuthServerSpec{IssuerURL: h.Issuer, ProviderBlocks: blocks},
 	})
 	waitServer(t, &v1alpha1.AuthServer{}, ns, name, v1alpha1.ReasonReady)
+}
+
+// waitForLists waits until Hydra behind admin was asked for n listings of
+// clients since admin's last Reset.
+func waitForLists(t *testing.T, admin *hydra.CountingProxy, n int) {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("%d listings", n), func() (bool, string) {
+		got := 0
+		for _, r := range admin.Requests() {
+			if r.Method == http.MethodGet && r.Path == "/admin/clients" {
+				got++
+			}
+		}
+		return got >= n, fmt.Sprintf("%d listings", got)
+	})
 }

@@ -41,6 +41,10 @@ type Options struct {
 	// authorization server whose spec sets no rateLimit; zero QPS: none.
 	AuthServerQPS   float64
 	AuthServerBurst int
+	// MaxCallsPerServer bounds the calls in flight to each authorization
+	// server, so a server that never answers holds at most that many
+	// workers (zero: half the workers, at least one).
+	MaxCallsPerServer int
 }
 
 // Setup adds the AuthServer, ClusterAuthServer and OAuthClient controllers
@@ -59,6 +63,7 @@ func Setup(ctx context.Context, mgr manager.Manager, opts Options) error {
 		return err
 	}
 	registry := servers.NewRegistry()
+	registry.LimitCalls(callLimit(opts))
 	tokens := mgmtauth.NewCache(nil, opts.TokenEarlyRefresh)
 	for _, kind := range []v1alpha1.ServerKind{v1alpha1.KindAuthServer, v1alpha1.KindClusterAuthServer} {
 		r := &authserver.Reconciler{
@@ -79,4 +84,13 @@ func Setup(ctx context.Context, mgr manager.Manager, opts Options) error {
 		ResyncPeriod: opts.ResyncPeriod, MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
 	}
 	return r.SetupWithManager(mgr)
+}
+
+// callLimit is the bound on calls in flight to one server: as given, else
+// half the OAuthClient workers, at least one.
+func callLimit(opts Options) int {
+	if opts.MaxCallsPerServer > 0 {
+		return opts.MaxCallsPerServer
+	}
+	return max(opts.MaxConcurrentReconciles/2, 1)
 }

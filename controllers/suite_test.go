@@ -130,7 +130,7 @@ var skipNameValidation = true
 
 // timings are the manager's resync and credential check periods; a test
 // that needs others uses withTimings.
-var timings = struct{ resync, credentialCheck time.Duration }{resync: resyncPeriod}
+var timings = struct{ resync, credentialCheck, httpTimeout time.Duration }{resync: resyncPeriod, httpTimeout: 5 * time.Second}
 
 // withTimings restarts the manager with other resync and credential check
 // periods for the rest of the test, and restarts it as before at its end.
@@ -173,7 +173,7 @@ func startManager(ctx context.Context) (func(), error) {
 	if err := controllers.Setup(mctx, mgr, controllers.Options{
 		Registry: reg, OperatorNamespace: operatorNamespace,
 		ResyncPeriod: timings.resync, CredentialCheckPeriod: timings.credentialCheck,
-		HTTPTimeout: 5 * time.Second, MaxConcurrentReconciles: 4,
+		HTTPTimeout: timings.httpTimeout, MaxConcurrentReconciles: 4,
 	}); err != nil {
 		cancel()
 		return nil, err

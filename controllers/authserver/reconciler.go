@@ -67,6 +67,9 @@ type Reconciler struct {
 	QPS   float64
 	Burst int
 
+	// budgets holds each server's request budget, kept across
+	// reconnections so what the server said about its limits stays.
+	budgets ratelimit.Budgets
 	// failures holds the last failed check of each server that is not
 	// Ready (servers.Key -> failure).
 	failures sync.Map
@@ -84,6 +87,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		if apierrors.IsNotFound(err) {
 			r.Servers.Remove(key)
 			r.failures.Delete(key)
+			r.budgets.Forget(fmt.Sprint(key))
 		}
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
@@ -177,7 +181,8 @@ func (r *Reconciler) connect(ctx context.Context, obj servers.Object, secrets ma
 	}
 	hc = metrics.Instrument(hc, string(r.Kind), obj.GetNamespace(), obj.GetName())
 	qps, burst := r.rateLimit(spec)
-	hc = ratelimit.Client(hc, qps, burst)
+	budget := r.budgets.For(fmt.Sprint(servers.KeyOfObject(obj)), qps, burst)
+	hc = budget.Client(hc)
 	endpoints, err := discovery.Fetch(ctx, hc, spec.IssuerURL)
 	if err != nil {
 		return nil, v1alpha1.ReasonDiscoveryFailed, fmt.Errorf("discovering %s: %w", spec.IssuerURL, err)
@@ -199,7 +204,7 @@ func (r *Reconciler) connect(ctx context.Context, obj servers.Object, secrets ma
 	if err != nil {
 		return nil, v1alpha1.ReasonProviderError, fmt.Errorf("setting up provider %s: %w", name, err)
 	}
-	return &servers.Server{Name: name, Provider: p, Endpoints: endpoints}, v1alpha1.ReasonReady, nil
+	return &servers.Server{Name: name, Provider: p, Endpoints: endpoints, Owner: cfg.Owner, Budget: budget}, v1alpha1.ReasonReady, nil
 }
 
 // owner is the ownership marker of this operator instance, which adapters

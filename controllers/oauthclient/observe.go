@@ -76,13 +76,19 @@ func (r *Reconciler) observe(ctx context.Context, oac *v1alpha1.OAuthClient, fre
 			return o, fail(v1alpha1.ReasonInvalidTemplate, "%v", err)
 		}
 	}
-	if !fresh {
-		if o.Record, err = r.records.Load(ctx, oac); err != nil {
-			return o, err
-		}
+	if fresh {
+		r.records.NoneYet(oac.UID)
+	} else if o.Record, err = r.records.Load(ctx, oac); err != nil {
+		return o, err
 	}
 	if o.Record == nil || !r.mustReadRemote(o) {
 		return o, nil
+	}
+	if isResync(oac, o.Record, o.Now) {
+		servers.AsResync(ctx)
+		if r.listedInLine(ctx, o) {
+			return o, nil
+		}
 	}
 	remote, err := srv.Provider.Observe(ctx, o.Record.ClientID, o.Record.Provider)
 	switch {

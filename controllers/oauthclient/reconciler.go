@@ -50,6 +50,9 @@ type Reconciler struct {
 	// synced remembers when each client was last known to match the server
 	// (types.UID -> syncMark).
 	synced sync.Map
+	// lists holds the latest listing of each server that can list
+	// (servers.Key -> *listing), for resyncs (listresync.go).
+	lists sync.Map
 }
 
 // +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=oauthclients,verbs=get;list;watch;patch
@@ -61,6 +64,7 @@ type Reconciler struct {
 // Reconcile brings one OAuthClient in line with its manifest: observe, plan,
 // act, then status.
 func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	ctx = servers.WithAdmission(ctx)
 	oac := &v1alpha1.OAuthClient{}
 	if err := r.Client.Get(ctx, req.NamespacedName, oac); err != nil {
 		return reconcile.Result{}, client.IgnoreNotFound(err)

@@ -26,6 +26,11 @@ func (r *Reconciler) finish(ctx context.Context, before, oac *v1alpha1.OAuthClie
 	if errors.Is(err, errWaitForServer) {
 		return reconcile.Result{RequeueAfter: 2 * time.Second}, nil
 	}
+	if errors.Is(err, servers.ErrBusy) {
+		// The server's other calls are still waiting for answers: nothing
+		// was done, and whether they fail or succeed decides what to show.
+		return reconcile.Result{RequeueAfter: policy.Jitter(2 * time.Second)}, nil
+	}
 	deleting := !oac.DeletionTimestamp.IsZero()
 	if !deleting || controllerutil.ContainsFinalizer(oac, v1alpha1.Finalizer) {
 		oac.Status = status(oac, out, err)
@@ -50,6 +55,9 @@ func (r *Reconciler) finish(ctx context.Context, before, oac *v1alpha1.OAuthClie
 		return reconcile.Result{}, nil
 	}
 	after := policy.Jitter(r.ResyncPeriod)
+	if justRegistered(before, out) {
+		after = policy.Spread(r.ResyncPeriod)
+	}
 	if wake := policy.Wake(oac, out.record); !wake.IsZero() {
 		after = min(after, max(time.Until(wake), 0)+time.Second)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/ratelimit"
 )
 
 // Server is a Ready authorization server as the OAuthClient controller sees
@@ -22,6 +23,12 @@ type Server struct {
 	Name      string
 	Provider  provider.Provider
 	Endpoints provider.Endpoints
+	// Owner is the ownership marker the adapter puts on the clients it
+	// creates, which List filters by.
+	Owner string
+	// Budget is the server's request budget (nil: none), which its calls
+	// consult before they are sent.
+	Budget *ratelimit.Budget
 
 	// checked fingerprints the spec generation and credential values the
 	// provider was built from (a hash: never the values themselves), and
@@ -86,15 +93,24 @@ type Registry struct {
 	// suspect announces, per kind, a Ready server a client found failing,
 	// so its controller checks it again at once.
 	suspect map[v1alpha1.ServerKind]chan event.GenericEvent
+	// callLimit bounds the calls in flight to each server (0: no bound),
+	// counted by its gate, which outlives reconnections.
+	callLimit int
+	gates     map[Key]*gate
 }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{m: map[Key]*Server{}, ready: make(chan event.GenericEvent, 1024), suspect: map[v1alpha1.ServerKind]chan event.GenericEvent{
+	return &Registry{m: map[Key]*Server{}, gates: map[Key]*gate{}, ready: make(chan event.GenericEvent, 1024), suspect: map[v1alpha1.ServerKind]chan event.GenericEvent{
 		v1alpha1.KindAuthServer:        make(chan event.GenericEvent, 1024),
 		v1alpha1.KindClusterAuthServer: make(chan event.GenericEvent, 1024),
 	}}
 }
+
+// LimitCalls bounds the calls in flight to each server at n (n <= 0: no
+// bound), so one server that does not answer cannot hold every worker.
+// Call it before any server is Set.
+func (s *Registry) LimitCalls(n int) { s.callLimit = n }
 
 // Suspects yields the servers of kind that a client found failing.
 func (s *Registry) Suspects(kind v1alpha1.ServerKind) <-chan event.GenericEvent {
@@ -149,6 +165,9 @@ func (s *Registry) Set(key Key, srv *Server, fingerprint string, obj client.Obje
 	srv.checked, srv.checkedAt = fingerprint, time.Now()
 	srv.obj = obj.DeepCopyObject().(client.Object)
 	s.mu.Lock()
+	if g := s.gateLocked(key); g != nil {
+		srv.Provider = g.wrap(srv.Provider, srv.Budget)
+	}
 	prev, known := s.m[key]
 	s.m[key] = srv
 	s.mu.Unlock()
@@ -163,4 +182,22 @@ func (s *Registry) Remove(key Key) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.m, key)
+	if g := s.gates[key]; g != nil && g.idle() {
+		// Calls still in flight keep being counted if the server comes back.
+		delete(s.gates, key)
+	}
+}
+
+// gateLocked is the gate of the server at key, made on first use; nil
+// without a bound.
+func (s *Registry) gateLocked(key Key) *gate {
+	if s.callLimit <= 0 {
+		return nil
+	}
+	g := s.gates[key]
+	if g == nil {
+		g = &gate{limit: s.callLimit}
+		s.gates[key] = g
+	}
+	return g
 }

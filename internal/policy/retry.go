@@ -27,6 +27,18 @@ func Jitter(d time.Duration) time.Duration {
 	return d - time.Duration(spread/2) + time.Duration(rand.Int64N(spread+1)) //nolint:gosec // G404: spreading wake-ups needs no secure randomness
 }
 
+// Spread is the first resync of a client just registered: anywhere from a
+// tenth of d to d and a tenth, evenly. Clients applied in one burst are
+// registered within seconds of each other; spread, their resyncs (and the
+// reads they send a server that cannot list) come evenly over the period
+// instead of in a burst of their own, and Jitter keeps them apart after.
+func Spread(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return d/10 + time.Duration(rand.Int64N(int64(d)+1)) //nolint:gosec // G404: spreading wake-ups needs no secure randomness
+}
+
 // ServerRetry says when to check a server that is not Ready again: when the
 // server said (Retry-After), soon when it is unreachable (its clients wait
 // for it), later when a user must change something first.

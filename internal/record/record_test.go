@@ -83,3 +83,36 @@ func TestUnsavedRecordIsSavedLater(t *testing.T) {
 		t.Fatalf("the API server holds %+v, %v; want the token saved by the later load", got, err)
 	}
 }
+
+func TestNoneYetSparesTheReadUntilARecordIsSaved(t *testing.T) {
+	ctx := context.Background()
+	gets := 0
+	c := fake.NewClientBuilder().WithScheme(scheme.New()).WithInterceptorFuncs(interceptor.Funcs{
+		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+			gets++
+			return c.Get(ctx, key, obj, opts...)
+		},
+	}).Build()
+	store := NewStore(c, c, "op")
+	oac := &v1alpha1.OAuthClient{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: "t", UID: "u2"}}
+
+	store.NoneYet(oac.UID)
+	for range 3 {
+		if got, err := store.Load(ctx, oac); got != nil || err != nil {
+			t.Fatalf("load = %+v, %v; want none", got, err)
+		}
+	}
+	if gets != 0 {
+		t.Errorf("%d reads of the API server for a client known to have no record", gets)
+	}
+	if err := store.Save(ctx, oac, &Record{ClientID: "c", Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := store.Load(ctx, oac); err != nil || got == nil || got.ClientID != "c" {
+		t.Fatalf("after a save: load = %+v, %v; want the record", got, err)
+	}
+	store.Forget(oac.UID)
+	if got, err := store.Load(ctx, oac); err != nil || got == nil {
+		t.Fatalf("after Forget the API server is read: %+v, %v", got, err)
+	}
+}

@@ -25,6 +25,10 @@ type Store struct {
 	reader    client.Reader
 	namespace string
 	mem       sync.Map // types.UID -> stored
+	// none holds the OAuthClients known to have no record yet (types.UID ->
+	// struct{}): this process just gave them their finalizer, and records
+	// are written only after that, by this process.
+	none sync.Map
 }
 
 // NewStore returns a store that writes with c and reads with reader (an
@@ -47,6 +51,9 @@ type stored struct {
 // Load returns the record of oac, or nil when there is none. A record whose
 // last save failed is saved first.
 func (s *Store) Load(ctx context.Context, oac *v1alpha1.OAuthClient) (*Record, error) {
+	if _, ok := s.none.Load(oac.UID); ok {
+		return nil, nil
+	}
 	if v, ok := s.mem.Load(oac.UID); ok {
 		st := v.(stored)
 		if st.unsaved {
@@ -71,6 +78,12 @@ func (s *Store) Load(ctx context.Context, oac *v1alpha1.OAuthClient) (*Record, e
 	s.mem.Store(oac.UID, stored{record: *r.Clone(), resourceVersion: sec.ResourceVersion})
 	return r, nil
 }
+
+// NoneYet says that uid has no record: its OAuthClient got the finalizer
+// from this process just now. Until a record is saved, Load answers from
+// memory, so a first reconcile that fails before registering (a busy
+// server, a conflict) costs no read of the API server when it is retried.
+func (s *Store) NoneYet(uid types.UID) { s.none.Store(uid, struct{}{}) }
 
 // Save writes r, trying a few times: a credential the server just issued
 // must not be lost to a passing API error. When every try fails, r is kept
@@ -100,6 +113,7 @@ func (s *Store) save(ctx context.Context, oac *v1alpha1.OAuthClient, r *Record) 
 	}}
 	sec.Type = corev1.SecretTypeOpaque
 	sec.Data = Encode(r)
+	s.none.Delete(oac.UID)
 	var err error
 	if v, ok := s.mem.Load(oac.UID); ok && v.(stored).resourceVersion != "" {
 		sec.ResourceVersion = v.(stored).resourceVersion
@@ -151,6 +165,7 @@ func labels(oac *v1alpha1.OAuthClient) map[string]string {
 // Remove deletes the record of oac.
 func (s *Store) Remove(ctx context.Context, oac *v1alpha1.OAuthClient) error {
 	s.mem.Delete(oac.UID)
+	s.none.Delete(oac.UID)
 	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: SecretName(oac.UID), Namespace: s.namespace}}
 	if err := s.client.Delete(ctx, sec); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("deleting the client record: %w", err)
@@ -160,4 +175,7 @@ func (s *Store) Remove(ctx context.Context, oac *v1alpha1.OAuthClient) error {
 
 // Forget drops what memory holds of oac's record (after it was removed by
 // another path), so the next Load reads the API server.
-func (s *Store) Forget(uid types.UID) { s.mem.Delete(uid) }
+func (s *Store) Forget(uid types.UID) {
+	s.mem.Delete(uid)
+	s.none.Delete(uid)
+}

@@ -131,7 +131,8 @@ func run(opts options) error {
 //     between two restarts with nothing changed; then the unrelated
 //     Secrets are created while it runs;
 //  5. manager 3 (resync 1h): restart with the unrelated Secrets present,
-//     then the client-credentials variant.
+//     then the client-credentials variant, then a new client of the
+//     healthy server while another server hangs.
 func (h *harness) measure(ctx context.Context, r *results) error {
 	n := h.opts.n
 	progress("baseline: %d registrations, Secret creates and status writes with %d workers", n, h.opts.concurrency)
@@ -189,6 +190,11 @@ func (h *harness) measure(ctx context.Context, r *results) error {
 		return err
 	}
 	r.MgmtTokens.IATTokenRequests = counts["POST /token"]
+
+	progress("manager 3: a new OAuthClient while %d wait at a server that never answers", 2*h.opts.concurrency)
+	if r.Isolation, err = h.runIsolation(ctx); err != nil {
+		return err
+	}
 	return m3.Stop()
 }
 

@@ -33,6 +33,7 @@ type results struct {
 	Memory            memoryResult      `json:"memory"`
 	Steady            steadyResult      `json:"steady_state"`
 	MgmtTokens        mgmtTokenResult   `json:"management_tokens"`
+	Isolation         isolationResult   `json:"isolation"`
 	Targets           []target          `json:"targets"`
 	Files             map[string]string `json:"files"`
 }
@@ -113,6 +114,7 @@ const (
 	tUnrelHeap  = "unrelated Secrets: restart live heap growth (%)"
 	tTokensCC   = "management tokens per lifetime (client credentials)"
 	tTokensIAT  = "management tokens (initial access token)"
+	tIsolation  = "a healthy server's new client while another hangs (s)"
 )
 
 // targets judges the run against the performance goals. They inform; the
@@ -130,6 +132,7 @@ func targets(r *results) []target {
 		atMost(tUnrelHeap, "≤ 5%", max(m.RestartLiveHeapGrowth, 0), 5),
 		atMost(tTokensCC, "≤ 1", r.MgmtTokens.ClientCredentials.PerLifetime, 1),
 		atMost(tTokensIAT, "0", r.MgmtTokens.IATTokenRequests, 0),
+		atMost(tIsolation, "≤ 2 s", r.Isolation.ApplyToReadySeconds, 2),
 	}
 }
 
@@ -264,6 +267,11 @@ func printTable(w io.Writer, r *results) error {
 	t.row(fmt.Sprintf("client-credentials AuthServer (manager 3): %d clients in %d waves", cc.Clients, cc.Waves),
 		fmt.Sprintf("token TTL %gs, refreshed %gs early: a token serves %gs", cc.TokenTTLSeconds, cc.EarlyRefreshSeconds, cc.LifetimeSeconds))
 	judged("  token requests", fmt.Sprintf("%g in %.0f s = %d lifetimes → %.2f per lifetime", cc.TokenRequests, cc.Seconds, cc.LifetimesSpanned, cc.PerLifetime), tTokensCC)
+
+	iso := r.Isolation
+	t.title(fmt.Sprintf("ISOLATION: manager 3; %d OAuthClients at a server that accepts connections and never answers a registration", iso.HungClients))
+	t.row("registrations waiting at the hung server", fmt.Sprintf("%d (the manager has %d workers)", iso.Waiting, r.Concurrency))
+	judged("  a new client of the healthy server: apply→Ready", fmt.Sprintf("%.2f s", iso.ApplyToReadySeconds), tIsolation)
 
 	t.title("FILES")
 	for _, k := range sortedKeys(r.Files) {

@@ -143,6 +143,7 @@ type Proxy struct {
 	upstream *url.URL
 	fault    Fault
 	hits     int
+	waiting  int
 	listener net.Listener // nil while Down
 	conns    map[net.Conn]bool
 }
@@ -225,6 +226,20 @@ func (p *Proxy) Hits() int {
 	return p.hits
 }
 
+// Waiting returns how many requests Slow holds right now: sent by a client
+// that still waits for the answer.
+func (p *Proxy) Waiting() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.waiting
+}
+
+func (p *Proxy) addWaiting(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.waiting += n
+}
+
 // Close stops the proxy and closes every connection.
 func (p *Proxy) Close() error {
 	p.mu.Lock()
@@ -263,8 +278,18 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, `{"client_id": "truncated`)
 	case Slow:
+		// The body is read first: only then does the server notice a
+		// client that gives up (r's context ends); it is forwarded as it
+		// came.
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		if err != nil {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		t := time.NewTimer(f.Delay)
 		defer t.Stop()
+		p.addWaiting(1)
+		defer p.addWaiting(-1)
 		select {
 		case <-t.C:
 			p.plain.ServeHTTP(w, r)

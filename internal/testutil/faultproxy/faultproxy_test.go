@@ -117,6 +117,36 @@ func TestProxyInFrontOfTheAuthServer(t *testing.T) {
 			},
 		},
 		{
+			name:   "slow registration: held while the client waits, forwarded whole",
+			fault:  faultproxy.Fault{Kind: faultproxy.Slow, Delay: 50 * time.Millisecond, Method: http.MethodPost, Path: "/reg"},
+			method: http.MethodPost, url: p.URL + "/reg", body: register,
+			check: func(t *testing.T, a answer) {
+				if a.status != http.StatusCreated || a.body["client_id"] == nil {
+					t.Fatalf("got %d %v, want the registration", a.status, keys(a.body))
+				}
+				if n := p.Waiting(); n != 0 {
+					t.Errorf("%d requests still held after their answer", n)
+				}
+			},
+		},
+		{
+			name:   "slow registration beyond the client's timeout: no longer held once it gave up",
+			fault:  faultproxy.Fault{Kind: faultproxy.Slow, Delay: time.Hour, Method: http.MethodPost, Path: "/reg"},
+			method: http.MethodPost, url: p.URL + "/reg", body: register,
+			check: func(t *testing.T, a answer) {
+				if a.err == nil {
+					t.Fatalf("got %d, want a client timeout", a.status)
+				}
+				deadline := time.Now().Add(10 * time.Second)
+				for p.Waiting() != 0 && time.Now().Before(deadline) {
+					time.Sleep(10 * time.Millisecond)
+				}
+				if n := p.Waiting(); n != 0 {
+					t.Errorf("%d requests held although their client gave up", n)
+				}
+			},
+		},
+		{
 			name:   "registration without the secret",
 			fault:  faultproxy.Fault{Kind: faultproxy.StripSecret, Method: http.MethodPost, Path: "/reg"},
 			method: http.MethodPost, url: p.URL + "/reg", body: register,
