@@ -140,6 +140,12 @@ func TestMetricsThroughALifecycle(t *testing.T) {
 	m = scrape(t)
 	expect(m, "oauthclient_credential_version", id, 2)
 	expect(m, "oauthclient_last_rotation_timestamp_seconds", id, float64(oac.Status.LastRotationTime.Unix()))
+	// Each rotation is counted (a scheduled one may have come first).
+	version, _ := value(m, "oauthclient_credential_version", id)
+	expect(m, "oauthclient_rotations_total", map[string]string{"namespace": ns, "name": "metered", "result": "succeeded"}, version-1)
+	if v, ok := value(m, "oauthclient_rotations_total", map[string]string{"namespace": ns, "name": "metered", "result": "failed"}); ok {
+		t.Errorf("a failed rotation counted (%v) where none failed", v)
+	}
 
 	// The server breaks: it is not Ready, and once the next rotation is
 	// due the client's rotation is overdue.

@@ -13,6 +13,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/delivery"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/policy"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/record"
@@ -209,6 +210,7 @@ func (r *Reconciler) rotate(ctx context.Context, o *observation, rec *record.Rec
 	default: // Regenerate and Overlap: the server issues a new secret for the same client
 		err = r.regenerate(ctx, o, next)
 	}
+	metrics.Rotated(o.Client.Namespace, o.Client.Name, string(p.Rotate), err)
 	if err != nil {
 		return rec, err
 	}

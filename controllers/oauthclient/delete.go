@@ -10,6 +10,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/record"
 )
 
@@ -49,6 +50,7 @@ func (r *Reconciler) delete(ctx context.Context, oac *v1alpha1.OAuthClient) erro
 		return err
 	}
 	r.synced.Delete(oac.UID)
+	metrics.Forget(oac.Namespace, oac.Name)
 	if err := crashpoint.Reached(crashpoint.AfterStateRemove); err != nil {
 		return err
 	}
