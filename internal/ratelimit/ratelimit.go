@@ -31,7 +31,10 @@ type Budget struct {
 	// pacedUntil: until then the bucket runs at the server's remaining
 	// budget, below the configured limit.
 	pacedUntil time.Time
-	now        func() time.Time
+	// lowUntil: until then the server's own window runs low (less than
+	// half of it left), so work that can wait does.
+	lowUntil time.Time
+	now      func() time.Time
 }
 
 // NewBudget returns a budget of qps requests per second with bursts of
@@ -74,16 +77,31 @@ func (b *Budget) HeldFor() time.Duration {
 	return max(b.heldUntil.Sub(b.now()), 0)
 }
 
-// Spare reports whether the bucket holds at least half its burst: the
-// server is not near its limit, so work that can wait need not.
+// Spare reports whether the server is not near its limit, so work that
+// can wait need not: it is not held, its own window (its rate-limit
+// headers) is not running low, and the bucket holds at least half its
+// burst. Being paced to the server's window is not running low: servers
+// such as Okta send their headers on every answer.
 func (b *Budget) Spare() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.endPacingLocked()
-	if !b.pacedUntil.IsZero() || b.now().Before(b.heldUntil) {
+	now := b.now()
+	if now.Before(b.heldUntil) || now.Before(b.lowUntil) {
 		return false
 	}
 	return b.limiter.Limit() == rate.Inf || b.limiter.Tokens() >= float64(b.burst)/2
+}
+
+// runsLow says whether a window with remaining requests left of limit
+// (when the server says its limit) for the next window is running low:
+// less than half of it left, or, without a limit, less than one request a
+// second.
+func runsLow(remaining, limit int64, hasLimit bool, window time.Duration) bool {
+	if hasLimit && limit > 0 {
+		return remaining*2 < limit
+	}
+	return float64(remaining) < window.Seconds()
 }
 
 // MaxHold bounds how long one answer can hold a server's requests, so a
@@ -98,6 +116,7 @@ func (b *Budget) observe(resp *http.Response) {
 	h := resp.Header
 	reset, hasReset := parseReset(firstHeader(h, "X-RateLimit-Reset", "X-Rate-Limit-Reset"), now)
 	remaining, hasRemaining := parseCount(firstHeader(h, "X-RateLimit-Remaining", "X-Rate-Limit-Remaining"))
+	limit, hasLimit := parseCount(firstHeader(h, "X-RateLimit-Limit", "X-Rate-Limit-Limit"))
 	var hold time.Duration
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
@@ -116,13 +135,17 @@ func (b *Budget) observe(resp *http.Response) {
 			b.heldUntil = until
 		}
 	}
-	if hasRemaining && remaining > 0 && hasReset && reset > 0 {
+	if hasRemaining && hasReset && reset > 0 {
+		window := min(reset, MaxHold)
+		b.lowUntil = time.Time{}
+		if runsLow(remaining, limit, hasLimit, window) {
+			b.lowUntil = now.Add(window)
+		}
 		// Spend what is left evenly until the window resets, when that is
 		// slower than the configured rate.
-		pace := rate.Limit(float64(remaining) / min(reset, MaxHold).Seconds())
-		if pace < b.limit {
+		if pace := rate.Limit(float64(remaining) / window.Seconds()); remaining > 0 && pace < b.limit {
 			b.limiter.SetLimit(pace)
-			b.pacedUntil = now.Add(min(reset, MaxHold))
+			b.pacedUntil = now.Add(window)
 		}
 	}
 }
