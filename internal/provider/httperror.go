@@ -67,6 +67,23 @@ func StatusError(status int, header http.Header) *Error {
 	return e
 }
 
+// ScrubError returns err with every secret (the non-empty ones) cut out of
+// its message; err itself when none was in it. A transport error names the
+// URL, never a body, but a token or secret in a query must not leak.
+func ScrubError(err error, secrets []string) error {
+	msg := err.Error()
+	cleaned := msg
+	for _, s := range secrets {
+		if s != "" {
+			cleaned = strings.ReplaceAll(cleaned, s, "[redacted]")
+		}
+	}
+	if cleaned == msg {
+		return err
+	}
+	return errors.New(cleaned)
+}
+
 // CleanText makes server-supplied text safe for an error message: control
 // characters dropped, secrets (the non-empty ones) cut out, length bounded
 // to limit runes.

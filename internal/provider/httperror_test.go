@@ -114,3 +114,14 @@ func TestStatusError(t *testing.T) {
 		}
 	}
 }
+
+func TestScrubError(t *testing.T) {
+	plain := errors.New("dial tcp 127.0.0.1:1: connection refused")
+	if got := ScrubError(plain, []string{"s3cret", ""}); got != plain {
+		t.Errorf("an error without a secret was replaced: %v", got)
+	}
+	got := ScrubError(errors.New(`Get "https://x/?token=s3cret": EOF`), []string{"s3cret"})
+	if strings.Contains(got.Error(), "s3cret") || !strings.Contains(got.Error(), "[redacted]") {
+		t.Errorf("ScrubError = %q, want the secret redacted", got)
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
@@ -57,12 +56,12 @@ func (p *Provider) send(ctx context.Context, method, path string, body any, secr
 	where := method + " " + req.URL.Path
 	resp, err := p.hc.Do(req)
 	if err != nil {
-		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: where, Err: scrub(err, append(secrets, token))}
+		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: where, Err: provider.ScrubError(err, append(secrets, token))}
 	}
 	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize+1))
 	if err != nil {
-		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: "reading the answer of " + where, Err: scrub(err, append(secrets, token))}
+		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: "reading the answer of " + where, Err: provider.ScrubError(err, append(secrets, token))}
 	}
 	if len(b) > MaxResponseSize {
 		return answer{}, provider.Errorf(provider.KindTransient, "the answer of %s is larger than %d bytes", where, MaxResponseSize)
@@ -97,19 +96,4 @@ func decode(a answer, method, path string, v any) error {
 		return malformed(method, path, "not a JSON object")
 	}
 	return nil
-}
-
-// scrub returns err with every secret cut from its message.
-func scrub(err error, secrets []string) error {
-	msg := err.Error()
-	cleaned := msg
-	for _, s := range secrets {
-		if s != "" {
-			cleaned = strings.ReplaceAll(cleaned, s, "[redacted]")
-		}
-	}
-	if cleaned == msg {
-		return err
-	}
-	return errors.New(cleaned)
 }

@@ -653,12 +653,12 @@ func (p *Provider) send(ctx context.Context, method, path string, body any, secr
 	where := method + " " + u.Path
 	resp, err := p.hc.Do(req)
 	if err != nil {
-		return 0, nil, nil, &provider.Error{Kind: provider.KindTransient, Description: where, Err: scrub(err, append(secrets, key))}
+		return 0, nil, nil, &provider.Error{Kind: provider.KindTransient, Description: where, Err: provider.ScrubError(err, append(secrets, key))}
 	}
 	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize+1))
 	if err != nil {
-		return 0, nil, nil, &provider.Error{Kind: provider.KindTransient, Description: "reading the answer of " + where, Err: scrub(err, append(secrets, key))}
+		return 0, nil, nil, &provider.Error{Kind: provider.KindTransient, Description: "reading the answer of " + where, Err: provider.ScrubError(err, append(secrets, key))}
 	}
 	if len(b) > MaxResponseSize {
 		return 0, nil, nil, provider.Errorf(provider.KindTransient, "the answer of %s is larger than %d bytes", where, MaxResponseSize)
@@ -673,20 +673,4 @@ func (p *Provider) send(ctx context.Context, method, path string, body any, secr
 // clientPath is the admin API path of one client.
 func clientPath(clientID string) string {
 	return clientsPath + "/" + url.PathEscape(clientID)
-}
-
-// scrub returns err with every secret cut from its message (a transport
-// error names the URL, never a body, but be sure).
-func scrub(err error, secrets []string) error {
-	msg := err.Error()
-	cleaned := msg
-	for _, s := range secrets {
-		if s != "" {
-			cleaned = strings.ReplaceAll(cleaned, s, "[redacted]")
-		}
-	}
-	if cleaned == msg {
-		return err
-	}
-	return errors.New(cleaned)
 }

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
@@ -63,12 +61,12 @@ func (p *Provider) send(ctx context.Context, method, path string, query url.Valu
 	where := method + " " + u.Path
 	resp, err := p.hc.Do(req)
 	if err != nil {
-		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: where, Err: scrub(err, secrets)}
+		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: where, Err: provider.ScrubError(err, secrets)}
 	}
 	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize+1))
 	if err != nil {
-		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: "reading the answer of " + where, Err: scrub(err, secrets)}
+		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: "reading the answer of " + where, Err: provider.ScrubError(err, secrets)}
 	}
 	if len(b) > MaxResponseSize {
 		return answer{}, provider.Errorf(provider.KindTransient, "the answer of %s is larger than %d bytes", where, MaxResponseSize)
@@ -103,18 +101,3 @@ func (p *Provider) getJSON(ctx context.Context, path string, into any) error {
 
 // clientPath is the admin path of the client with internal id id.
 func clientPath(id string) string { return "/clients/" + url.PathEscape(id) }
-
-// scrub removes secrets from an error's text.
-func scrub(err error, secrets []string) error {
-	msg := err.Error()
-	cleaned := msg
-	for _, s := range secrets {
-		if s != "" {
-			cleaned = strings.ReplaceAll(cleaned, s, "[redacted]")
-		}
-	}
-	if cleaned == msg {
-		return err
-	}
-	return errors.New(cleaned)
-}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
@@ -37,33 +36,16 @@ func statusError(a answer, secrets ...string) error {
 	if desc == "" && len(code) > 40 {
 		code, desc = "", code // a sentence in "error" (404 "Could not find client")
 	}
-	e := &provider.Error{
-		Code:        provider.CleanText(code, 64, secrets),
-		Description: provider.CleanText(desc, maxDescription, secrets),
-	}
+	e := provider.StatusError(a.status, a.header)
+	e.Code = provider.CleanText(code, 64, secrets)
+	e.Description = provider.CleanText(desc, maxDescription, secrets)
 	switch a.status {
 	case http.StatusBadRequest:
-		e.Kind = provider.KindInvalidMetadata
 		if e.Description == "" {
 			e.Description = "Keycloak rejected the client representation and gave no reason (HTTP 400)"
 		}
 	case http.StatusUnauthorized, http.StatusForbidden:
-		e.Kind = provider.KindUnauthorized
 		e.Err = fmt.Errorf("HTTP %d: the admin API refused the operator's token (or its service account lacks a realm-management role)", a.status)
-	case http.StatusNotFound, http.StatusGone:
-		e.Kind = provider.KindNotFound
-		e.Err = fmt.Errorf("HTTP %d", a.status)
-	case http.StatusConflict:
-		e.Kind = provider.KindConflict
-		e.Err = fmt.Errorf("HTTP %d", a.status)
-	case http.StatusTooManyRequests:
-		e.Kind = provider.KindRateLimited
-		e.RetryAfter = provider.RetryAfterHeader(a.header, time.Now())
-		e.Err = fmt.Errorf("HTTP %d", a.status)
-	default:
-		e.Kind = provider.KindTransient
-		e.RetryAfter = provider.RetryAfterHeader(a.header, time.Now())
-		e.Err = fmt.Errorf("unexpected HTTP status %d", a.status)
 	}
 	return e
 }

@@ -37,33 +37,18 @@ func statusError(a answer, secrets ...string) error {
 			text += "; " + c.Summary
 		}
 	}
-	e := &provider.Error{
-		Code:        provider.CleanText(ae.Code, 16, secrets),
-		Description: provider.CleanText(text, maxDescription, secrets),
-	}
+	e := provider.StatusError(a.status, a.header)
+	e.Code = provider.CleanText(ae.Code, 16, secrets)
+	e.Description = provider.CleanText(text, maxDescription, secrets)
 	switch a.status {
 	case http.StatusBadRequest:
-		e.Kind = provider.KindInvalidMetadata
 		if e.Description == "" {
 			e.Description = "Okta rejected the request and gave no errorSummary (HTTP 400)"
 		}
 	case http.StatusUnauthorized, http.StatusForbidden:
-		e.Kind = provider.KindUnauthorized
 		e.Err = fmt.Errorf("HTTP %d: Okta refused the management credentials (or they lack a scope or admin role)", a.status)
-	case http.StatusNotFound, http.StatusGone:
-		e.Kind = provider.KindNotFound
-		e.Err = fmt.Errorf("HTTP %d", a.status)
-	case http.StatusConflict:
-		e.Kind = provider.KindConflict
-		e.Err = fmt.Errorf("HTTP %d", a.status)
 	case http.StatusTooManyRequests:
-		e.Kind = provider.KindRateLimited
-		e.RetryAfter = retryAfter(a.header, time.Now())
-		e.Err = fmt.Errorf("HTTP %d", a.status)
-	default:
-		e.Kind = provider.KindTransient
-		e.RetryAfter = provider.RetryAfterHeader(a.header, time.Now())
-		e.Err = fmt.Errorf("unexpected HTTP status %d", a.status)
+		e.RetryAfter = retryAfter(a.header, time.Now()) // X-Rate-Limit-Reset when there is no Retry-After
 	}
 	return e
 }

@@ -15,7 +15,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -197,12 +196,12 @@ func (p *Provider) do(ctx context.Context, r request) (answer, error) {
 	where := r.method + " " + r.path
 	resp, err := p.hc.Do(req)
 	if err != nil {
-		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: where, Err: scrub(err, secrets)}
+		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: where, Err: provider.ScrubError(err, secrets)}
 	}
 	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize+1))
 	if err != nil {
-		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: "reading the answer of " + where, Err: scrub(err, secrets)}
+		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: "reading the answer of " + where, Err: provider.ScrubError(err, secrets)}
 	}
 	if len(b) > MaxResponseSize {
 		return answer{}, provider.Errorf(provider.KindTransient, "the answer of %s is larger than %d bytes", where, MaxResponseSize)
@@ -246,19 +245,4 @@ func decode(a answer, r request, v any) error {
 		return malformed(r.method, r.path, "not the JSON expected")
 	}
 	return nil
-}
-
-// scrub returns err with every secret cut from its message.
-func scrub(err error, secrets []string) error {
-	msg := err.Error()
-	cleaned := msg
-	for _, s := range secrets {
-		if s != "" {
-			cleaned = strings.ReplaceAll(cleaned, s, "[redacted]")
-		}
-	}
-	if cleaned == msg {
-		return err
-	}
-	return errors.New(cleaned)
 }
