@@ -80,9 +80,8 @@ hack/authserver/node_modules/.package-lock.json: hack/authserver/package-lock.js
 	cd hack/authserver && npm ci --no-audit --no-fund --loglevel=error
 
 .PHONY: test
-test: verify authserver-deps $(PROMTOOL) ## Verify, run every test (unit, envtest, e2e) with the real auth server, fuzz briefly.
+test: verify authserver-deps $(PROMTOOL) ## Verify, run every test (unit, envtest, e2e) with the real auth server; fuzz seeds and kept crashers replay.
 	PROMTOOL=$(PROMTOOL) HYDRA_BIN="$$(hack/hydra.sh)" KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go test $(GO_TEST_FLAGS) ./...
-	hack/fuzz.sh $${FUZZTIME:-50000x}
 
 .PHONY: fuzz
 fuzz: ## Run every fuzz target for FUZZTIME each (default 1000000x executions; a duration like 5m also works).

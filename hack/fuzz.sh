@@ -3,10 +3,10 @@
 # the first failure (a failing input is kept in that package's
 # testdata/fuzz/ for `go test` to replay).
 #
-#   hack/fuzz.sh 50000x    what `make test` runs: a count of executions
+#   hack/fuzz.sh 1000000x  what `make fuzz` runs: a count of executions
 #   hack/fuzz.sh 5m        a longer run before a release
 #
-# `make test` uses a count, not a duration: with a duration, Go 1.26's fuzz
+# `make fuzz` uses a count, not a duration: with a duration, Go 1.26's fuzz
 # coordinator can report "context deadline exceeded" as a failure when the
 # time runs out while a worker is mid-call (golang/go#75804, fixed in Go
 # 1.27). A count has no deadline to race.

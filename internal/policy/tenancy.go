@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -125,17 +126,22 @@ func matchAny(patterns []string, value string, match func(pattern, value string)
 // globMatch reports whether value matches pattern, in which * stands for
 // any run of characters (none included) and everything else for itself.
 func globMatch(pattern, value string) bool {
-	return globRegexp(pattern, ".*").MatchString(value)
+	return globMatchWith(pattern, ".*", value)
 }
 
-// globRegexp compiles pattern, with * standing for star (a regular
-// expression), anchored at both ends.
-func globRegexp(pattern, star string) *regexp.Regexp {
+// globMatchWith reports whether value matches pattern, with * standing for
+// star (a regular expression), anchored at both ends. A pattern that is not
+// valid UTF-8 matches nothing: a regular expression cannot hold it, and
+// nothing a manifest may hold is written that way.
+func globMatchWith(pattern, star, value string) bool {
+	if !utf8.ValidString(pattern) {
+		return false
+	}
 	parts := strings.Split(pattern, "*")
 	for i, p := range parts {
 		parts[i] = regexp.QuoteMeta(p)
 	}
-	return regexp.MustCompile("^" + strings.Join(parts, star) + "$")
+	return regexp.MustCompile("^" + strings.Join(parts, star) + "$").MatchString(value)
 }
 
 // hostStar is what * stands for in the host of a redirect URI pattern: DNS
@@ -169,6 +175,6 @@ func RedirectURIMatches(pattern, uri string) bool {
 		// Escapes in the host: not something a pattern should admit.
 		return false
 	}
-	return globRegexp(strings.ToLower(hostPattern), hostStar).MatchString(strings.ToLower(authority)) &&
-		globRegexp(pathPattern, ".*").MatchString(after)
+	return globMatchWith(strings.ToLower(hostPattern), hostStar, strings.ToLower(authority)) &&
+		globMatchWith(pathPattern, ".*", after)
 }
