@@ -299,6 +299,15 @@ func createNamespace(t *testing.T) string {
 	if err := k8s.Create(context.Background(), ns); err != nil {
 		t.Fatal(err)
 	}
+	// envtest has no namespace controller, so a namespace's objects outlive
+	// its test. Its AuthServers go with it: one left behind would keep
+	// calling the test's server after it closed, and so whichever later
+	// test's server is given the same loopback port.
+	t.Cleanup(func() {
+		if err := k8s.DeleteAllOf(context.Background(), &v1alpha1.AuthServer{}, client.InNamespace(ns.Name)); err != nil {
+			t.Errorf("deleting the AuthServers of namespace %s: %v", ns.Name, err)
+		}
+	})
 	return ns.Name
 }
 
@@ -349,6 +358,14 @@ func mustCreate(t *testing.T, obj client.Object) {
 	t.Helper()
 	if err := k8s.Create(context.Background(), obj); err != nil {
 		t.Fatalf("creating %T %s: %v", obj, obj.GetName(), err)
+	}
+	if cas, ok := obj.(*v1alpha1.ClusterAuthServer); ok {
+		// Gone with its test, for the reason createNamespace gives.
+		t.Cleanup(func() {
+			if err := k8s.Delete(context.Background(), cas); client.IgnoreNotFound(err) != nil {
+				t.Errorf("deleting ClusterAuthServer %s: %v", cas.Name, err)
+			}
+		})
 	}
 }
 
