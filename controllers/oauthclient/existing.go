@@ -61,20 +61,36 @@ func (r *Reconciler) adoptExisting(ctx context.Context, o *observation) (*record
 	if err != nil {
 		return nil, err
 	}
+	rec.AdoptedReason = reason
+	rec.AdoptedMessage = fmt.Sprintf("client %s existed at the server and was adopted on %s: %s", rec.ClientID, rec.IssuedAt.Format(time.RFC3339), how)
 	rolled(oac, rec)
 	if err := r.records.Save(ctx, oac, rec); err != nil {
 		return nil, fmt.Errorf("recording adopted client %s: %w", rec.ClientID, err)
 	}
-	meta.SetStatusCondition(&oac.Status.Conditions, metav1.Condition{
-		Type: v1alpha1.ConditionAdopted, Status: metav1.ConditionTrue, Reason: reason, ObservedGeneration: oac.Generation,
-		Message: fmt.Sprintf("client %s existed at the server and was adopted: %s", rec.ClientID, how),
-	})
 	eventType := corev1.EventTypeNormal
 	if rec.RotationReason == rotatedAtOnce {
 		eventType = corev1.EventTypeWarning
 	}
 	r.event(oac, eventType, "Adopted", "adopted client %s at %s: %s", rec.ClientID, o.server.Endpoints.Issuer, how)
 	return rec, nil
+}
+
+// setAdopted makes the Adopted condition say what the record says: True
+// with what happened to the secret for an adopted client, absent for one
+// the operator registered (so a client registered anew after an adopted
+// one was deleted at the server no longer claims it).
+func setAdopted(oac *v1alpha1.OAuthClient, conds *[]metav1.Condition, rec *record.Record) {
+	if rec == nil {
+		return
+	}
+	if rec.AdoptedReason == "" {
+		meta.RemoveStatusCondition(conds, v1alpha1.ConditionAdopted)
+		return
+	}
+	meta.SetStatusCondition(conds, metav1.Condition{
+		Type: v1alpha1.ConditionAdopted, Status: metav1.ConditionTrue, ObservedGeneration: oac.Generation,
+		Reason: rec.AdoptedReason, Message: rec.AdoptedMessage,
+	})
 }
 
 // rotatedAtOnce is the rotation reason of an adopted client whose old
