@@ -149,3 +149,11 @@ func TestScheduledRotationWithClientID(t *testing.T) {
 		t.Fatalf("got %q, %v; want Regenerate", p.Rotate, err)
 	}
 }
+
+// TestClientExistsWaitsForAPerson: a conflict is not retried with backoff
+// (nothing changes by itself); a spec change is acted on at once.
+func TestClientExistsWaitsForAPerson(t *testing.T) {
+	if after, backoff := ClientRetry(v1alpha1.ReasonClientExists, &ExistsError{ClientID: "billing"}); backoff || after != MaxRetry {
+		t.Errorf("ClientRetry = %s, backoff %t; want a pause of %s", after, backoff, MaxRetry)
+	}
+}
