@@ -74,7 +74,7 @@ func TestStableClientIDAtHydra(t *testing.T) {
 		}
 	})
 
-	const handMade = "hydra-hand-made-secret-7f3a" //nolint:gosec // G101: a test client's made-up secret
+	const handMade = "hydra-hand-made-secret-7f3a"
 	seen.add(handMade)
 	status, _, err := h.Admin(ctx, http.MethodPost, "/admin/clients", map[string]any{
 		"client_id": "legacy", "client_secret": handMade, "client_name": "made by hand",
@@ -149,7 +149,7 @@ func TestAdoptionAtKeycloak(t *testing.T) {
 	kc := startKeycloak(t)
 	ns := createNamespace(t)
 	kc.authServer(t, ns, "keycloak")
-	const handMade = "keycloak-hand-made-secret-91b2" //nolint:gosec // G101: a test client's made-up secret
+	const handMade = "keycloak-hand-made-secret-91b2"
 	seen.add(handMade)
 	kcCreateClient(t, kc, map[string]any{
 		"clientId": "reports", "name": "made by hand", "secret": handMade, "publicClient": false,
@@ -190,9 +190,9 @@ func TestAdoptionAtKeycloak(t *testing.T) {
 		crashpoint.Reset()
 		defer crashpoint.Reset()
 		crashNS := newNamespace(t)
-		kc.authServer(t, crashNS, "keycloak")
+		kc.authServer(t, crashNS, "kc")
 		crashpoint.Arm(crashpoint.AfterRemoteCreate)
-		newClient(t, crashNS, "c", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "keycloak"}, ClientID: "crashed", Scopes: []string{"read"}})
+		newClient(t, crashNS, "c", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "kc"}, ClientID: "crashed", Scopes: []string{"read"}})
 		waitFor(t, "the crash point", func() (bool, string) { return crashpoint.Hits(crashpoint.AfterRemoteCreate) == 1, "not reached" })
 		go func() { time.Sleep(200 * time.Millisecond); crashpoint.Release() }()
 		restartManager(t, 0)
@@ -218,7 +218,7 @@ func TestAdoptionAtKeycloak(t *testing.T) {
 // the grace period, and the old one is revoked when it ends.
 func TestAdoptionRotatesWithOverlapAtFakeOkta(t *testing.T) {
 	ctx := context.Background()
-	const apiToken = "okta-adoption-api-token-17" //nolint:gosec // G101: the fake org's made-up API token
+	const apiToken = "okta-adoption-api-token-17"
 	seen.add(apiToken)
 	fake, srv := startFakeOkta(t, apiToken)
 	tokenURL := srv.URL + "/oauth2/default/v1/token"

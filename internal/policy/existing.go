@@ -8,8 +8,9 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
-// RegisterAdopt: a client someone else made holds spec.clientID, and
-// spec.adoption.policy Adopt takes it over instead of registering one.
+// RegisterAdopt is why an existing client is taken over instead of a new
+// one registered: someone else made the client that holds spec.clientID,
+// and spec.adoption.policy is Adopt.
 const RegisterAdopt Register = "Adopt"
 
 // ClientIDFor is the client ID to ask for, at a server that lets the
