@@ -186,6 +186,41 @@ func TestAdoptionAtKeycloak(t *testing.T) {
 		}
 	})
 
+	t.Run("after the record is lost, Adopt finds its own client by List instead of registering another", func(t *testing.T) {
+		newClient(t, ns, "lost", v1alpha1.OAuthClientSpec{
+			ServerRef: v1alpha1.ServerReference{Name: "keycloak"}, Scopes: []string{"read"},
+			Adoption: &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdopt},
+		})
+		oac := waitReady(t, ns, "lost")
+		id := oac.Status.ClientID
+		secret := string(secretOf(t, ns, "lost").Data["client_secret"])
+		rec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: operatorNamespace, Name: "oauthclient-" + string(oac.UID)}}
+		if err := k8s.Delete(context.Background(), rec); err != nil {
+			t.Fatal(err)
+		}
+		restartManager(t, 0)
+		waitFor(t, "the client adopted again", func() (bool, string) {
+			oac := getClient(t, ns, "lost")
+			ready, why := isReady(oac.Status.Conditions, oac.Generation)
+			return ready && meta.IsStatusConditionTrue(oac.Status.Conditions, v1alpha1.ConditionAdopted), why
+		})
+		oac = getClient(t, ns, "lost")
+		if oac.Status.ClientID != id || string(secretOf(t, ns, "lost").Data["client_secret"]) != secret {
+			t.Errorf("after the record loss: client %q (want %q), the same secret: %t", oac.Status.ClientID, id,
+				string(secretOf(t, ns, "lost").Data["client_secret"]) == secret)
+		}
+		mine := 0
+		for _, c := range kc.fake.ClientIDs(kc.realm) {
+			if strings.HasPrefix(c, string(oac.UID)+"-") {
+				mine++
+			}
+		}
+		if mine != 1 {
+			t.Errorf("%d clients of this OAuthClient at Keycloak, want 1: %v", mine, kc.fake.ClientIDs(kc.realm))
+		}
+		recordVersion(t, oac)
+	})
+
 	t.Run("its own create interrupted by a crash is taken over, not a conflict", func(t *testing.T) {
 		crashpoint.Reset()
 		defer crashpoint.Reset()

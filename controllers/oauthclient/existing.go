@@ -23,18 +23,49 @@ import (
 // when there is a record, or no spec.clientID.
 func (r *Reconciler) findExisting(ctx context.Context, o *observation) error {
 	oac := o.Client
-	if o.Record != nil || oac.Spec.Disabled || oac.Spec.ClientID == "" || !o.Caps.CallerChosenID {
+	if o.Record != nil || oac.Spec.Disabled {
 		return nil
 	}
-	remote, err := o.server.Provider.Observe(ctx, oac.Spec.ClientID, nil)
+	id := oac.Spec.ClientID
+	if id == "" {
+		var err error
+		if id, err = r.findOwn(ctx, o); id == "" || err != nil {
+			return err
+		}
+	} else if !o.Caps.CallerChosenID {
+		return nil
+	}
+	remote, err := o.server.Provider.Observe(ctx, id, nil)
 	switch {
 	case errors.Is(err, provider.ErrNotFound):
 		return nil
 	case err != nil:
-		return providerFailure(err, "looking for an existing client %s", oac.Spec.ClientID)
+		return providerFailure(err, "looking for an existing client %s", id)
 	}
 	o.Existing = &remote
 	return nil
+}
+
+// findOwn looks, for an OAuthClient with spec.adoption.policy Adopt whose
+// record was lost (status still names a client), for the newest client it
+// made among those the server lists with this operator's ownership marker
+// (policy.OwnNewest), so that it is adopted instead of a second one
+// registered. It returns the client ID, "" when there is none or the
+// server cannot list.
+func (r *Reconciler) findOwn(ctx context.Context, o *observation) (string, error) {
+	oac := o.Client
+	if policy.AdoptionOf(oac) != v1alpha1.AdoptionAdopt || !o.Caps.List || o.server.Owner == "" ||
+		(oac.Status.ClientID == "" && oac.Status.SecretVersion == 0) {
+		return "", nil
+	}
+	clients, err := provider.ListAll(ctx, o.server.Provider, o.server.Owner)
+	if err != nil {
+		return "", providerFailure(err, "looking for this OAuthClient's client, whose record was lost")
+	}
+	if own := policy.OwnNewest(oac, clients); own != nil {
+		return own.ClientID, nil
+	}
+	return "", nil
 }
 
 // adoptExisting takes over o.Existing, a client someone else made

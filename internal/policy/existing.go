@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
@@ -65,13 +66,46 @@ func (e *ExistsError) Error() string {
 // OAuthClient's own making is taken over by the create as the retry it is
 // (why stands), one made by anyone else is adopted or a conflict.
 func decideExisting(oac *v1alpha1.OAuthClient, existing *provider.Client, why Register) (Register, error) {
-	if existing == nil || CreatedBy(oac, existing.Spec.CreateKey) {
+	switch {
+	case existing == nil:
+		return why, nil
+	case oac.Spec.ClientID == "":
+		// Found by its ownership marker and create key (OwnNewest): this
+		// OAuthClient's own client, whose record was lost.
+		return RegisterAdopt, nil
+	case CreatedBy(oac, existing.Spec.CreateKey):
 		return why, nil
 	}
 	if AdoptionOf(oac) == v1alpha1.AdoptionAdopt {
 		return RegisterAdopt, nil
 	}
 	return RegisterNone, &ExistsError{ClientID: existing.ClientID}
+}
+
+// OwnNewest picks, from clients listed by this operator's ownership
+// marker, the newest one oac made: the highest credential version among
+// those whose create key (or, where the adapter stores none, whose client
+// ID of the operator's choosing) is oac's. Nil when there is none.
+func OwnNewest(oac *v1alpha1.OAuthClient, clients []provider.Client) *provider.Client {
+	var best *provider.Client
+	bestVersion := int64(-1)
+	for i, c := range clients {
+		key := c.Spec.CreateKey
+		if key == "" {
+			key = c.ClientID
+		}
+		if !CreatedBy(oac, key) {
+			continue
+		}
+		v, err := strconv.ParseInt(strings.TrimPrefix(key, string(oac.UID)+"-"), 10, 64)
+		if err != nil {
+			continue
+		}
+		if v > bestVersion {
+			best, bestVersion = &clients[i], v
+		}
+	}
+	return best
 }
 
 // StrategyFor resolves the spec's rotation strategy against what the

@@ -45,6 +45,11 @@ func TestDecideExistingClient(t *testing.T) {
 		{"an earlier OAuthClient's, Adopt", client(v1alpha1.AdoptionAdopt, ""), existing("uid-1-3"), RegisterAdopt, false},
 		{"our own create, answer lost in a crash", client("", ""), existing("uid-2-1"), RegisterNew, false},
 		{"our own client, record lost", client("", "billing"), existing("uid-2-4"), RegisterRecordLost, false},
+		{"without spec.clientID, our own client found by List after the record was lost", func() *v1alpha1.OAuthClient {
+			oac := client(v1alpha1.AdoptionAdopt, "uid-2-3")
+			oac.Spec.ClientID = ""
+			return oac
+		}(), existing("uid-2-3"), RegisterAdopt, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -155,5 +160,35 @@ func TestScheduledRotationWithClientID(t *testing.T) {
 func TestClientExistsWaitsForAPerson(t *testing.T) {
 	if after, backoff := ClientRetry(v1alpha1.ReasonClientExists, &ExistsError{ClientID: "billing"}); backoff || after != MaxRetry {
 		t.Errorf("ClientRetry = %s, backoff %t; want a pause of %s", after, backoff, MaxRetry)
+	}
+}
+
+// TestOwnNewest: after a record loss, the newest client the OAuthClient
+// made is found among the clients listed by the ownership marker, by create
+// key, or by a client ID of the operator's choosing where no key is stored.
+func TestOwnNewest(t *testing.T) {
+	oac := &v1alpha1.OAuthClient{ObjectMeta: metav1.ObjectMeta{UID: "uid-2"}}
+	listed := func(id, key string) provider.Client {
+		return provider.Client{ClientID: id, Spec: provider.ClientSpec{CreateKey: key}}
+	}
+	cases := []struct {
+		name    string
+		clients []provider.Client
+		want    string
+	}{
+		{"none listed", nil, ""},
+		{"only other OAuthClients' clients", []provider.Client{listed("uid-1-1", "uid-1-1"), listed("x", "uid-22-1"), listed("hand-made", "")}, ""},
+		{"the newest of a replaced and its replacement", []provider.Client{listed("uid-2-2", "uid-2-2"), listed("uid-2-3", "uid-2-3"), listed("uid-1-9", "uid-1-9")}, "uid-2-3"},
+		{"by create key, whatever the ID", []provider.Client{listed("0oa123", "uid-2-1")}, "0oa123"},
+		{"by a chosen ID where no key is stored", []provider.Client{listed("uid-2-4", "")}, "uid-2-4"},
+		{"a key that is not ours plus a version", []provider.Client{listed("c", "uid-2-x")}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := OwnNewest(oac, c.clients)
+			if (got == nil) != (c.want == "") || (got != nil && got.ClientID != c.want) {
+				t.Errorf("OwnNewest = %v, want %q", got, c.want)
+			}
+		})
 	}
 }
