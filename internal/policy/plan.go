@@ -27,9 +27,10 @@ type Observation struct {
 	// Drift lists the fields the adapter says differ between Remote and the
 	// manifest (provider.Diff); empty when Remote is up to date or unread.
 	Drift []string
-	// Existing is the client that already holds spec.clientID at the
-	// server when there is no record; nil when none does or it was not
-	// looked for (existing.go).
+	// Existing, when there is no record, is the client that already holds
+	// spec.clientID at the server, or (without spec.clientID, with
+	// adoption policy Adopt) this OAuthClient's own newest client found by
+	// List; nil when there is none or it was not looked for (existing.go).
 	Existing *provider.Client
 }
 
