@@ -9,11 +9,31 @@ import (
 // +kubebuilder:validation:XValidation:rule="!has(self.grantTypes) || !self.grantTypes.exists(g, g == 'authorization_code') || (has(self.redirectURIs) && size(self.redirectURIs) > 0)",message="redirectURIs is required when grantTypes contains authorization_code",fieldPath=".redirectURIs"
 // +kubebuilder:validation:XValidation:rule="!has(self.tokenEndpointAuthMethod) || self.tokenEndpointAuthMethod != 'none' || !has(self.grantTypes) || !self.grantTypes.exists(g, g == 'client_credentials')",message="tokenEndpointAuthMethod none (a public client, without a secret) cannot use the client_credentials grant",fieldPath=".tokenEndpointAuthMethod"
 // +kubebuilder:validation:XValidation:rule="has(self.secretName) == has(oldSelf.secretName) && (!has(self.secretName) || self.secretName == oldSelf.secretName)",message="secretName is immutable",fieldPath=".secretName"
+// +kubebuilder:validation:XValidation:rule="has(self.clientID) == has(oldSelf.clientID) && (!has(self.clientID) || self.clientID == oldSelf.clientID)",message="spec.clientID is immutable: it cannot be set, changed or removed after creation; create a new OAuthClient instead",fieldPath=".clientID"
+// +kubebuilder:validation:XValidation:rule="!has(self.clientID) || !has(self.rotation) || !has(self.rotation.strategy) || self.rotation.strategy != 'Replace'",message="spec.rotation.strategy Replace registers a second client, which cannot share spec.clientID; use Auto, Overlap or Regenerate",fieldPath=".rotation.strategy"
 type OAuthClientSpec struct {
 	// ServerRef names the AuthServer or ClusterAuthServer that registers this
 	// client. It cannot be changed: create a new OAuthClient instead.
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="serverRef is immutable"
 	ServerRef ServerReference `json:"serverRef"`
+
+	// ClientID is the client ID to register, at a server that lets the
+	// caller choose it (Hydra, Keycloak, Okta, Asgardeo): deleting and
+	// re-applying the same manifest then yields the same client ID. A
+	// server that cannot honour it refuses the client (Ready=False naming
+	// spec.clientID) before anything is registered. Letters, digits, '.',
+	// '_', '~' and '-', beginning and ending with a letter or digit.
+	// Immutable.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=100
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9]([A-Za-z0-9._~-]*[A-Za-z0-9])?$`
+	ClientID string `json:"clientID,omitempty"`
+
+	// Adoption says what happens when a client with spec.clientID already
+	// exists at the server and this OAuthClient has no record of it.
+	// +optional
+	Adoption *Adoption `json:"adoption,omitempty"`
 
 	// ClientName is the display name registered at the server. Defaults to
 	// <namespace>/<name>.

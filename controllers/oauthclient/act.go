@@ -104,6 +104,9 @@ func (r *Reconciler) act(ctx context.Context, o *observation, p policy.Plan) (ou
 // deleted again, so no credential exists that nobody holds.
 func (r *Reconciler) register(ctx context.Context, o *observation, why policy.Register) (*record.Record, error) {
 	oac, old := o.Client, o.Record
+	if why == policy.RegisterAdopt {
+		return r.adoptExisting(ctx, o)
+	}
 	switch why {
 	case policy.RegisterRecordLost:
 		r.event(oac, corev1.EventTypeWarning, "StateLost",
@@ -260,7 +263,7 @@ func desiredFor(o *observation, version int64) provider.ClientSpec {
 	spec := policy.Desired(o.Client)
 	spec.CreateKey = policy.ChosenClientID(o.Client, version)
 	if o.Caps.CallerChosenID {
-		spec.ClientID = policy.ChosenClientID(o.Client, version)
+		spec.ClientID = policy.ClientIDFor(o.Client, version)
 	}
 	return spec
 }

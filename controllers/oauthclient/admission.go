@@ -54,6 +54,9 @@ func (r *Reconciler) admit(ctx context.Context, o *observation, fresh bool) erro
 	if err := policy.CheckAudience(oac, o.Caps, o.server.Name); err != nil {
 		return fail(v1alpha1.ReasonInvalidMetadata, "%v", err)
 	}
+	if err := policy.CheckClientID(oac, o.Caps, o.server.Name); err != nil {
+		return fail(v1alpha1.ReasonInvalidMetadata, "%v", err)
+	}
 	return nil
 }
 

@@ -81,6 +81,9 @@ func (r *Reconciler) observe(ctx context.Context, oac *v1alpha1.OAuthClient, fre
 	} else if o.Record, err = r.records.Load(ctx, oac); err != nil {
 		return o, err
 	}
+	if err := r.findExisting(ctx, o); err != nil {
+		return o, err
+	}
 	if o.Record == nil || !r.mustReadRemote(o) {
 		return o, nil
 	}

@@ -83,7 +83,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	}
 	plan, err := policy.Decide(obs.Observation)
 	if err != nil {
-		return r.finish(ctx, before, oac, outcome{record: obs.Record}, fail(v1alpha1.ReasonInvalidMetadata, "%v", err))
+		return r.finish(ctx, before, oac, outcome{record: obs.Record}, planFailure(err))
 	}
 	log.FromContext(ctx).V(1).Info("plan", "plan", plan.String())
 	var out outcome

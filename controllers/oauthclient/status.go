@@ -84,6 +84,7 @@ func status(oac *v1alpha1.OAuthClient, out outcome, err error) v1alpha1.OAuthCli
 	if oac.Spec.Disabled {
 		st.NextRotationTime = nil
 	}
+	setAdopted(oac, &st.Conditions, out.record)
 	meta.SetStatusCondition(&st.Conditions, readyCondition(oac, st, out, err))
 	kstatus.Set(&st.Conditions)
 	return st

@@ -40,6 +40,8 @@ var stalledReasons = map[string]bool{
 	// A server the namespace may not use, a request its clientPolicy forbids.
 	v1alpha1.ReasonServerNotAllowed: true,
 	v1alpha1.ReasonPolicyViolation:  true,
+	// A client someone else made holds spec.clientID.
+	v1alpha1.ReasonClientExists: true,
 }
 
 // Stalls reports whether a Ready condition with reason needs a person.

@@ -27,6 +27,11 @@ type Observation struct {
 	// Drift lists the fields the adapter says differ between Remote and the
 	// manifest (provider.Diff); empty when Remote is up to date or unread.
 	Drift []string
+	// Existing, when there is no record, is the client that already holds
+	// spec.clientID at the server, or (without spec.clientID, with
+	// adoption policy Adopt) this OAuthClient's own newest client found by
+	// List; nil when there is none or it was not looked for (existing.go).
+	Existing *provider.Client
 }
 
 // Register says why a new client is registered.
@@ -98,6 +103,12 @@ func Decide(o Observation) (Plan, error) {
 	case o.Gone:
 		p.Register = RegisterGone
 	}
+	if p.Register != RegisterNone && o.Existing != nil {
+		var err error
+		if p.Register, err = decideExisting(oac, o.Existing, p.Register); err != nil {
+			return Plan{}, err
+		}
+	}
 	if o.Record != nil {
 		p.Retire, p.Keep, _ = DueRetirements(o.Now, o.Record.Retiring)
 	}
@@ -123,7 +134,7 @@ func Decide(o Observation) (Plan, error) {
 		SecretExpiresAt: expires,
 	})
 	if d.Due && !IsPublic(oac) {
-		strategy, err := PickStrategy(StrategyOf(oac), o.Caps)
+		strategy, err := StrategyFor(oac, o.Caps)
 		if err != nil {
 			return Plan{}, err
 		}

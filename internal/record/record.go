@@ -46,6 +46,11 @@ type Record struct {
 	// Retiring are replaced clients that stay valid until their grace
 	// period ends, then are deleted.
 	Retiring []Retiring
+	// AdoptedReason and AdoptedMessage say, for a client that existed at
+	// the server before this OAuthClient and was adopted, what happened to
+	// its secret (the Adopted condition); empty for a client the operator
+	// registered.
+	AdoptedReason, AdoptedMessage string
 }
 
 // Retiring is an old client kept valid during a grace period.
@@ -90,6 +95,8 @@ const (
 	keyReason       = "rotation.reason"
 	keyRolled       = "rollout.version"
 	keyRetiring     = "retiring"
+	keyAdoptedWhy   = "adoption.reason"
+	keyAdoptedMsg   = "adoption.message"
 )
 
 // Encode renders r as Secret data.
@@ -106,6 +113,8 @@ func Encode(r *Record) map[string][]byte {
 	}
 	putString(data, keyHandled, r.HandledRequest)
 	putString(data, keyReason, r.RotationReason)
+	putString(data, keyAdoptedWhy, r.AdoptedReason)
+	putString(data, keyAdoptedMsg, r.AdoptedMessage)
 	putTime(data, keyLastRotation, r.LastRotation)
 	if r.RolledVersion != 0 {
 		data[keyRolled] = []byte(strconv.FormatInt(r.RolledVersion, 10))
@@ -157,6 +166,7 @@ func Decode(data map[string][]byte) (*Record, error) {
 	}
 	r.HandledRequest = string(data[keyHandled])
 	r.RotationReason = string(data[keyReason])
+	r.AdoptedReason, r.AdoptedMessage = string(data[keyAdoptedWhy]), string(data[keyAdoptedMsg])
 	if v := data[keyRetiring]; len(v) > 0 {
 		if err := json.Unmarshal(v, &r.Retiring); err != nil {
 			return nil, fmt.Errorf("record %s: %w", keyRetiring, err)

@@ -25,6 +25,7 @@ func TestRoundTrip(t *testing.T) {
 			ClientID: "b", ClientSecret: "s", IssuedAt: t0, Version: 3, SecretExpiresAt: t0.Add(48 * time.Hour),
 			Provider:       provider.State{"registration_access_token": "rat", "registration_client_uri": "https://x/reg/b"},
 			HandledRequest: "now", LastRotation: t0, RotationReason: "requested", RolledVersion: 2,
+			AdoptedReason: "SecretKept", AdoptedMessage: "client c1 existed at the server and was adopted",
 			Retiring: []Retiring{{ClientID: "old", RetireAt: t0.Add(time.Hour), Provider: provider.State{"registration_access_token": "r0"}}},
 		},
 	}

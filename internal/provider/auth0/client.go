@@ -92,6 +92,7 @@ func (c wireClient) client(grants map[string][]string) provider.Client {
 		RedirectURIs:            c.Callbacks,
 		TokenEndpointAuthMethod: c.AuthMethod,
 		Options:                 &observedOptions{AppType: c.AppType, Grants: grants},
+		CreateKey:               c.Metadata[MetadataCreate],
 	}
 	if len(c.Metadata) > 0 {
 		spec.Extra = maps.Clone(c.Metadata)

@@ -37,6 +37,13 @@ const ExtraOwner = fieldOwner
 // holds ClientSpec.Description (Hydra has no description field).
 const MetadataDescription = "description"
 
+// MetadataCreateKey is the key of Hydra's metadata object that holds the
+// ClientSpec.CreateKey a client was created with, reported back in an
+// observed client's Spec.CreateKey: it tells the controller a create of
+// its own whose answer was lost from a client someone else made under the
+// same chosen client_id.
+const MetadataCreateKey = "oauth.clientoperator.io/create-key"
+
 // defaultAuthMethod is what Hydra stores when no token endpoint auth method
 // is given.
 const defaultAuthMethod = "client_secret_basic"
@@ -180,6 +187,9 @@ func (c wireClient) client() provider.Client {
 	if d, ok := c.Metadata[MetadataDescription].(string); ok {
 		spec.Description = d
 	}
+	if k, ok := c.Metadata[MetadataCreateKey].(string); ok {
+		spec.CreateKey = k
+	}
 	if len(c.Extra) > 0 || c.Owner != "" {
 		spec.Extra = maps.Clone(c.Extra)
 		if spec.Extra == nil {
@@ -244,8 +254,15 @@ func createBody(spec provider.ClientSpec, owner string) map[string]any {
 	if spec.ClientSecret != "" {
 		m[fieldClientSecret] = spec.ClientSecret
 	}
+	md := map[string]any{}
 	if spec.Description != "" {
-		m[fieldMetadata] = map[string]any{MetadataDescription: spec.Description}
+		md[MetadataDescription] = spec.Description
+	}
+	if spec.CreateKey != "" {
+		md[MetadataCreateKey] = spec.CreateKey
+	}
+	if len(md) > 0 {
+		m[fieldMetadata] = md
 	}
 	return m
 }

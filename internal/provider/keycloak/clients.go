@@ -185,7 +185,11 @@ func (p *Provider) create(ctx context.Context, spec provider.ClientSpec) (provid
 	}
 	body := maps.Clone(fields)
 	body["clientId"], body["enabled"] = spec.ClientID, true
-	body["attributes"] = p.attributes(attrs, opts)
+	createAttrs := p.attributes(attrs, opts)
+	if spec.CreateKey != "" {
+		createAttrs[AttributeCreateKey] = spec.CreateKey
+	}
+	body["attributes"] = createAttrs
 	if spec.ClientSecret != "" {
 		body["secret"] = spec.ClientSecret
 	}

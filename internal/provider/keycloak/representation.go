@@ -14,6 +14,11 @@ import (
 const (
 	// AttributeOwner holds the ownership marker (provider.Config.Owner).
 	AttributeOwner = "oauth.clientoperator.io/owner"
+	// AttributeCreateKey holds the ClientSpec.CreateKey the client was
+	// created with, reported back in an observed client's Spec.CreateKey:
+	// it tells the controller a create of its own whose answer was lost
+	// from a client someone else made under the same clientId.
+	AttributeCreateKey = "oauth.clientoperator.io/create-key"
 	// attrDevice switches the device authorization grant.
 	attrDevice = "oauth2.device.authorization.grant.enabled"
 	// attrRefresh switches refresh tokens.
@@ -181,6 +186,7 @@ func (r rep) spec() provider.ClientSpec {
 		Audience:                r.audiences(),
 		RedirectURIs:            r.RedirectURIs,
 		TokenEndpointAuthMethod: r.authMethod(),
+		CreateKey:               r.Attributes[AttributeCreateKey],
 	}
 	if o := r.Attributes[AttributeOwner]; o != "" {
 		s.Extra = map[string]string{AttributeOwner: o}
