@@ -118,7 +118,7 @@ func (s *Scanner) round(ctx context.Context, now time.Time) {
 			continue
 		}
 		st.due = now.Add(s.Interval)
-		if err := s.scan(ctx, key, ready[key], st, time.Now()); err != nil {
+		if err := s.scan(ctx, key, ready[key], st, now); err != nil {
 			s.Log.Info("leaked-client scan failed; trying again at the next interval", "server", key, "error", err.Error())
 		}
 		if ctx.Err() != nil {
