@@ -149,7 +149,12 @@ func TestLeakedClientsAtHydra(t *testing.T) {
 		n, ok := value(scrape(t), "oauthclient_leaked_clients", labels)
 		return ok && n == 0, fmt.Sprintf("oauthclient_leaked_clients %v (present %v)", n, ok)
 	})
-	if deleted := eventNote(t, ns, "hydra", "Normal/"+v1alpha1.EventLeakedClientsDeleted); !strings.Contains(deleted, ids["leaky"]) {
+	var deleted string
+	waitFor(t, "a LeakedClientsDeleted event on the AuthServer", func() (bool, string) { // events are sent in the background
+		deleted = eventNote(t, ns, "hydra", "Normal/"+v1alpha1.EventLeakedClientsDeleted)
+		return deleted != "", strings.Join(eventsFor(t, ns, "hydra"), "; ")
+	})
+	if !strings.Contains(deleted, ids["leaky"]) {
 		t.Errorf("LeakedClientsDeleted event %q does not name %s", deleted, ids["leaky"])
 	}
 	for _, kept := range []string{"live", "rotated", "retiring", "orphaned", "other-instance", "by-hand"} {
