@@ -2,6 +2,7 @@ package leaks
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -216,5 +218,29 @@ func TestOffsetsSpreadServers(t *testing.T) {
 		if c < n/10 {
 			t.Errorf("quarter %d of the interval holds %d of %d first scans: %v", q, c, n, quarters)
 		}
+	}
+}
+
+// regardingRecorder notes the type of the object each event is about.
+type regardingRecorder struct{ events []string }
+
+func (r *regardingRecorder) Eventf(regarding, _ runtime.Object, eventType, reason, _, note string, args ...any) {
+	r.events = append(r.events, fmt.Sprintf("%T %s %s %s", regarding, eventType, reason, fmt.Sprintf(note, args...)))
+}
+
+// A ClusterAuthServer is scanned the same way; its events are on it.
+func TestScanReportsAtAClusterAuthServer(t *testing.T) {
+	f := newFixture(t, v1alpha1.OrphanCleanupReport)
+	shared := &v1alpha1.ClusterAuthServer{ObjectMeta: metav1.ObjectMeta{Name: "shared"}}
+	if err := f.scanner.Client.Create(context.Background(), shared); err != nil {
+		t.Fatal(err)
+	}
+	rec := &regardingRecorder{}
+	f.scanner.Recorder = rec
+	f.key = servers.Key{Kind: v1alpha1.KindClusterAuthServer, Name: "shared"}
+	f.scan(t, t0)
+	f.scan(t, t0.Add(time.Hour))
+	if len(rec.events) != 1 || !strings.HasPrefix(rec.events[0], "*v1alpha1.ClusterAuthServer Warning LeakedClients 2 client(s)") {
+		t.Errorf("events %q, want one LeakedClients on the ClusterAuthServer", rec.events)
 	}
 }
