@@ -78,6 +78,8 @@ func run() error {
 	flag.IntVar(&opts.MaxConcurrentReconciles, "concurrency", 4, "number of OAuthClient workers")
 	flag.Float64Var(&opts.AuthServerQPS, "auth-server-qps", 50, "requests per second to each authorization server whose spec sets no rateLimit (0: no limit)")
 	flag.IntVar(&opts.MaxCallsPerServer, "auth-server-max-in-flight", 0, "calls in flight to one authorization server at most, so one that never answers cannot hold every worker (0: half of --concurrency)")
+	flag.DurationVar(&opts.LeakScanInterval, "leak-scan-interval", time.Hour,
+		"how often each authorization server that can list its clients is scanned for leaked clients (0 disables the scan)")
 	flag.IntVar(&opts.AuthServerBurst, "auth-server-burst", 100, "burst of requests to each authorization server whose spec sets no rateLimit")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)

@@ -45,6 +45,9 @@ type Options struct {
 	// server, so a server that never answers holds at most that many
 	// workers (zero: half the workers, at least one).
 	MaxCallsPerServer int
+	// LeakScanInterval is how often each server that can list its clients
+	// is scanned for leaked clients (controllers/leaks); zero: never.
+	LeakScanInterval time.Duration
 }
 
 // Setup adds the AuthServer, ClusterAuthServer and OAuthClient controllers
@@ -83,7 +86,10 @@ func Setup(ctx context.Context, mgr manager.Manager, opts Options) error {
 		Servers:  registry, OperatorNamespace: opts.OperatorNamespace,
 		ResyncPeriod: opts.ResyncPeriod, MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
 	}
-	return r.SetupWithManager(mgr)
+	if err := r.SetupWithManager(mgr); err != nil {
+		return err
+	}
+	return addLeakScan(mgr, registry, opts)
 }
 
 // callLimit is the bound on calls in flight to one server: as given, else

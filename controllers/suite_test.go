@@ -130,7 +130,8 @@ var skipNameValidation = true
 
 // timings are the manager's resync and credential check periods; a test
 // that needs others uses withTimings.
-var timings = struct{ resync, credentialCheck, httpTimeout time.Duration }{resync: resyncPeriod, httpTimeout: 5 * time.Second}
+// (leakScan zero: no leaked-client scan.)
+var timings = struct{ resync, credentialCheck, httpTimeout, leakScan time.Duration }{resync: resyncPeriod, httpTimeout: 5 * time.Second}
 
 // withTimings restarts the manager with other resync and credential check
 // periods for the rest of the test, and restarts it as before at its end.
@@ -174,6 +175,7 @@ func startManager(ctx context.Context) (func(), error) {
 		Registry: reg, OperatorNamespace: operatorNamespace,
 		ResyncPeriod: timings.resync, CredentialCheckPeriod: timings.credentialCheck,
 		HTTPTimeout: timings.httpTimeout, MaxConcurrentReconciles: 4,
+		LeakScanInterval: timings.leakScan,
 	}); err != nil {
 		cancel()
 		return nil, err

@@ -41,6 +41,13 @@ type AuthServerSpec struct {
 	// +optional
 	RateLimit *RateLimit `json:"rateLimit,omitempty"`
 
+	// OrphanCleanup says what happens to leaked clients, found by the
+	// periodic scan of a server that can list its clients: Report (metric
+	// and Warning event) or Delete (also deletes them at the server).
+	// +kubebuilder:default=Report
+	// +optional
+	OrphanCleanup OrphanCleanup `json:"orphanCleanup,omitempty"`
+
 	// TenancyPolicy says who may use the server and what clients may ask for.
 	TenancyPolicy `json:",inline"`
 

@@ -37,8 +37,8 @@ func TestChartMonitoring(t *testing.T) {
 					alerts[rule["alert"].(string)] = rule
 				}
 			}
-			if len(alerts) != 7 {
-				t.Errorf("%d alerts, want the 7 of config/monitoring", len(alerts))
+			if len(alerts) != 8 {
+				t.Errorf("%d alerts, want the 8 of config/monitoring", len(alerts))
 			}
 			for name, r := range alerts {
 				labels := r["labels"].(map[string]any)

@@ -30,6 +30,9 @@ func (r *Reconciler) delete(ctx context.Context, oac *v1alpha1.OAuthClient) erro
 		return err
 	}
 	if oac.Spec.DeletionPolicy == v1alpha1.DeletionPolicyOrphan {
+		if err := r.records.Orphaned(ctx, oac, rec); err != nil {
+			return err
+		}
 		if sec != nil {
 			if err := r.secrets.Orphan(ctx, oac, sec); err != nil {
 				return err

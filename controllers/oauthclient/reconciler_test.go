@@ -1286,6 +1286,11 @@ func TestReconcile(t *testing.T) {
 				if e.record() != nil {
 					t.Error("the record is still there")
 				}
+				// The note that keeps the leaked-client scan away from it.
+				note := &corev1.Secret{}
+				if err := e.api.Get(e.ctx, types.NamespacedName{Namespace: operatorNamespace, Name: record.OrphanedName(e.uid)}, note); err != nil || string(note.Data["client_id"]) != id {
+					t.Errorf("orphan note: %v, client_id %q, want %q", err, note.Data["client_id"], id)
+				}
 				if !e.oacGone() {
 					t.Error("the OAuthClient is still there: finalizer not removed")
 				}

@@ -24,10 +24,10 @@ var (
 )
 
 // vecs are the metrics kept between scrapes; the Collector serves them.
-var vecs = []prometheus.Collector{requests, requestDuration, rotations}
+var vecs = []prometheus.Collector{requests, requestDuration, rotations, leaked}
 
 // vecNames are their names, for Names.
-var vecNames = []string{"oauthclient_server_requests_total", "oauthclient_server_request_duration_seconds", "oauthclient_rotations_total"}
+var vecNames = []string{"oauthclient_server_requests_total", "oauthclient_server_request_duration_seconds", "oauthclient_rotations_total", "oauthclient_leaked_clients"}
 
 // Instrument returns hc with a transport that counts and times each request
 // to the server kind namespace/name. It records no URL, header or body.

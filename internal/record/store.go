@@ -158,7 +158,7 @@ func (s *Store) getAndUpdate(ctx context.Context, sec *corev1.Secret) error {
 // from the informer cache, so they are kept out of it.
 func labels(oac *v1alpha1.OAuthClient) map[string]string {
 	l := oac.OwnerLabels()
-	l[v1alpha1.LabelManagedBy] = v1alpha1.ManagedByValue + "-state"
+	l[v1alpha1.LabelManagedBy] = v1alpha1.ManagedByValue + stateSuffix
 	return l
 }
 
