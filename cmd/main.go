@@ -28,6 +28,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/keycloak"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/okta"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/preregistered"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/scheme"
 )
 
@@ -48,6 +49,7 @@ func registry() *provider.Registry {
 	r.Register(asgardeo.Name, asgardeo.Factory)
 	r.Register(entra.Name, entra.Factory)
 	r.Register(keycloak.Name, keycloak.Factory)
+	r.Register(preregistered.Name, preregistered.Factory)
 	return r
 }
 

@@ -8,6 +8,8 @@ import (
 // credentials.
 // +kubebuilder:validation:XValidation:rule="!has(self.grantTypes) || !self.grantTypes.exists(g, g == 'authorization_code') || (has(self.redirectURIs) && size(self.redirectURIs) > 0)",message="redirectURIs is required when grantTypes contains authorization_code",fieldPath=".redirectURIs"
 // +kubebuilder:validation:XValidation:rule="!has(self.tokenEndpointAuthMethod) || self.tokenEndpointAuthMethod != 'none' || !has(self.grantTypes) || !self.grantTypes.exists(g, g == 'client_credentials')",message="tokenEndpointAuthMethod none (a public client, without a secret) cannot use the client_credentials grant",fieldPath=".tokenEndpointAuthMethod"
+// +kubebuilder:validation:XValidation:rule="!has(self.credentialsFrom) || !has(self.tokenEndpointAuthMethod) || !(self.tokenEndpointAuthMethod in ['none', 'private_key_jwt'])",message="spec.credentialsFrom brings a client secret: it cannot be used with tokenEndpointAuthMethod none or private_key_jwt",fieldPath=".credentialsFrom"
+// +kubebuilder:validation:XValidation:rule="!has(self.credentialsFrom) || !has(self.secretName) || self.credentialsFrom.secretName != self.secretName",message="spec.credentialsFrom.secretName must not be the delivered Secret (spec.secretName): the operator never writes the source",fieldPath=".credentialsFrom.secretName"
 // +kubebuilder:validation:XValidation:rule="has(self.secretName) == has(oldSelf.secretName) && (!has(self.secretName) || self.secretName == oldSelf.secretName)",message="secretName is immutable",fieldPath=".secretName"
 type OAuthClientSpec struct {
 	// ServerRef names the AuthServer or ClusterAuthServer that registers this
@@ -113,6 +115,12 @@ type OAuthClientSpec struct {
 	// +optional
 	// +kubebuilder:validation:MaxItems=16
 	RolloutTargets []WorkloadReference `json:"rolloutTargets,omitempty"`
+
+	// CredentialsFrom brings the client's credentials from a Secret the
+	// user or another tool fills, instead of letting the server issue them
+	// (see CredentialsFrom). Required on a preRegistered server.
+	// +optional
+	CredentialsFrom *CredentialsFrom `json:"credentialsFrom,omitempty"`
 }
 
 // ServerReference names an AuthServer in the same namespace or a
