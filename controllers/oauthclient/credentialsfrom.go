@@ -173,7 +173,7 @@ func (r *Reconciler) setBrought(ctx context.Context, o *observation, rec *record
 		return rec, fail(v1alpha1.ReasonInvalidMetadata,
 			"spec.credentialsFrom.clientIDKey: the client ID in Secret %s changed from %s to %s; a client cannot be renamed at the server: change it back, or create a new OAuthClient", b.secretName, rec.ClientID, b.clientID)
 	}
-	if setter, ok := p.(provider.SecretSetter); ok {
+	if setter := secretSetterOf(p); setter != nil {
 		res, err := setter.SetSecret(ctx, rec.ClientID, rec.Provider, b.secret)
 		if err != nil {
 			return rec, providerFailure(err, "setting the secret from Secret %s at client %s", b.secretName, rec.ClientID)
@@ -204,7 +204,7 @@ func (r *Reconciler) setBrought(ctx context.Context, o *observation, rec *record
 func (r *Reconciler) verify(ctx context.Context, o *observation, clientID string, b *brought) error {
 	spec := policy.Desired(o.Client)
 	var err error
-	if v, ok := o.server.Provider.(provider.Verifier); ok {
+	if v := verifierOf(o.server.Provider); v != nil {
 		err = v.Verify(ctx, clientID, b.secret, spec)
 	} else {
 		err = mgmtauth.Verify(o.server.HTTPClient, mgmtauth.Source{ClientCredentials: &mgmtauth.ClientCredentials{
@@ -280,4 +280,24 @@ func rotationDueCondition(oac *v1alpha1.OAuthClient, rec *record.Record, at time
 		c.Message = "the brought secret is due for rotation at " + when.UTC().Format(time.RFC3339)
 	}
 	return c
+}
+
+// verifierOf is p's Verifier, also through the servers' gate; nil when the
+// adapter has none.
+func verifierOf(p provider.Provider) provider.Verifier {
+	if w, ok := p.(interface{ Verifier() provider.Verifier }); ok {
+		return w.Verifier()
+	}
+	v, _ := p.(provider.Verifier)
+	return v
+}
+
+// secretSetterOf is p's SecretSetter, also through the servers' gate; nil
+// when the adapter has none.
+func secretSetterOf(p provider.Provider) provider.SecretSetter {
+	if w, ok := p.(interface{ SecretSetter() provider.SecretSetter }); ok {
+		return w.SecretSetter()
+	}
+	s, _ := p.(provider.SecretSetter)
+	return s
 }
