@@ -25,7 +25,7 @@ func TestPreRegisteredServer(t *testing.T) {
 	mustCreate(t, &v1alpha1.AuthServer{
 		ObjectMeta: metav1.ObjectMeta{Name: "dashboard", Namespace: ns},
 		Spec: v1alpha1.AuthServerSpec{IssuerURL: auth.Issuer, ProviderBlocks: v1alpha1.ProviderBlocks{
-			PreRegistered: &v1alpha1.PreRegisteredProvider{ClientAuthentication: &v1alpha1.ClientAuthentication{Style: v1alpha1.AuthStyleForm}},
+			PreRegistered: &v1alpha1.PreRegisteredProvider{ClientAuthentication: &v1alpha1.ClientAuthentication{Style: v1alpha1.ClientAuthForm}},
 		}},
 	})
 	waitServer(t, &v1alpha1.AuthServer{}, ns, "dashboard", v1alpha1.ReasonReady)

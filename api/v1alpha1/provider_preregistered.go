@@ -20,8 +20,7 @@ type ClientAuthentication struct {
 	// client_secret_basic), Form (in the form body, client_secret_post) or
 	// JSON (the whole request as one JSON object). Default Basic.
 	// +optional
-	// +kubebuilder:validation:Enum=Basic;Form;JSON
-	Style AuthStyle `json:"style,omitempty"`
+	Style ClientAuthStyle `json:"style,omitempty"`
 
 	// ExtraParams are added to the token request body, e.g. a tenant or an
 	// audience the server requires. Not for secrets.
@@ -36,3 +35,18 @@ type ClientAuthentication struct {
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[!#$%&\\'*+.^_|~0-9A-Za-z-]+$') && !(k.lowerAscii() in ['authorization', 'content-type', 'content-length', 'host']))",message="header names must be tokens, and not Authorization, Content-Type, Content-Length or Host: the operator sets those"
 	ExtraHeaders map[string]string `json:"extraHeaders,omitempty"`
 }
+
+// ClientAuthStyle is how a client's ID and secret are sent to the token
+// endpoint when its credentials are verified.
+// +kubebuilder:validation:Enum=Basic;Form;JSON
+type ClientAuthStyle string
+
+// The client authentication styles.
+const (
+	// ClientAuthBasic sends them as HTTP Basic (client_secret_basic).
+	ClientAuthBasic ClientAuthStyle = "Basic"
+	// ClientAuthForm sends them in the form body (client_secret_post).
+	ClientAuthForm ClientAuthStyle = "Form"
+	// ClientAuthJSON sends the whole request as one JSON object.
+	ClientAuthJSON ClientAuthStyle = "JSON"
+)
