@@ -72,7 +72,7 @@ func New(cfg Config) (*Provider, error) {
 	return &Provider{cfg: cfg}, nil
 }
 
-// Capabilities: nothing is managed; the caller brings ID and secret.
+// Capabilities says that nothing is managed: the caller brings ID and secret.
 func (p *Provider) Capabilities() provider.Capabilities {
 	return provider.Capabilities{PreRegistered: true}
 }

@@ -144,20 +144,21 @@ func TestClientAuthenticationStyles(t *testing.T) {
 // TestFactoryRefusesBadBlocks: bad settings are refused on the AuthServer,
 // naming the field.
 func TestFactoryRefusesBadBlocks(t *testing.T) {
+	endpoints := provider.Endpoints{Token: "https://idp.example.test/token"} //nolint:gosec // G101: an endpoint URL, not a credential
 	tests := []struct {
 		name, want string
 		cfg        provider.Config
 	}{
 		{"no token endpoint", "spec.endpoints.token", provider.Config{Block: &v1alpha1.PreRegisteredProvider{}}},
 		{"unknown style", "spec.preRegistered.clientAuthentication.style", provider.Config{
-			Endpoints: provider.Endpoints{Token: "https://idp.example.test/token"},
+			Endpoints: endpoints,
 			Block:     &v1alpha1.PreRegisteredProvider{ClientAuthentication: &v1alpha1.ClientAuthentication{Style: "SecretJWT"}},
 		}},
 		{"reserved parameter", "spec.preRegistered.clientAuthentication: extraParams", provider.Config{
-			Endpoints: provider.Endpoints{Token: "https://idp.example.test/token"},
+			Endpoints: endpoints,
 			Block:     &v1alpha1.PreRegisteredProvider{ClientAuthentication: &v1alpha1.ClientAuthentication{ExtraParams: map[string]string{"client_secret": "x"}}},
 		}},
-		{"no block", "spec.preRegistered", provider.Config{Endpoints: provider.Endpoints{Token: "https://idp.example.test/token"}}},
+		{"no block", "spec.preRegistered", provider.Config{Endpoints: endpoints}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
