@@ -22,8 +22,8 @@ type ClientAuthentication struct {
 	// +optional
 	Style ClientAuthStyle `json:"style,omitempty"`
 
-	// ExtraParams are added to the token request body, e.g. a tenant or an
-	// audience the server requires. Not for secrets.
+	// ExtraParams are added to the token request body, e.g. a tenant or a
+	// resource the server requires. Not for secrets.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=32
 	ExtraParams map[string]string `json:"extraParams,omitempty"`

@@ -92,9 +92,6 @@ func source(cfg Config, clientID, secret string, spec provider.ClientSpec) mgmta
 		Scopes: slices.Clone(spec.Scopes), AuthStyle: cfg.Style,
 		ExtraParams: cfg.ExtraParams, ExtraHeaders: cfg.ExtraHeaders,
 	}
-	if len(spec.Audience) > 0 {
-		cc.Audience = spec.Audience[0]
-	}
 	return mgmtauth.Source{ClientCredentials: cc}
 }
 

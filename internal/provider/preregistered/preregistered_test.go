@@ -121,14 +121,14 @@ func TestClientAuthenticationStyles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			spec := provider.ClientSpec{Scopes: []string{"read", "write"}, Audience: []string{"https://api.example.test"}}
+			spec := provider.ClientSpec{Scopes: []string{"read", "write"}}
 			if err := p.Verify(t.Context(), id, secret, spec); err != nil {
 				t.Fatalf("Verify: %v (sent %q)", err, e.got.body)
 			}
 			if e.got.header.Get("X-Tenant") != "acme" {
 				t.Errorf("extra header X-Tenant = %q, want acme", e.got.header.Get("X-Tenant"))
 			}
-			for _, want := range []string{"tenant", "acme", "read write", "https://api.example.test"} {
+			for _, want := range []string{"tenant", "acme", "read write"} {
 				if !strings.Contains(e.got.body, want) && !strings.Contains(e.got.body, url.QueryEscape(want)) {
 					t.Errorf("request body %q lacks %q", e.got.body, want)
 				}
