@@ -76,7 +76,8 @@ func (w *sourceWatch) Start(ctx context.Context) error {
 // last reconcile read, and forgets clients that are gone.
 func (w *sourceWatch) check(ctx context.Context) {
 	var list v1alpha1.OAuthClientList
-	if err := w.cache.List(ctx, &list); err != nil {
+	// Read only, so the cache's objects are not copied every period.
+	if err := w.cache.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
 		log.FromContext(ctx).Error(err, "listing OAuthClients for their credentialsFrom Secrets")
 		return
 	}
@@ -100,7 +101,7 @@ func (w *sourceWatch) check(ctx context.Context) {
 			continue
 		}
 		select {
-		case w.events <- event.GenericEvent{Object: oac}:
+		case w.events <- event.GenericEvent{Object: oac.DeepCopy()}:
 		case <-ctx.Done():
 			return
 		}
