@@ -28,6 +28,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/keycloak"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/okta"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/preregistered"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/scheme"
 )
 
@@ -48,6 +49,7 @@ func registry() *provider.Registry {
 	r.Register(asgardeo.Name, asgardeo.Factory)
 	r.Register(entra.Name, entra.Factory)
 	r.Register(keycloak.Name, keycloak.Factory)
+	r.Register(preregistered.Name, preregistered.Factory)
 	return r
 }
 
@@ -73,6 +75,7 @@ func run() error {
 	flag.DurationVar(&opts.ResyncPeriod, "resync-period", 10*time.Minute, "how often each object is checked with nothing changed")
 	flag.DurationVar(&opts.CredentialCheckPeriod, "credential-check-period", time.Minute,
 		"how often the credential Secrets of each AuthServer and ClusterAuthServer are read again, so a changed credential takes effect")
+	flag.DurationVar(&opts.SourceCheckPeriod, "source-check-period", 30*time.Second, "how often the Secrets named in OAuthClients' spec.credentialsFrom are checked for changes")
 	flag.DurationVar(&opts.HTTPTimeout, "http-timeout", 30*time.Second, "timeout of each request to an authorization server")
 	flag.DurationVar(&opts.TokenEarlyRefresh, "token-early-refresh", time.Minute, "renew management tokens this long before they expire")
 	flag.IntVar(&opts.MaxConcurrentReconciles, "concurrency", 4, "number of OAuthClient workers")

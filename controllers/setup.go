@@ -41,6 +41,9 @@ type Options struct {
 	// authorization server whose spec sets no rateLimit; zero QPS: none.
 	AuthServerQPS   float64
 	AuthServerBurst int
+	// SourceCheckPeriod is how often the Secrets that OAuthClients name in
+	// spec.credentialsFrom are checked for changes (zero: 30 seconds).
+	SourceCheckPeriod time.Duration
 	// MaxCallsPerServer bounds the calls in flight to each authorization
 	// server, so a server that never answers holds at most that many
 	// workers (zero: half the workers, at least one).
@@ -85,6 +88,7 @@ func Setup(ctx context.Context, mgr manager.Manager, opts Options) error {
 		Recorder: mgr.GetEventRecorder("oauth-client-operator"),
 		Servers:  registry, OperatorNamespace: opts.OperatorNamespace,
 		ResyncPeriod: opts.ResyncPeriod, MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
+		SourceCheckPeriod: opts.SourceCheckPeriod,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return err

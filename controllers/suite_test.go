@@ -35,6 +35,7 @@ import (
 	hydraprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
 	keycloakprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/keycloak"
 	oktaprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/okta"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/preregistered"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
 )
@@ -170,11 +171,12 @@ func startManager(ctx context.Context) (func(), error) {
 	reg.Register(asgardeo.Name, asgardeo.Factory)
 	reg.Register(entraprovider.Name, entraprovider.Factory)
 	reg.Register(keycloakprovider.Name, keycloakprovider.Factory)
+	reg.Register(preregistered.Name, preregistered.Factory)
 	mctx, cancel := context.WithCancel(logr.NewContext(ctx, logger))
 	if err := controllers.Setup(mctx, mgr, controllers.Options{
 		Registry: reg, OperatorNamespace: operatorNamespace,
 		ResyncPeriod: timings.resync, CredentialCheckPeriod: timings.credentialCheck,
-		HTTPTimeout: timings.httpTimeout, MaxConcurrentReconciles: 4,
+		HTTPTimeout: timings.httpTimeout, MaxConcurrentReconciles: 4, SourceCheckPeriod: time.Second,
 		LeakScanInterval: timings.leakScan,
 	}); err != nil {
 		cancel()

@@ -7,7 +7,7 @@ import (
 // AuthServerSpec describes an authorization server and how the operator
 // manages clients at it. AuthServer and ClusterAuthServer share it.
 // +kubebuilder:validation:XValidation:rule="!isURL(self.issuerURL) || url(self.issuerURL).getScheme() == 'https' || url(self.issuerURL).getHostname() in ['localhost', '127.0.0.1', '::1'] || (has(self.allowInsecureHTTP) && self.allowInsecureHTTP)",message="issuerURL must use https (plain http is allowed only for loopback addresses or with allowInsecureHTTP: true)",fieldPath=".issuerURL"
-// +kubebuilder:validation:XValidation:rule="(has(self.dynamicRegistration) ? 1 : 0) + (has(self.hydra) ? 1 : 0) + (has(self.okta) ? 1 : 0) + (has(self.auth0) ? 1 : 0) + (has(self.asgardeo) ? 1 : 0) + (has(self.entra) ? 1 : 0) + (has(self.keycloak) ? 1 : 0) == 1",message="exactly one provider block must be set: dynamicRegistration, hydra, okta, auth0, asgardeo, entra or keycloak"
+// +kubebuilder:validation:XValidation:rule="(has(self.dynamicRegistration) ? 1 : 0) + (has(self.hydra) ? 1 : 0) + (has(self.okta) ? 1 : 0) + (has(self.auth0) ? 1 : 0) + (has(self.asgardeo) ? 1 : 0) + (has(self.entra) ? 1 : 0) + (has(self.keycloak) ? 1 : 0) + (has(self.preRegistered) ? 1 : 0) == 1",message="exactly one provider block must be set: dynamicRegistration, hydra, okta, auth0, asgardeo, entra, keycloak or preRegistered"
 type AuthServerSpec struct {
 	// IssuerURL is the authorization server's issuer identifier. Its endpoints
 	// are discovered from RFC 8414 metadata, then OpenID Connect discovery.
@@ -85,6 +85,11 @@ type ProviderBlocks struct {
 	// Keycloak manages clients through Keycloak's Admin REST API.
 	// +optional
 	Keycloak *KeycloakProvider `json:"keycloak,omitempty"`
+	// PreRegistered is for a server without a management API, whose
+	// clients a person creates in a dashboard: OAuthClients on it bring
+	// their credentials in spec.credentialsFrom.
+	// +optional
+	PreRegistered *PreRegisteredProvider `json:"preRegistered,omitempty"`
 }
 
 // RateLimit is a token bucket: a steady rate with bursts.

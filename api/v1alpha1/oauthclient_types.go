@@ -8,6 +8,8 @@ import (
 // credentials.
 // +kubebuilder:validation:XValidation:rule="!has(self.grantTypes) || !self.grantTypes.exists(g, g == 'authorization_code') || (has(self.redirectURIs) && size(self.redirectURIs) > 0)",message="redirectURIs is required when grantTypes contains authorization_code",fieldPath=".redirectURIs"
 // +kubebuilder:validation:XValidation:rule="!has(self.tokenEndpointAuthMethod) || self.tokenEndpointAuthMethod != 'none' || !has(self.grantTypes) || !self.grantTypes.exists(g, g == 'client_credentials')",message="tokenEndpointAuthMethod none (a public client, without a secret) cannot use the client_credentials grant",fieldPath=".tokenEndpointAuthMethod"
+// +kubebuilder:validation:XValidation:rule="!has(self.credentialsFrom) || !has(self.tokenEndpointAuthMethod) || !(self.tokenEndpointAuthMethod in ['none', 'private_key_jwt'])",message="spec.credentialsFrom brings a client secret: it cannot be used with tokenEndpointAuthMethod none or private_key_jwt",fieldPath=".credentialsFrom"
+// +kubebuilder:validation:XValidation:rule="!has(self.credentialsFrom) || !has(self.secretName) || self.credentialsFrom.secretName != self.secretName",message="spec.credentialsFrom.secretName must not be the delivered Secret (spec.secretName): the operator never writes the source",fieldPath=".credentialsFrom.secretName"
 // +kubebuilder:validation:XValidation:rule="has(self.secretName) == has(oldSelf.secretName) && (!has(self.secretName) || self.secretName == oldSelf.secretName)",message="secretName is immutable",fieldPath=".secretName"
 // +kubebuilder:validation:XValidation:rule="has(self.clientID) == has(oldSelf.clientID) && (!has(self.clientID) || self.clientID == oldSelf.clientID)",message="spec.clientID is immutable: it cannot be set, changed or removed after creation; create a new OAuthClient instead",fieldPath=".clientID"
 // +kubebuilder:validation:XValidation:rule="!has(self.clientID) || !has(self.rotation) || !has(self.rotation.strategy) || self.rotation.strategy != 'Replace'",message="spec.rotation.strategy Replace registers a second client, which cannot share spec.clientID; use Auto, Overlap or Regenerate",fieldPath=".rotation.strategy"
@@ -133,6 +135,12 @@ type OAuthClientSpec struct {
 	// +optional
 	// +kubebuilder:validation:MaxItems=16
 	RolloutTargets []WorkloadReference `json:"rolloutTargets,omitempty"`
+
+	// CredentialsFrom brings the client's credentials from a Secret the
+	// user or another tool fills, instead of letting the server issue them
+	// (see CredentialsFrom). Required on a preRegistered server.
+	// +optional
+	CredentialsFrom *CredentialsFrom `json:"credentialsFrom,omitempty"`
 }
 
 // ServerReference names an AuthServer in the same namespace or a

@@ -12,7 +12,7 @@
 local hs = {status = "Progressing", message = "Waiting for the operator to report status"}
 
 -- Reasons that resolve themselves: not (yet) a failure.
-local waiting = {Deleting = true, RateLimited = true, ServerNotReady = true}
+local waiting = {CredentialsSourceMissing = true, Deleting = true, RateLimited = true, ServerNotReady = true}
 
 if obj.metadata ~= nil and obj.metadata.deletionTimestamp ~= nil then
   hs.message = "Being deleted"

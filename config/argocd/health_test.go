@@ -130,7 +130,7 @@ func oauthClientPhases() []phase {
 		{"being deleted", oac(1, 1, ready(metav1.ConditionFalse, v1alpha1.ReasonDeleting, "removing the client", 1), deleting), "Progressing", "deleted"},
 		{"unknown", oac(1, 1, ready(metav1.ConditionUnknown, "Reconciling", "", 1)), "Progressing", "Reconciling"},
 	}
-	for _, reason := range []string{v1alpha1.ReasonRateLimited, v1alpha1.ReasonServerNotReady} {
+	for _, reason := range []string{v1alpha1.ReasonRateLimited, v1alpha1.ReasonServerNotReady, v1alpha1.ReasonCredentialsSourceMissing} {
 		phases = append(phases, phase{"waiting: " + reason, oac(1, 1, ready(metav1.ConditionFalse, reason, "try later", 1)), "Progressing", reason})
 	}
 	for _, reason := range []string{

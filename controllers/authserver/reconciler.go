@@ -204,7 +204,7 @@ func (r *Reconciler) connect(ctx context.Context, obj servers.Object, secrets ma
 	if err != nil {
 		return nil, v1alpha1.ReasonProviderError, fmt.Errorf("setting up provider %s: %w", name, err)
 	}
-	return &servers.Server{Name: name, Provider: p, Endpoints: endpoints, Owner: cfg.Owner, Budget: budget}, v1alpha1.ReasonReady, nil
+	return &servers.Server{Name: name, Provider: p, Endpoints: endpoints, Owner: cfg.Owner, Budget: budget, HTTPClient: hc}, v1alpha1.ReasonReady, nil
 }
 
 // owner is the ownership marker of this operator instance, which adapters

@@ -81,6 +81,9 @@ func (r *Reconciler) act(ctx context.Context, o *observation, p policy.Plan) (ou
 			}
 		}
 	}
+	if rec, err = r.bringOwn(ctx, o, rec, p.Register != policy.RegisterNone); err != nil {
+		return out(err)
+	}
 	if err := save(rec); err != nil {
 		return out(err)
 	}
@@ -265,6 +268,7 @@ func desiredFor(o *observation, version int64) provider.ClientSpec {
 	if o.Caps.CallerChosenID {
 		spec.ClientID = policy.ClientIDFor(o.Client, version)
 	}
+	withBrought(o, &spec)
 	return spec
 }
 

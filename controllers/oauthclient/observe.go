@@ -30,6 +30,8 @@ type observation struct {
 	// goneWhy is what the server said when it did not know the recorded
 	// client (Gone).
 	goneWhy string
+	// source holds the credentials of spec.credentialsFrom; nil without.
+	source *brought
 }
 
 // ensureFinalizer makes sure the remote client is handled before the
@@ -64,6 +66,9 @@ func (r *Reconciler) observe(ctx context.Context, oac *v1alpha1.OAuthClient, fre
 	}
 	if err := policy.CheckOptions(oac, srv.Name); err != nil {
 		return o, fail(v1alpha1.ReasonInvalidMetadata, "%v", err)
+	}
+	if err := r.readSource(ctx, o); err != nil {
+		return o, err
 	}
 	if o.secret, err = r.readSecret(ctx, oac); err != nil {
 		return o, err

@@ -44,6 +44,9 @@ type Reconciler struct {
 	ResyncPeriod time.Duration
 	// MaxConcurrentReconciles is the number of workers.
 	MaxConcurrentReconciles int
+	// SourceCheckPeriod is how often the Secrets of spec.credentialsFrom
+	// are checked for changes (zero: DefaultSourceCheckPeriod).
+	SourceCheckPeriod time.Duration
 
 	records *record.Store
 	secrets *delivery.Writer
@@ -53,6 +56,8 @@ type Reconciler struct {
 	// lists holds the latest listing of each server that can list
 	// (servers.Key -> *listing), for resyncs (listresync.go).
 	lists sync.Map
+	// sources notices changes of the Secrets of spec.credentialsFrom.
+	sources *sourceWatch
 }
 
 // +kubebuilder:rbac:groups=oauth.clientoperator.io,resources=oauthclients,verbs=get;list;watch;patch
@@ -100,6 +105,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 func (r *Reconciler) SetupWithManager(mgr manager.Manager) error {
 	r.records = record.NewStore(r.Client, r.APIReader, r.OperatorNamespace)
 	r.secrets = &delivery.Writer{Client: r.Client, Reader: r.APIReader}
+	r.sources = newSourceWatch(r.APIReader, r.Client, r.SourceCheckPeriod)
+	if err := mgr.Add(r.sources); err != nil {
+		return err
+	}
 	return builder.ControllerManagedBy(mgr).
 		For(&v1alpha1.OAuthClient{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
@@ -107,6 +116,7 @@ func (r *Reconciler) SetupWithManager(mgr manager.Manager) error {
 		Watches(&v1alpha1.AuthServer{}, handler.EnqueueRequestsFromMapFunc(r.clientsOfServer)).
 		Watches(&v1alpha1.ClusterAuthServer{}, handler.EnqueueRequestsFromMapFunc(r.clientsOfServer)).
 		WatchesRawSource(source.Channel(r.Servers.Ready(), handler.EnqueueRequestsFromMapFunc(r.clientsOfServer))).
+		WatchesRawSource(source.Channel(r.sources.events, &handler.EnqueueRequestForObject{})).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.clientsInNamespace), builder.WithPredicates(predicate.LabelChangedPredicate{})).
 		WithOptions(controller.Options{
 			MaxConcurrentReconciles: max(r.MaxConcurrentReconciles, 1),

@@ -86,6 +86,11 @@ func status(oac *v1alpha1.OAuthClient, out outcome, err error) v1alpha1.OAuthCli
 	}
 	setAdopted(oac, &st.Conditions, out.record)
 	meta.SetStatusCondition(&st.Conditions, readyCondition(oac, st, out, err))
+	if c := rotationDueCondition(oac, out.record, time.Now()); c != nil {
+		meta.SetStatusCondition(&st.Conditions, *c)
+	} else {
+		meta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionRotationDue)
+	}
 	kstatus.Set(&st.Conditions)
 	return st
 }

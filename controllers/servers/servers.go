@@ -4,6 +4,7 @@
 package servers
 
 import (
+	"net/http"
 	"sync"
 	"time"
 
@@ -29,6 +30,10 @@ type Server struct {
 	// Budget is the server's request budget (nil: none), which its calls
 	// consult before they are sent.
 	Budget *ratelimit.Budget
+	// HTTPClient reaches the server without management credentials (TLS,
+	// timeouts, budget): the token endpoint, where brought credentials
+	// are verified.
+	HTTPClient *http.Client
 
 	// checked fingerprints the spec generation and credential values the
 	// provider was built from (a hash: never the values themselves), and

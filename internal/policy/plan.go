@@ -133,7 +133,9 @@ func Decide(o Observation) (Plan, error) {
 		Requested: oac.Annotations[v1alpha1.AnnotationRotateRequestedAt], Handled: o.Record.HandledRequest,
 		SecretExpiresAt: expires,
 	})
-	if d.Due && !IsPublic(oac) {
+	// Brought credentials (spec.credentialsFrom) are rotated by whoever
+	// fills their Secret; the controller only says when that is due.
+	if d.Due && !IsPublic(oac) && oac.Spec.CredentialsFrom == nil {
 		strategy, err := StrategyFor(oac, o.Caps)
 		if err != nil {
 			return Plan{}, err

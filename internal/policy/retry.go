@@ -83,7 +83,8 @@ func ClientRetry(reason string, err error) (after time.Duration, backoff bool) {
 	}
 	switch reason {
 	case v1alpha1.ReasonSecretConflict, v1alpha1.ReasonInvalidTemplate, v1alpha1.ReasonInvalidMetadata, v1alpha1.ReasonProviderError,
-		v1alpha1.ReasonServerNotAllowed, v1alpha1.ReasonPolicyViolation, v1alpha1.ReasonClientExists:
+		v1alpha1.ReasonServerNotAllowed, v1alpha1.ReasonPolicyViolation, v1alpha1.ReasonClientExists,
+		v1alpha1.ReasonCredentialsSourceMissing: // the source watch wakes the client when its Secret appears
 		return MaxRetry, false
 	case v1alpha1.ReasonServerNotFound, v1alpha1.ReasonServerNotReady:
 		return time.Minute, false

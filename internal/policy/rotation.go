@@ -141,5 +141,9 @@ func Wake(oac *v1alpha1.OAuthClient, rec *record.Record) time.Time {
 		return time.Time{}
 	}
 	_, _, retire := DueRetirements(time.Time{}, rec.Retiring)
-	return earliest(NextRotation(oac, rec), retire)
+	rotation := NextRotation(oac, rec)
+	if oac.Spec.CredentialsFrom != nil && !rotation.After(time.Now()) {
+		rotation = time.Time{} // brought credentials: a person rotates them; the condition already says so
+	}
+	return earliest(rotation, retire)
 }

@@ -138,6 +138,14 @@ type Capabilities struct {
 	// Without it the controller refuses an OAuthClient with spec.audience
 	// before anything is registered. Used by the controller.
 	Audience bool
+	// PreRegistered: the server has no management API; a person creates
+	// each client in its dashboard. Create and Update change nothing at
+	// the server: they hand back the ID and secret of ClientSpec, which the
+	// controller takes from spec.credentialsFrom (it refuses an OAuthClient
+	// without one), verifies (Verifier) and delivers. Delete has nothing to
+	// remove. The controller never rotates such a client; it says when
+	// rotation is due.
+	PreRegistered bool
 }
 
 // SecretRevoker is implemented by adapters whose Capabilities say
