@@ -123,7 +123,11 @@ func Decide(o Observation) (Plan, error) {
 		SecretExpiresAt: expires,
 	})
 	if d.Due && !IsPublic(oac) {
-		strategy, err := PickStrategy(StrategyOf(oac), o.Caps)
+		pick := PickStrategy
+		if IsKeyBased(oac) {
+			pick = keyStrategy
+		}
+		strategy, err := pick(StrategyOf(oac), o.Caps)
 		if err != nil {
 			return Plan{}, err
 		}
