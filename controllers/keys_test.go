@@ -149,6 +149,30 @@ func TestKeyRotationOverlapsThenDropsTheOldKey(t *testing.T) {
 	}
 }
 
+// A key-based client at rest makes no writes: the key set the server
+// reports is not drift, so resyncs change neither the record (no update
+// that would rotate the registration access token), nor the Secret, nor
+// status.
+func TestKeyBasedClientSteadyStateWritesNothing(t *testing.T) {
+	ns := newNamespace(t)
+	newClient(t, ns, "quiet", keySpec(nil))
+	oac := waitReady(t, ns, "quiet")
+	time.Sleep(time.Second) // let the reconciles caused by our own writes settle
+	oac = getClient(t, ns, "quiet")
+	s := keySecretOf(t, ns, "quiet")
+	rec := recordSecret(t, oac)
+	time.Sleep(3 * resyncPeriod)
+	if now := getClient(t, ns, "quiet"); now.ResourceVersion != oac.ResourceVersion {
+		t.Errorf("the OAuthClient was written during resyncs: %+v", now.Status)
+	}
+	if now := keySecretOf(t, ns, "quiet"); now.ResourceVersion != s.ResourceVersion {
+		t.Error("the Secret was written during resyncs")
+	}
+	if now := recordSecret(t, oac); now.ResourceVersion != rec.ResourceVersion {
+		t.Error("the record was written during resyncs: the key set looked drifted")
+	}
+}
+
 // A server without key sets refuses a private_key_jwt client before
 // anything is registered, naming spec.tokenEndpointAuthMethod; so does a
 // strategy other than key overlap, naming spec.rotation.strategy.
@@ -335,14 +359,21 @@ func remoteKeyIDs(t *testing.T, remote map[string]any) []string {
 	return ids
 }
 
-// recordKeys are the private keys (PEM) the operator's record holds: the
-// current one and those of retiring old keys.
-func recordKeys(t *testing.T, oac *v1alpha1.OAuthClient) []string {
+// recordSecret reads the operator's record of oac.
+func recordSecret(t *testing.T, oac *v1alpha1.OAuthClient) *corev1.Secret {
 	t.Helper()
 	var s corev1.Secret
 	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: operatorNamespace, Name: "oauthclient-" + string(oac.UID)}, &s); err != nil {
 		t.Fatalf("reading the record of %s: %v", oac.Name, err)
 	}
+	return &s
+}
+
+// recordKeys are the private keys (PEM) the operator's record holds: the
+// current one and those of retiring old keys.
+func recordKeys(t *testing.T, oac *v1alpha1.OAuthClient) []string {
+	t.Helper()
+	s := recordSecret(t, oac)
 	keys := []string{string(s.Data["private_key.pem"])}
 	var retiring []struct {
 		Key string `json:"key"`
