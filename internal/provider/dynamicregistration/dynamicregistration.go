@@ -130,6 +130,11 @@ func (a *adapter) Create(ctx context.Context, spec provider.ClientSpec) (provide
 		a.discard(info)
 		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, err)
 	}
+	if !info.needsSecret(spec.TokenEndpointAuthMethod) {
+		// A server may issue a secret to a private_key_jwt client (Hydra
+		// does); that auth method never uses it, so none is handed out.
+		info.ClientSecret = ""
+	}
 	return provider.Result{
 		Client: client(info),
 		State: provider.State{
