@@ -173,6 +173,37 @@ func TestKeyBasedClientSteadyStateWritesNothing(t *testing.T) {
 	}
 }
 
+// A secret-based client switched to private_key_jwt gets a key pair,
+// recorded before the update that registers its public key; the Secret
+// then holds the key and no secret, and the key obtains a token.
+func TestSwitchToPrivateKeyJWT(t *testing.T) {
+	ns := newNamespace(t)
+	newClient(t, ns, "svc", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
+	waitReady(t, ns, "svc")
+	before := secretOf(t, ns, "svc")
+	oac := getClient(t, ns, "svc")
+	oac.Spec.TokenEndpointAuthMethod = v1alpha1.AuthMethodPrivateKeyJWT
+	if err := k8s.Update(context.Background(), oac); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the Secret to hold a key", func() (bool, string) {
+		s := keySecretOf(t, ns, "svc")
+		_, secret := s.Data["client_secret"]
+		return len(s.Data["private_key.pem"]) > 0 && !secret, "no key yet, or a client_secret still"
+	})
+	s := keySecretOf(t, ns, "svc")
+	if string(s.Data["client_id"]) != string(before.Data["client_id"]) {
+		t.Errorf("client %s, was %s: the same client should switch", s.Data["client_id"], before.Data["client_id"])
+	}
+	waitReady(t, ns, "svc")
+	if _, err := keyToken(t, s, "read"); err != nil {
+		t.Fatalf("the key obtains no token after the switch: %v", err)
+	}
+	if _, err := token(t, before, "read"); err == nil {
+		t.Error("the old client secret still obtains a token for a private_key_jwt client")
+	}
+}
+
 // A server without key sets refuses a private_key_jwt client before
 // anything is registered, naming spec.tokenEndpointAuthMethod; so does a
 // strategy other than key overlap, naming spec.rotation.strategy.
