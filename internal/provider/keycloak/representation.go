@@ -181,6 +181,7 @@ func (r rep) spec() provider.ClientSpec {
 		Audience:                r.audiences(),
 		RedirectURIs:            r.RedirectURIs,
 		TokenEndpointAuthMethod: r.authMethod(),
+		JWKS:                    keySetOf(r.Attributes),
 	}
 	if o := r.Attributes[AttributeOwner]; o != "" {
 		s.Extra = map[string]string{AttributeOwner: o}
@@ -236,6 +237,7 @@ func switches(spec provider.ClientSpec) (map[string]any, map[string]string, erro
 		attrRefresh:       onOff(has(grantRefreshToken)),
 		attrTokenExchange: onOff(has(grantTokenExchange)),
 	}
+	maps.Copy(attrs, keySetAttributes(spec))
 	return fields, attrs, nil
 }
 
