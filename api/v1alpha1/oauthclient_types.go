@@ -10,6 +10,7 @@ import (
 // +kubebuilder:validation:XValidation:rule="!has(self.tokenEndpointAuthMethod) || self.tokenEndpointAuthMethod != 'none' || !has(self.grantTypes) || !self.grantTypes.exists(g, g == 'client_credentials')",message="tokenEndpointAuthMethod none (a public client, without a secret) cannot use the client_credentials grant",fieldPath=".tokenEndpointAuthMethod"
 // +kubebuilder:validation:XValidation:rule="!has(self.credentialsFrom) || !has(self.tokenEndpointAuthMethod) || !(self.tokenEndpointAuthMethod in ['none', 'private_key_jwt'])",message="spec.credentialsFrom brings a client secret: it cannot be used with tokenEndpointAuthMethod none or private_key_jwt",fieldPath=".credentialsFrom"
 // +kubebuilder:validation:XValidation:rule="!has(self.credentialsFrom) || !has(self.secretName) || self.credentialsFrom.secretName != self.secretName",message="spec.credentialsFrom.secretName must not be the delivered Secret (spec.secretName): the operator never writes the source",fieldPath=".credentialsFrom.secretName"
+// +kubebuilder:validation:XValidation:rule="!has(self.keys) || (has(self.tokenEndpointAuthMethod) && self.tokenEndpointAuthMethod == 'private_key_jwt')",message="keys is only for tokenEndpointAuthMethod private_key_jwt",fieldPath=".keys"
 // +kubebuilder:validation:XValidation:rule="has(self.secretName) == has(oldSelf.secretName) && (!has(self.secretName) || self.secretName == oldSelf.secretName)",message="secretName is immutable",fieldPath=".secretName"
 // +kubebuilder:validation:XValidation:rule="has(self.clientID) == has(oldSelf.clientID) && (!has(self.clientID) || self.clientID == oldSelf.clientID)",message="spec.clientID is immutable: it cannot be set, changed or removed after creation; create a new OAuthClient instead",fieldPath=".clientID"
 // +kubebuilder:validation:XValidation:rule="!has(self.clientID) || !has(self.rotation) || !has(self.rotation.strategy) || self.rotation.strategy != 'Replace'",message="spec.rotation.strategy Replace registers a second client, which cannot share spec.clientID; use Auto, Overlap or Regenerate",fieldPath=".rotation.strategy"
@@ -85,10 +86,18 @@ type OAuthClientSpec struct {
 
 	// TokenEndpointAuthMethod is how the client authenticates at the token
 	// endpoint. none makes a public client: no secret is issued.
+	// private_key_jwt makes a key-based client: the operator generates a
+	// key pair (spec.keys), registers only the public key and delivers the
+	// private key; no secret is issued (docs/key-based-clients.md).
 	// +optional
 	// +kubebuilder:default=client_secret_basic
-	// +kubebuilder:validation:Enum=client_secret_basic;client_secret_post;none
+	// +kubebuilder:validation:Enum=client_secret_basic;client_secret_post;none;private_key_jwt
 	TokenEndpointAuthMethod string `json:"tokenEndpointAuthMethod,omitempty"`
+
+	// Keys is the key pair of a private_key_jwt client; only with
+	// tokenEndpointAuthMethod private_key_jwt. Defaults to ES256.
+	// +optional
+	Keys *ClientKeys `json:"keys,omitempty"`
 
 	// ExtraMetadata is provider-specific registration metadata, passed to the
 	// server as given.
@@ -176,7 +185,9 @@ type SecretTemplate struct {
 	Keys *SecretKeys `json:"keys,omitempty"`
 
 	// Data are extra keys rendered with Go templates from .ClientID,
-	// .ClientSecret, .TokenURL, .Issuer and .Scope, e.g. a properties file.
+	// .ClientSecret, .TokenURL, .Issuer and .Scope (and, for a
+	// private_key_jwt client, .PrivateKeyPEM and .KeyID), e.g. a properties
+	// file.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=16
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[-._a-zA-Z0-9]+$') && size(k) <= 253)",message="keys must be valid Secret keys: letters, digits, '-', '_' and '.'"
@@ -216,6 +227,24 @@ type SecretKeys struct {
 	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
 	// +kubebuilder:validation:MaxLength=253
 	Scope string `json:"scope,omitempty"`
+	// PrivateKeyPEM key of a private_key_jwt client (PKCS#8 PEM); default
+	// private_key.pem.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +kubebuilder:validation:MaxLength=253
+	PrivateKeyPEM string `json:"privateKeyPEM,omitempty"`
+	// PrivateKeyJWK key of a private_key_jwt client (the private JWK);
+	// default private_key.jwk.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +kubebuilder:validation:MaxLength=253
+	PrivateKeyJWK string `json:"privateKeyJWK,omitempty"`
+	// KeyID key of a private_key_jwt client (the kid to send in the JWT
+	// header); default kid.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +kubebuilder:validation:MaxLength=253
+	KeyID string `json:"keyID,omitempty"`
 }
 
 // RotationPolicy schedules secret rotation.

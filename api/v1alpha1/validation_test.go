@@ -67,7 +67,7 @@ func TestInvalidManifestsAreRefusedNamingTheField(t *testing.T) {
 		{"plain http redirect URI", "client", "  grantTypes: [authorization_code]\n  redirectURIs: [\"http://app.example.com/cb\"]\n", []string{"spec.redirectURIs[0]", "https"}},
 		{"relative redirect URI", "client", "  grantTypes: [authorization_code]\n  redirectURIs: [\"/callback\"]\n", []string{"spec.redirectURIs[0]"}},
 		{"public client with client_credentials", "client", "  tokenEndpointAuthMethod: none\n", []string{"spec.tokenEndpointAuthMethod", "client_credentials"}},
-		{"unknown auth method", "client", "  tokenEndpointAuthMethod: private_key_jwt\n", []string{"spec.tokenEndpointAuthMethod", "Unsupported value"}},
+		{"unknown auth method", "client", "  tokenEndpointAuthMethod: tls_client_auth\n", []string{"spec.tokenEndpointAuthMethod", "Unsupported value"}},
 		{"secretName not a DNS name", "client", "  secretName: My_Secret\n", []string{"spec.secretName"}},
 		{"deletionPolicy unknown", "client", "  deletionPolicy: Keep\n", []string{"spec.deletionPolicy", "Unsupported value"}},
 		{"zero rotation interval", "client", "  rotation: {interval: 0s}\n", []string{"spec.rotation.interval", "interval must be positive"}},

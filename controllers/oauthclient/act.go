@@ -13,6 +13,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/delivery"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/keys"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/policy"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
@@ -60,6 +61,9 @@ func (r *Reconciler) act(ctx context.Context, o *observation, p policy.Plan) (ou
 				return out(providerFailure(err, "enabling client %s", rec.ClientID))
 			}
 			r.event(oac, corev1.EventTypeNormal, "Enabled", "enabled client %s at the server", rec.ClientID)
+		}
+		if rec, err = r.ensureKey(ctx, o, rec); err != nil {
+			return out(err)
 		}
 		if rec, err = r.correct(ctx, o, rec, p); err != nil {
 			return out(err)
@@ -130,14 +134,23 @@ func (r *Reconciler) register(ctx context.Context, o *observation, why policy.Re
 		version = oac.Status.SecretVersion + 1
 	}
 	p := o.server.Provider
-	res, err := p.Create(ctx, desiredFor(o, version))
+	spec := desiredFor(o, version)
+	var pair keys.Pair
+	if policy.IsKeyBased(oac) {
+		var err error
+		if pair, err = newKey(oac); err != nil {
+			return old, err
+		}
+		spec.JWKS = keys.Set(pair)
+	}
+	res, err := p.Create(ctx, spec)
 	if err != nil {
 		return old, providerFailure(err, "")
 	}
 	if err := crashpoint.Reached(crashpoint.AfterRemoteCreate); err != nil {
 		return old, err
 	}
-	if !policy.IsPublic(oac) {
+	if !policy.IsPublic(oac) && !policy.IsKeyBased(oac) {
 		if err := r.keepOnlyWithSecret(ctx, p, res, "client"); err != nil {
 			return old, err
 		}
@@ -147,6 +160,7 @@ func (r *Reconciler) register(ctx context.Context, o *observation, why policy.Re
 		IssuedAt: now(), Version: version, Provider: res.State, SecretExpiresAt: res.Client.SecretExpiresAt,
 		// A rotation request present at registration is already satisfied.
 		HandledRequest: oac.Annotations[v1alpha1.AnnotationRotateRequestedAt],
+		Key:            string(pair.PrivatePEM),
 	}
 	if old != nil {
 		// Replaced clients of the lost one still retire on time.
@@ -182,7 +196,11 @@ func (r *Reconciler) correct(ctx context.Context, o *observation, rec *record.Re
 	if len(p.Update) == 0 {
 		return next, nil
 	}
-	res, err := o.server.Provider.Update(ctx, next.ClientID, next.Provider, policy.Desired(oac))
+	spec, err := desiredWithKeys(oac, next)
+	if err != nil {
+		return next, err
+	}
+	res, err := o.server.Provider.Update(ctx, next.ClientID, next.Provider, spec)
 	if err != nil {
 		return next, providerFailure(err, "updating client %s (%s differ)", next.ClientID, strings.Join(p.Update, ", "))
 	}
@@ -208,6 +226,9 @@ func (r *Reconciler) adopt(oac *v1alpha1.OAuthClient, rec *record.Record, secret
 
 // rotate replaces the credentials with the plan's strategy.
 func (r *Reconciler) rotate(ctx context.Context, o *observation, rec *record.Record, p policy.Plan) (*record.Record, error) {
+	if policy.IsKeyBased(o.Client) {
+		return r.rotateKey(ctx, o, rec, p)
+	}
 	next := rec.Clone()
 	var err error
 	switch p.Rotate {
@@ -292,7 +313,11 @@ func (r *Reconciler) regenerate(ctx context.Context, o *observation, next *recor
 // deliver writes the Secret for rec; with nothing changed it writes nothing.
 func (r *Reconciler) deliver(ctx context.Context, o *observation, rec *record.Record) error {
 	oac := o.Client
-	want, err := delivery.Build(oac, credentials(o, rec), rec.Version, rec.IssuedAt, rec.SecretExpiresAt)
+	creds := credentials(o, rec)
+	if err := withKey(oac, rec, &creds); err != nil {
+		return err
+	}
+	want, err := delivery.Build(oac, creds, rec.Version, rec.IssuedAt, rec.SecretExpiresAt)
 	if err != nil {
 		return fail(v1alpha1.ReasonInvalidTemplate, "%v", err)
 	}
@@ -325,6 +350,13 @@ func (r *Reconciler) retire(ctx context.Context, o *observation, rec *record.Rec
 		return rec, nil
 	}
 	for _, rc := range due {
+		if rc.Key != "" {
+			var err error
+			if rec, err = r.dropOldKey(ctx, o, rec, rc); err != nil {
+				return rec, err
+			}
+			continue
+		}
 		if rc.SecretsOnly {
 			if err := r.revokeOld(ctx, o, rec, rc); err != nil {
 				return rec, err

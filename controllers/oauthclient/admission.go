@@ -54,6 +54,9 @@ func (r *Reconciler) admit(ctx context.Context, o *observation, fresh bool) erro
 	if err := policy.CheckAudience(oac, o.Caps, o.server.Name); err != nil {
 		return fail(v1alpha1.ReasonInvalidMetadata, "%v", err)
 	}
+	if err := policy.CheckKeys(oac, o.Caps, o.server.Name); err != nil {
+		return fail(v1alpha1.ReasonInvalidMetadata, "%v", err)
+	}
 	if err := policy.CheckClientID(oac, o.Caps, o.server.Name); err != nil {
 		return fail(v1alpha1.ReasonInvalidMetadata, "%v", err)
 	}
@@ -93,6 +96,7 @@ func (r *Reconciler) revokeAccess(ctx context.Context, o *observation, fresh boo
 	if sec != nil && delivery.Claim(oac, sec, "") == nil {
 		withoutSecret := rec.Clone()
 		withoutSecret.ClientSecret = ""
+		withoutSecret.Key = ""
 		withoutSecret.Version++
 		o.secret = sec
 		if err := r.deliver(ctx, o, withoutSecret); err != nil {

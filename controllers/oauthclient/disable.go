@@ -53,6 +53,7 @@ func (r *Reconciler) disable(ctx context.Context, o *observation, p policy.Plan)
 	// version (status counts it, so the next client's version follows it).
 	withoutSecret := rec.Clone()
 	withoutSecret.ClientSecret = ""
+	withoutSecret.Key = ""
 	withoutSecret.Version++
 	if o.secret != nil {
 		if err := r.deliver(ctx, o, withoutSecret); err != nil {

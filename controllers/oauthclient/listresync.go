@@ -47,7 +47,8 @@ func (r *Reconciler) listedInLine(ctx context.Context, o *observation) bool {
 	case !c.SecretExpiresAt.Equal(o.Record.SecretExpiresAt):
 		return false
 	}
-	return len(provider.Diff(o.server.Provider, policy.Desired(o.Client), c)) == 0
+	desired, err := policy.DesiredFor(o.Client, o.Record)
+	return err == nil && len(provider.Diff(o.server.Provider, desired, c)) == 0
 }
 
 // listingOf returns the server's clients as listed less than a resync

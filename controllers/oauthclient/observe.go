@@ -105,8 +105,12 @@ func (r *Reconciler) observe(ctx context.Context, oac *v1alpha1.OAuthClient, fre
 	case err != nil:
 		return o, providerFailure(err, "")
 	default:
+		desired, err := desiredWithKeys(oac, o.Record)
+		if err != nil {
+			return o, err
+		}
 		o.Remote = &remote
-		o.Drift = provider.Diff(srv.Provider, policy.Desired(oac), remote)
+		o.Drift = provider.Diff(srv.Provider, desired, remote)
 	}
 	return o, nil
 }

@@ -32,6 +32,11 @@ const (
 	AfterRemoteDelete  = "after-remote-delete"  // deletion: the client is gone remotely; state and finalizer remain
 	AfterStateRemove   = "after-state-remove"   // deletion: the state is gone; the finalizer remains
 	AfterDisableDelete = "after-disable-delete" // disabling: the client is gone remotely; the Secret still has the secret
+
+	// AfterKeySave: key rotation: the new key pair is recorded; the server
+	// holds only the old public key. Reached only by private_key_jwt
+	// clients, so it is not in All; controllers/keys_test.go covers it.
+	AfterKeySave = "after-key-save"
 )
 
 // All lists every crash point.

@@ -26,6 +26,12 @@ type Credentials struct {
 	TokenURL     string
 	Issuer       string
 	Scope        string // space separated
+	// PrivateKeyPEM, PrivateKeyJWK and KeyID are a private_key_jwt
+	// client's private key (PKCS#8 PEM, and as a JWK) and its key ID;
+	// empty for other clients.
+	PrivateKeyPEM string
+	PrivateKeyJWK string
+	KeyID         string
 }
 
 // Standard key names in the delivered Secret.
@@ -35,6 +41,9 @@ const (
 	KeyTokenURL     = "token_url"
 	KeyIssuer       = "issuer"
 	KeyScope        = "scope"
+	KeyPrivatePEM   = "private_key.pem"
+	KeyPrivateJWK   = "private_key.jwk"
+	KeyKeyID        = "kid"
 )
 
 // Data renders the Secret's data: the standard keys (renamed by the template
@@ -43,6 +52,7 @@ func Data(tmpl *v1alpha1.SecretTemplate, c Credentials) (map[string][]byte, erro
 	names := map[string]string{
 		KeyClientID: KeyClientID, KeyClientSecret: KeyClientSecret,
 		KeyTokenURL: KeyTokenURL, KeyIssuer: KeyIssuer, KeyScope: KeyScope,
+		KeyPrivatePEM: KeyPrivatePEM, KeyPrivateJWK: KeyPrivateJWK, KeyKeyID: KeyKeyID,
 	}
 	if tmpl != nil && tmpl.Keys != nil {
 		rename := func(std, to string) {
@@ -55,6 +65,9 @@ func Data(tmpl *v1alpha1.SecretTemplate, c Credentials) (map[string][]byte, erro
 		rename(KeyTokenURL, tmpl.Keys.TokenURL)
 		rename(KeyIssuer, tmpl.Keys.Issuer)
 		rename(KeyScope, tmpl.Keys.Scope)
+		rename(KeyPrivatePEM, tmpl.Keys.PrivateKeyPEM)
+		rename(KeyPrivateJWK, tmpl.Keys.PrivateKeyJWK)
+		rename(KeyKeyID, tmpl.Keys.KeyID)
 	}
 	data := map[string][]byte{}
 	set := 0
@@ -69,6 +82,9 @@ func Data(tmpl *v1alpha1.SecretTemplate, c Credentials) (map[string][]byte, erro
 	put(KeyTokenURL, c.TokenURL)
 	put(KeyIssuer, c.Issuer)
 	put(KeyScope, c.Scope)
+	put(KeyPrivatePEM, c.PrivateKeyPEM)
+	put(KeyPrivateJWK, c.PrivateKeyJWK)
+	put(KeyKeyID, c.KeyID)
 	if len(data) != set {
 		return nil, fmt.Errorf("spec.secretTemplate.keys: two standard keys are renamed to the same name")
 	}
@@ -97,7 +113,7 @@ func Data(tmpl *v1alpha1.SecretTemplate, c Credentials) (map[string][]byte, erro
 // Secret cannot be written with is reported before anything is registered
 // (also for an OAuthClient admitted before the CRD checked them).
 func CheckTemplate(tmpl *v1alpha1.SecretTemplate) error {
-	placeholder := Credentials{ClientID: "id", ClientSecret: "secret", TokenURL: "https://token", Issuer: "https://issuer", Scope: "scope"} //nolint:gosec // G101: placeholders that render the template once, not a credential
+	placeholder := Credentials{ClientID: "id", ClientSecret: "secret", TokenURL: "https://token", Issuer: "https://issuer", Scope: "scope", PrivateKeyPEM: "pem", PrivateKeyJWK: "{}", KeyID: "kid"} //nolint:gosec // G101: placeholders that render the template once, not a credential
 	if _, err := Data(tmpl, placeholder); err != nil {
 		return err
 	}

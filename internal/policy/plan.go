@@ -137,6 +137,9 @@ func Decide(o Observation) (Plan, error) {
 	// fills their Secret; the controller only says when that is due.
 	if d.Due && !IsPublic(oac) && oac.Spec.CredentialsFrom == nil {
 		strategy, err := StrategyFor(oac, o.Caps)
+		if IsKeyBased(oac) {
+			strategy, err = keyStrategy(StrategyOf(oac), o.Caps)
+		}
 		if err != nil {
 			return Plan{}, err
 		}

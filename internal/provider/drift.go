@@ -22,6 +22,7 @@ func Drift(desired, observed ClientSpec) []string {
 	add("redirectURIs", !SameSet(desired.RedirectURIs, observed.RedirectURIs))
 	add("tokenEndpointAuthMethod", observed.TokenEndpointAuthMethod != "" && desired.TokenEndpointAuthMethod != observed.TokenEndpointAuthMethod)
 	add("audience", observed.Audience != nil && !SameSet(desired.Audience, observed.Audience))
+	add("jwks", observed.JWKS != nil && !SameSet(KeyIDs(desired.JWKS), KeyIDs(observed.JWKS)))
 	for _, k := range slices.Sorted(maps.Keys(desired.Extra)) {
 		// A server may drop metadata it does not know; only a key it
 		// reports with another value is drift.

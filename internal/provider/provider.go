@@ -5,6 +5,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -41,8 +42,15 @@ type ClientSpec struct {
 	Audience []string
 	// RedirectURIs for authorization_code clients.
 	RedirectURIs []string
-	// TokenEndpointAuthMethod such as client_secret_basic or none.
+	// TokenEndpointAuthMethod such as client_secret_basic, none or
+	// private_key_jwt.
 	TokenEndpointAuthMethod string
+	// JWKS is, for a private_key_jwt client, the JSON Web Key Set (RFC 7517
+	// §5) of its public keys: one key, or two during a rotation. Public
+	// keys only; sent by Create and Update with the KeySet capability. In
+	// an observed Client it is the set the server holds (nil when the
+	// server does not report it), compared by key ID (KeyIDs).
+	JWKS json.RawMessage
 	// Extra holds provider-specific metadata, passed through as given.
 	Extra map[string]string
 	// Options is the OAuthClient's providerOptions block for this server's
@@ -146,6 +154,13 @@ type Capabilities struct {
 	// remove. The controller never rotates such a client; it says when
 	// rotation is due.
 	PreRegistered bool
+	// KeySet: Create and Update register ClientSpec.JWKS as the client's
+	// key set for private_key_jwt, replacing the set the server held, and
+	// Observe reports the set (Client.Spec.JWKS) so its drift is seen.
+	// Without it the controller refuses a private_key_jwt OAuthClient
+	// before anything is registered. Used by the controller (key-based
+	// clients, rotation by key overlap) and the suite (KeySet).
+	KeySet bool
 }
 
 // SecretRevoker is implemented by adapters whose Capabilities say

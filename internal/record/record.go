@@ -51,6 +51,10 @@ type Record struct {
 	// its secret (the Adopted condition); empty for a client the operator
 	// registered.
 	AdoptedReason, AdoptedMessage string
+	// Key is the current private key (PKCS#8 PEM) of a private_key_jwt
+	// client. It is saved before its public key is registered or added at
+	// the server, so no registered key lacks its private half.
+	Key string
 }
 
 // Retiring is an old client kept valid during a grace period.
@@ -61,6 +65,10 @@ type Retiring struct {
 	// SecretsOnly: an Overlap rotation's old secrets, not a client: at
 	// RetireAt the client stays and its other secrets are revoked.
 	SecretsOnly bool `json:"secretsOnly,omitempty"`
+	// Key, with SecretsOnly, is the private key (PKCS#8 PEM) of a key
+	// rotation's old key pair: at RetireAt its public key is removed from
+	// the client's key set, and only then is this entry dropped.
+	Key string `json:"key,omitempty"`
 }
 
 // Clone returns a deep copy.
@@ -97,6 +105,7 @@ const (
 	keyRetiring     = "retiring"
 	keyAdoptedWhy   = "adoption.reason"
 	keyAdoptedMsg   = "adoption.message"
+	keyPrivateKey   = "private_key.pem"
 )
 
 // Encode renders r as Secret data.
@@ -106,6 +115,7 @@ func Encode(r *Record) map[string][]byte {
 		keyVersion:  []byte(strconv.FormatInt(r.Version, 10)),
 	}
 	putString(data, keyClientSecret, r.ClientSecret)
+	putString(data, keyPrivateKey, r.Key)
 	putTime(data, keyIssuedAt, r.IssuedAt)
 	putTime(data, keyExpiresAt, r.SecretExpiresAt)
 	for k, v := range r.Provider {
@@ -143,6 +153,7 @@ func Decode(data map[string][]byte) (*Record, error) {
 	r := &Record{
 		ClientID:     string(data[keyClientID]),
 		ClientSecret: string(data[keyClientSecret]),
+		Key:          string(data[keyPrivateKey]),
 		Provider:     provider.State{},
 	}
 	if r.ClientID == "" {

@@ -28,6 +28,10 @@ func TestRoundTrip(t *testing.T) {
 			AdoptedReason: "SecretKept", AdoptedMessage: "client c1 existed at the server and was adopted",
 			Retiring: []Retiring{{ClientID: "old", RetireAt: t0.Add(time.Hour), Provider: provider.State{"registration_access_token": "r0"}}},
 		},
+		{
+			ClientID: "k", Version: 2, Provider: provider.State{}, Key: "-----BEGIN PRIVATE KEY-----\nnew\n-----END PRIVATE KEY-----\n",
+			Retiring: []Retiring{{ClientID: "k", RetireAt: t0, SecretsOnly: true, Key: "-----BEGIN PRIVATE KEY-----\nold\n-----END PRIVATE KEY-----\n"}},
+		},
 	}
 	for _, want := range cases {
 		got, err := Decode(Encode(want))

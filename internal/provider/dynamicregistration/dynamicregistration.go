@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -73,9 +74,10 @@ func New(_ context.Context, cfg provider.Config) (provider.Provider, error) {
 // Capabilities reports that RFC 7591/7592 offers none of the optional
 // strategies. The secret is not promised to be readable: RFC 7592 §3 lets a
 // server leave it out of read responses. Audience is sent, and refused
-// when the server does not register it (checkAudience).
+// when the server does not register it (checkAudience); so is a
+// private_key_jwt client's key set (jwks, checkKeySet).
 func (a *adapter) Capabilities() provider.Capabilities {
-	return provider.Capabilities{Audience: true}
+	return provider.Capabilities{Audience: true, KeySet: true}
 }
 
 // Create registers a client (RFC 7591 §3.1). A registration the adapter
@@ -123,6 +125,15 @@ func (a *adapter) Create(ctx context.Context, spec provider.ClientSpec) (provide
 	if err := checkAudience(info, spec); err != nil {
 		a.discard(info)
 		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, err)
+	}
+	if err := checkKeySet(info, spec); err != nil {
+		a.discard(info)
+		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, err)
+	}
+	if !info.needsSecret(spec.TokenEndpointAuthMethod) {
+		// A server may issue a secret to a private_key_jwt client (Hydra
+		// does); that auth method never uses it, so none is handed out.
+		info.ClientSecret = ""
 	}
 	return provider.Result{
 		Client: client(info),
@@ -209,7 +220,7 @@ func (a *adapter) Update(ctx context.Context, clientID string, state provider.St
 	if newURI != uri || newRAT != rat {
 		res.State = provider.State{StateRegistrationAccessToken: newRAT, StateRegistrationClientURI: newURI}
 	}
-	if err := checkAudience(info, spec); err != nil && res.State == nil {
+	if err := errors.Join(checkAudience(info, spec), checkKeySet(info, spec)); err != nil && res.State == nil {
 		// Refused only when no new registration access token came with
 		// the answer: an error would lose it, and with it the client.
 		return provider.Result{}, fmt.Errorf("updating client %q: %w", clientID, err)

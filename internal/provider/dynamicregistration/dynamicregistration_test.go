@@ -475,8 +475,8 @@ func TestManagementTokenErrors(t *testing.T) {
 
 func TestUnsupportedOperations(t *testing.T) {
 	p := newAdapter(t, "https://as.example.com/reg", nil)
-	if caps := p.Capabilities(); caps != (provider.Capabilities{Audience: true}) {
-		t.Errorf("Capabilities = %+v, want none but Audience", caps)
+	if caps := p.Capabilities(); caps != (provider.Capabilities{Audience: true, KeySet: true}) {
+		t.Errorf("Capabilities = %+v, want none but Audience and KeySet", caps)
 	}
 	if _, err := p.RotateSecret(context.Background(), "c1", nil); !errors.Is(err, provider.ErrUnsupported) {
 		t.Errorf("RotateSecret error = %v", err)

@@ -124,7 +124,7 @@ func (f *fakeServer) register(w http.ResponseWriter, r *http.Request) {
 		delete(meta, k)
 	}
 	c := &fakeClient{meta: meta}
-	if meta["token_endpoint_auth_method"] != "none" {
+	if m := meta["token_endpoint_auth_method"]; m != "none" && m != "private_key_jwt" {
 		c.secret = fmt.Sprintf("secret-%d", f.seq)
 	}
 	f.clients[id] = c

@@ -26,6 +26,11 @@ const (
 	// fieldAudience is not RFC 7591 metadata, but the name servers that
 	// register an audience use (Ory Hydra: a list of strings).
 	fieldAudience = "audience"
+	// fieldJWKS and fieldSigningAlg are RFC 7591 §2 metadata of a
+	// private_key_jwt client: its public keys, and the JWS algorithm of
+	// its assertions.
+	fieldJWKS       = "jwks"
+	fieldSigningAlg = "token_endpoint_auth_signing_alg"
 )
 
 // reserved are the names Extra may not set: the adapter manages them from
@@ -34,6 +39,7 @@ var reserved = []string{
 	fieldClientID, fieldClientSecret, fieldIDIssuedAt, fieldSecretExpiresAt,
 	fieldClientName, fieldGrantTypes, fieldScope, fieldRedirectURIs, fieldAuthMethod, fieldResponseTypes,
 	StateRegistrationAccessToken, StateRegistrationClientURI,
+	fieldJWKS, fieldSigningAlg, "jwks_uri",
 }
 
 // maxTime is the largest client_secret_expires_at accepted (year 9999).
@@ -60,6 +66,12 @@ func metadata(spec provider.ClientSpec) (map[string]any, error) {
 	provider.PutMetadata(m, spec)
 	if len(spec.Audience) > 0 {
 		m[fieldAudience] = spec.Audience
+	}
+	if len(spec.JWKS) > 0 {
+		m[fieldJWKS] = spec.JWKS
+		if alg := signingAlg(spec.JWKS); alg != "" {
+			m[fieldSigningAlg] = alg
+		}
 	}
 	m[fieldResponseTypes] = []string{}
 	if slices.Contains(spec.GrantTypes, "authorization_code") {
@@ -120,6 +132,7 @@ func parseClientInfo(body []byte) (clientInfo, error) {
 		{fieldAuthMethod, &c.Spec.TokenEndpointAuthMethod},
 		{fieldScope, &scope},
 		{fieldAudience, &c.Spec.Audience},
+		{fieldJWKS, &c.Spec.JWKS},
 	}
 	for _, f := range fields {
 		v, ok := raw[f.name]
@@ -165,4 +178,37 @@ func checkAudience(info clientInfo, spec provider.ClientSpec) error {
 	}
 	return &provider.Error{Kind: provider.KindInvalidMetadata,
 		Description: "spec.audience: the server did not register the audience (it is not RFC 7591 metadata and this server does not keep it); remove spec.audience, or use a provider block for this server that supports it"}
+}
+
+// signingAlg is the algorithm all keys of a key set share, for
+// token_endpoint_auth_signing_alg; "" when they differ (a rotation that
+// changed spec.keys.algorithm), so the server accepts either.
+func signingAlg(jwks json.RawMessage) string {
+	var set struct {
+		Keys []struct {
+			Alg string `json:"alg"`
+		} `json:"keys"`
+	}
+	if json.Unmarshal(jwks, &set) != nil || len(set.Keys) == 0 {
+		return ""
+	}
+	alg := set.Keys[0].Alg
+	for _, k := range set.Keys[1:] {
+		if k.Alg != alg {
+			return ""
+		}
+	}
+	return alg
+}
+
+// checkKeySet refuses a registration in which the server did not keep the
+// key set spec asks for (RFC 7591 §3.2.1: the answer carries every
+// registered metadata value): a private_key_jwt client whose keys the
+// server dropped could never authenticate.
+func checkKeySet(info clientInfo, spec provider.ClientSpec) error {
+	if len(spec.JWKS) == 0 || provider.SameSet(provider.KeyIDs(spec.JWKS), provider.KeyIDs(info.Spec.JWKS)) {
+		return nil
+	}
+	return &provider.Error{Kind: provider.KindInvalidMetadata,
+		Description: "spec.tokenEndpointAuthMethod: the server did not register the client's public keys (jwks); it may not support private_key_jwt for dynamically registered clients"}
 }

@@ -73,7 +73,7 @@ func TestParseClientInfo(t *testing.T) {
 			want: clientInfo{ClientID: "c1", ClientSecret: "s", SecretExpiresAt: time.Unix(1900000000, 0).UTC(),
 				RegistrationAccessToken: "r", RegistrationClientURI: "https://a/reg/c1",
 				Spec: provider.ClientSpec{ClientName: "n", GrantTypes: []string{"client_credentials"}, Scopes: []string{"a", "b"},
-					TokenEndpointAuthMethod: "client_secret_post", Extra: map[string]string{"application_type": "web"}}},
+					TokenEndpointAuthMethod: "client_secret_post", JWKS: json.RawMessage(`{"keys":[]}`), Extra: map[string]string{"application_type": "web"}}},
 		},
 		{name: "no expiry", body: `{"client_id":"c1","client_secret_expires_at":0}`, want: clientInfo{ClientID: "c1"}},
 		{name: "not an object", body: `"x"`, wantErr: "not a JSON object"},

@@ -22,6 +22,11 @@ const (
 	fieldAuthMethod   = "token_endpoint_auth_method"
 	fieldOwner        = "owner"
 	fieldMetadata     = "metadata"
+	// fieldJWKS is a private_key_jwt client's public key set, and
+	// fieldSigningAlg the algorithm Hydra accepts its assertions in
+	// (Hydra assumes RS256 when it is not set).
+	fieldJWKS       = "jwks"
+	fieldSigningAlg = "token_endpoint_auth_signing_alg"
 )
 
 // ExtraClientID is the ClientSpec.Extra key that chooses the client_id
@@ -77,6 +82,7 @@ const (
 	DiffRedirectURIs = "redirectURIs"
 	DiffAuthMethod   = "tokenEndpointAuthMethod"
 	DiffOwner        = "owner"
+	DiffJWKS         = "jwks"
 )
 
 // wireClient is a client as Hydra's admin API answers it, reduced to what
@@ -94,6 +100,7 @@ type wireClient struct {
 	Metadata      map[string]any // nil when absent or not an object
 	MetadataOther bool           // metadata is present but not a JSON object
 	Extra         map[string]string
+	JWKS          json.RawMessage // nil when absent
 }
 
 // parseClient reads one client object. Its errors name the offending field,
@@ -122,6 +129,9 @@ func parseClient(raw map[string]json.RawMessage) (wireClient, error) {
 		if err := json.Unmarshal(v, f.into); err != nil {
 			return wireClient{}, fmt.Errorf("field %s has the wrong type", f.name)
 		}
+	}
+	if v, ok := raw[fieldJWKS]; ok && string(v) != "null" {
+		c.JWKS = v
 	}
 	if v, ok := raw[fieldMetadata]; ok && string(v) != "null" {
 		if err := json.Unmarshal(v, &c.Metadata); err != nil || c.Metadata == nil {
@@ -183,6 +193,7 @@ func (c wireClient) client() provider.Client {
 		Audience:                c.Audience,
 		RedirectURIs:            c.RedirectURIs,
 		TokenEndpointAuthMethod: c.AuthMethod,
+		JWKS:                    c.JWKS,
 	}
 	if d, ok := c.Metadata[MetadataDescription].(string); ok {
 		spec.Description = d
@@ -264,7 +275,36 @@ func createBody(spec provider.ClientSpec, owner string) map[string]any {
 	if len(md) > 0 {
 		m[fieldMetadata] = md
 	}
+	if len(spec.JWKS) > 0 {
+		m[fieldJWKS] = spec.JWKS
+		if alg := signingAlg(spec); alg != "" {
+			m[fieldSigningAlg] = alg
+		}
+	}
 	return m
+}
+
+// signingAlg is the algorithm every key of spec's key set has, for
+// token_endpoint_auth_signing_alg, unless Extra sets it; "" when the keys
+// differ (Hydra then assumes RS256) or there are none.
+func signingAlg(spec provider.ClientSpec) string {
+	if v := spec.Extra[fieldSigningAlg]; v != "" {
+		return v
+	}
+	var set struct {
+		Keys []struct {
+			Alg string `json:"alg"`
+		} `json:"keys"`
+	}
+	if json.Unmarshal(spec.JWKS, &set) != nil || len(set.Keys) == 0 {
+		return ""
+	}
+	for _, k := range set.Keys[1:] {
+		if k.Alg != set.Keys[0].Alg {
+			return ""
+		}
+	}
+	return set.Keys[0].Alg
 }
 
 // diff lists the managed fields where observed differs from desired, in a
@@ -298,6 +338,9 @@ func diff(desired, observed provider.ClientSpec, owner string) []string {
 	}
 	if owner != "" && observed.Extra[ExtraOwner] != owner {
 		d = append(d, DiffOwner)
+	}
+	if len(desired.JWKS) > 0 && !sameSet(provider.KeyIDs(desired.JWKS), provider.KeyIDs(observed.JWKS)) {
+		d = append(d, DiffJWKS)
 	}
 	for _, k := range slices.Sorted(maps.Keys(desired.Extra)) {
 		if v := desired.Extra[k]; k != ExtraClientID && v != "" && observed.Extra[k] != v {
@@ -353,6 +396,11 @@ func patchOps(fields []string, desired provider.ClientSpec, observed wireClient,
 			set(fieldAuthMethod, authMethod(desired.TokenEndpointAuthMethod))
 		case DiffOwner:
 			set(fieldOwner, owner)
+		case DiffJWKS:
+			set(fieldJWKS, desired.JWKS)
+			if alg := signingAlg(desired); alg != "" {
+				set(fieldSigningAlg, alg)
+			}
 		default: // an Extra field
 			set(f, desired.Extra[f])
 		}

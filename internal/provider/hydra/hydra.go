@@ -170,7 +170,8 @@ func (p *Provider) Endpoints() provider.Endpoints {
 // limit on how many, until RevokeRotatedSecrets) only when the admin API
 // has the rotation endpoint, which is known after the first call that
 // reached Hydra (or Probe); secrets do not expire; there is no native
-// disable; clients can be listed by owner; audience is registered.
+// disable; clients can be listed by owner; audience is registered; a
+// private_key_jwt client's key set (jwks) is registered and reported.
 func (p *Provider) Capabilities() provider.Capabilities {
 	p.mu.Lock()
 	overlap := p.rotate != nil && *p.rotate
@@ -182,6 +183,7 @@ func (p *Provider) Capabilities() provider.Capabilities {
 		List:                 true,
 		CallerChosenID:       true,
 		Audience:             true,
+		KeySet:               true,
 	}
 }
 
@@ -308,6 +310,11 @@ func (p *Provider) Create(ctx context.Context, spec provider.ClientSpec) (provid
 			provider.Errorf(provider.KindTransient, "Hydra answered for client_id %q, not the chosen %q", c.ClientID, chosen))
 	}
 	p.probeQuietly(ctx)
+	if !needsSecret(c.AuthMethod) {
+		// Hydra makes a secret even for a private_key_jwt client; with
+		// that auth method it authenticates nothing, so none is handed out.
+		c.ClientSecret = ""
+	}
 	if spec.ClientSecret != "" {
 		// Hydra stored the secret it was given (and echoes it).
 		c.ClientSecret = spec.ClientSecret

@@ -121,7 +121,7 @@ func (p *Provider) observe(ctx context.Context, clientID string, state provider.
 	if ex.optional, err = p.clientScopes(ctx, id, optionalScopes); err != nil {
 		return provider.Client{}, err
 	}
-	if !r.PublicClient {
+	if !r.PublicClient && usesSecret(c.Spec.TokenEndpointAuthMethod) {
 		if c.ClientSecret, err = p.secret(ctx, id); err != nil {
 			return provider.Client{}, err
 		}
@@ -276,7 +276,7 @@ func (p *Provider) finish(ctx context.Context, spec provider.ClientSpec, id stri
 		}
 	}
 	c := provider.Client{ClientID: spec.ClientID, Enabled: true, Spec: spec}
-	if spec.TokenEndpointAuthMethod != "none" {
+	if usesSecret(spec.TokenEndpointAuthMethod) {
 		secret, err := p.secret(ctx, id)
 		if err != nil {
 			return provider.Result{}, err

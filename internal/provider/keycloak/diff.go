@@ -17,6 +17,7 @@ const (
 	DiffRedirectURIs   = "redirectURIs"
 	DiffAuthMethod     = "tokenEndpointAuthMethod"
 	DiffOwner          = "owner"
+	DiffJWKS           = "jwks"
 	DiffOptionalScopes = "providerOptions.keycloak.optionalClientScopes"
 	DiffRoles          = "providerOptions.keycloak.serviceAccountRoles"
 	DiffAttributes     = "providerOptions.keycloak.attributes"
@@ -47,6 +48,7 @@ func (p *Provider) Diff(desired provider.ClientSpec, obs provider.Client) []stri
 	add(DiffRedirectURIs, !provider.SameSet(desired.RedirectURIs, got.RedirectURIs))
 	add(DiffAuthMethod, authKind(desired.TokenEndpointAuthMethod) != authKind(got.TokenEndpointAuthMethod))
 	add(DiffOwner, p.owner != "" && got.Extra[AttributeOwner] != p.owner)
+	add(DiffJWKS, len(desired.JWKS) > 0 && !provider.SameSet(provider.KeyIDs(desired.JWKS), provider.KeyIDs(got.JWKS)))
 	ex, _ := got.Options.(*observed)
 	if ex == nil {
 		return d

@@ -132,7 +132,8 @@ func New(cfg Config) (*Provider, error) {
 // regenerated; clients can be listed by the ownership attribute and
 // disabled. With the realm's secret rotation (RotatedSecretLifetime), a
 // regenerated secret overlaps with the previous one (two valid at most),
-// and every secret expires.
+// and every secret expires. A private_key_jwt client (client-jwt) holds
+// its public keys as an inline key set (attribute jwks.string).
 func (p *Provider) Capabilities() provider.Capabilities {
 	c := provider.Capabilities{
 		List:                 true,
@@ -141,6 +142,7 @@ func (p *Provider) Capabilities() provider.Capabilities {
 		SecretReadable:       true,
 		RegenerateSecret:     true,
 		NativeDisable:        true,
+		KeySet:               true,
 	}
 	if p.rotated > 0 {
 		c.OverlapSecrets, c.MaxSecrets, c.SecretExpiry = true, 2, true

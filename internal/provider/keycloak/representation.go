@@ -187,6 +187,7 @@ func (r rep) spec() provider.ClientSpec {
 		RedirectURIs:            r.RedirectURIs,
 		TokenEndpointAuthMethod: r.authMethod(),
 		CreateKey:               r.Attributes[AttributeCreateKey],
+		JWKS:                    keySetOf(r.Attributes),
 	}
 	if o := r.Attributes[AttributeOwner]; o != "" {
 		s.Extra = map[string]string{AttributeOwner: o}
@@ -242,6 +243,7 @@ func switches(spec provider.ClientSpec) (map[string]any, map[string]string, erro
 		attrRefresh:       onOff(has(grantRefreshToken)),
 		attrTokenExchange: onOff(has(grantTokenExchange)),
 	}
+	maps.Copy(attrs, keySetAttributes(spec))
 	return fields, attrs, nil
 }
 

@@ -103,6 +103,7 @@ func Run(t *testing.T, h Harness) {
 	claim("OverlapKeepsOldSecretUntilRevoked", caps.OverlapSecrets, testOverlap)
 	claim("SecretExpiry", caps.SecretExpiry, testExpiry)
 	claim("DisableAndEnable", caps.NativeDisable, testDisable)
+	claim("KeySetIsRegistered", caps.KeySet, testKeySet)
 }
 
 // claimed returns the adapter's capabilities once a call reached the
