@@ -52,6 +52,7 @@ func asgardeoServer(t *testing.T, ns, name string, o asgardeofake.Options, scope
 // authorized-API changes, drift corrected, deleted at the server →
 // recreated, rotation with overlap, disable/enable, Delete and Orphan.
 func TestOAuthClientsAtAsgardeo(t *testing.T) {
+	t.Parallel() // its own namespace and server; no restart, crash point or global
 	ctx := context.Background()
 	ns := createNamespace(t)
 	f := asgardeoServer(t, ns, "wso2", asgardeofake.Options{MultipleSecrets: true}, asgardeo.ManagementScopes)
@@ -249,6 +250,7 @@ func TestOAuthClientsAtAsgardeo(t *testing.T) {
 // until the grace period ends, then deleted. The management login names no
 // scopes: the block's defaults are asked for.
 func TestAsgardeoRotationWithoutMultipleSecretsReplaces(t *testing.T) {
+	t.Parallel() // its own namespace and server; no restart, crash point or global
 	ctx := context.Background()
 	ns := createNamespace(t)
 	f := asgardeoServer(t, ns, "asgardeo", asgardeofake.Options{Organization: "acme"}, nil)

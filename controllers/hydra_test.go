@@ -21,6 +21,7 @@ import (
 // the manifest's scopes, a quiet resync, the client recreated when deleted
 // at the server, rotation, and deletion.
 func TestOAuthClientsAtHydra(t *testing.T) {
+	t.Parallel() // its own namespace and server; no restart, crash point or global
 	if testing.Short() {
 		t.Skip("starts Ory Hydra")
 	}

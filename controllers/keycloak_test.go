@@ -27,6 +27,7 @@ import (
 // operator when it ends), disable and enable, and
 // both deletion policies.
 func TestOAuthClientsAtKeycloak(t *testing.T) {
+	t.Parallel() // its own namespace and server; no restart, crash point or global
 	ctx := context.Background()
 	kc := startKeycloak(t)
 	fake, realm, tokenURL := kc.fake, kc.realm, kc.tokenURL

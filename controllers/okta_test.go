@@ -29,6 +29,7 @@ import (
 // rotation with two secrets at once; disable and enable with Okta's own
 // switch; the Delete and Orphan deletion policies.
 func TestOAuthClientsAtFakeOkta(t *testing.T) {
+	t.Parallel() // its own namespace and server; no restart, crash point or global
 	ctx := context.Background()
 	const apiToken = "okta-envtest-api-token-42" //nolint:gosec // G101: the fake org's made-up API token
 	seen.add(apiToken)
@@ -232,6 +233,7 @@ func startFakeOkta(t *testing.T, apiToken string) (*oktafake.Fake, *httptest.Ser
 // service app with a private_key_jwt assertion at the org authorization
 // server, granted the okta.* scopes of docs/providers/okta.md.
 func TestFakeOktaWithAServiceApp(t *testing.T) {
+	t.Parallel() // its own namespace and server; no restart, crash point or global
 	ctx := context.Background()
 	fake, srv := startFakeOkta(t, "")
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
