@@ -182,10 +182,7 @@ func TestOAuthClientsAtAuth0(t *testing.T) {
 			t.Errorf("clients at Auth0 %d → %d: a refused client was registered", before, after)
 		}
 		for _, name := range []string{"multi", "nowhere"} {
-			if err := k8s.Delete(ctx, getClient(t, ns, name)); err != nil {
-				t.Fatal(err)
-			}
-			waitGone(t, &v1alpha1.OAuthClient{}, ns, name)
+			deleteClient(t, ns, name)
 		}
 	})
 
@@ -195,10 +192,7 @@ func TestOAuthClientsAtAuth0(t *testing.T) {
 		newClient(t, ns, "kept", kept)
 		c := waitReady(t, ns, "kept")
 		delivered("kept")
-		if err := k8s.Delete(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-		waitGone(t, &v1alpha1.OAuthClient{}, ns, "kept")
+		deleteClient(t, ns, "kept")
 		s := secretOf(t, ns, "kept")
 		if len(s.OwnerReferences) != 0 {
 			t.Errorf("the orphaned Secret still has owners %v", s.OwnerReferences)
@@ -209,10 +203,7 @@ func TestOAuthClientsAtAuth0(t *testing.T) {
 
 	t.Run("deleting the OAuthClient deletes its clients and grants at Auth0", func(t *testing.T) {
 		for _, name := range []string{"billing", "regen"} {
-			if err := k8s.Delete(ctx, getClient(t, ns, name)); err != nil {
-				t.Fatal(err)
-			}
-			waitGone(t, &v1alpha1.OAuthClient{}, ns, name)
+			deleteClient(t, ns, name)
 		}
 		waitFor(t, "no client left at Auth0", func() (bool, string) {
 			ids := srv.ClientIDs()
@@ -227,7 +218,6 @@ func TestOAuthClientsAtAuth0(t *testing.T) {
 // it made. It restarts the manager and arms crash points, so it runs alone,
 // not in parallel.
 func TestAuth0CrashBetweenTheAnswerAndTheRecord(t *testing.T) {
-	ctx := context.Background()
 	srv, ns, spec, works, delivered := auth0Fixture(t)
 	named := func(name string) int {
 		n := 0
@@ -269,10 +259,7 @@ func TestAuth0CrashBetweenTheAnswerAndTheRecord(t *testing.T) {
 				n := named(ns + "/" + name)
 				return n == 1, fmt.Sprintf("%d clients named %s/%s", n, ns, name)
 			})
-			if err := k8s.Delete(ctx, getClient(t, ns, name)); err != nil {
-				t.Fatal(err)
-			}
-			waitGone(t, &v1alpha1.OAuthClient{}, ns, name)
+			deleteClient(t, ns, name)
 		})
 	}
 }
@@ -300,8 +287,7 @@ func auth0Fixture(t *testing.T) (srv *auth0fake.Server, ns string, spec func(sco
 		}
 	}
 	delivered = func(name string) *corev1.Secret {
-		s := secretOf(t, ns, name)
-		seen.add(string(s.Data["client_secret"]))
+		s := deliveredSecret(t, ns, name)
 		return s
 	}
 	return srv, ns, spec, works, delivered

@@ -174,10 +174,7 @@ func TestOAuthClientsAtEntraFake(t *testing.T) {
 		kept := waitReady(t, ns, "kept")
 		ks := secretOf(t, ns, "kept")
 		for _, name := range []string{"kept", "orders"} {
-			if err := k8s.Delete(ctx, getClient(t, ns, name)); err != nil {
-				t.Fatal(err)
-			}
-			waitGone(t, &v1alpha1.OAuthClient{}, ns, name)
+			deleteClient(t, ns, name)
 		}
 		if err := works(t, ks, "api://fake-orders/.default"); err != nil {
 			t.Errorf("the orphaned application no longer works: %v", err)
