@@ -8,17 +8,27 @@ package tier
 
 import (
 	"os"
+	"sync/atomic"
 	"testing"
 )
 
 // Env is the environment variable that turns the integration tier on.
 const Env = "TEST_INTEGRATION"
 
+// enabled is set by Enable.
+var enabled atomic.Bool
+
+// Enable turns the integration tier on for this test binary. A TestMain
+// that starts real servers itself (an envtest suite) calls it: its whole
+// package is of the integration tier, so `go test ./controllers` runs all
+// of it.
+func Enable() { enabled.Store(true) }
+
 // IntegrationEnabled reports whether the integration tier runs: Env is "1"
-// or "true".
+// or "true", or Enable was called.
 func IntegrationEnabled() bool {
 	v := os.Getenv(Env)
-	return v == "1" || v == "true"
+	return v == "1" || v == "true" || enabled.Load()
 }
 
 // Integration skips t unless the integration tier runs, saying how to run it.

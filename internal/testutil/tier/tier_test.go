@@ -10,3 +10,12 @@ func TestIntegrationEnabled(t *testing.T) {
 		}
 	}
 }
+
+func TestEnableTurnsTheTierOn(t *testing.T) {
+	t.Setenv(Env, "")
+	defer enabled.Store(false)
+	Enable()
+	if !IntegrationEnabled() {
+		t.Error("IntegrationEnabled() = false after Enable")
+	}
+}
