@@ -85,7 +85,7 @@ hack/authserver/node_modules/.package-lock.json: hack/authserver/package-lock.js
 
 .PHONY: test
 test: verify authserver-deps $(PROMTOOL) ## Verify, run every test (unit, envtest, e2e) with the real auth server; fuzz seeds and kept crashers replay.
-	PROMTOOL=$(PROMTOOL) HYDRA_BIN="$$(hack/hydra.sh)" KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go test $(GO_TEST_FLAGS) ./...
+	TEST_INTEGRATION=1 PROMTOOL=$(PROMTOOL) HYDRA_BIN="$$(hack/hydra.sh)" KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: fuzz
 fuzz: ## Run every fuzz target for FUZZTIME each (default 1000000x executions; a duration like 5m also works).

@@ -52,6 +52,7 @@ func asgardeoServer(t *testing.T, ns, name string, o asgardeofake.Options, scope
 // authorized-API changes, drift corrected, deleted at the server →
 // recreated, rotation with overlap, disable/enable, Delete and Orphan.
 func TestOAuthClientsAtAsgardeo(t *testing.T) {
+	t.Parallel() // its own namespace and server; no restart, crash point or global
 	ctx := context.Background()
 	ns := createNamespace(t)
 	f := asgardeoServer(t, ns, "wso2", asgardeofake.Options{MultipleSecrets: true}, asgardeo.ManagementScopes)
@@ -125,8 +126,7 @@ func TestOAuthClientsAtAsgardeo(t *testing.T) {
 		waitFor(t, "the rotated secret", func() (bool, string) {
 			return string(secretOf(t, ns, "billing").Data["client_secret"]) != secret, "same secret"
 		})
-		s := secretOf(t, ns, "billing")
-		seen.add(string(s.Data["client_secret"]))
+		s := deliveredSecret(t, ns, "billing")
 		if got := string(s.Data["client_id"]); got != id {
 			t.Errorf("Overlap changed the client: %s → %s", id, got)
 		}
@@ -177,8 +177,7 @@ func TestOAuthClientsAtAsgardeo(t *testing.T) {
 			c := getClient(t, ns, "billing")
 			return c.Status.ClientID != "" && c.Status.ClientID != cur, "client " + c.Status.ClientID
 		})
-		s := secretOf(t, ns, "billing")
-		seen.add(string(s.Data["client_secret"]))
+		s := deliveredSecret(t, ns, "billing")
 		if _, err := f.Token(ctx, string(s.Data["client_id"]), string(s.Data["client_secret"]), "read write"); err != nil {
 			t.Errorf("the new credentials get no token: %v", err)
 		}
@@ -189,8 +188,7 @@ func TestOAuthClientsAtAsgardeo(t *testing.T) {
 			ProviderOptions: &v1alpha1.ProviderOptions{Asgardeo: &v1alpha1.AsgardeoClientOptions{
 				AccessTokenType: "JWT", AuthorizedAPIs: []v1alpha1.AsgardeoAuthorizedAPI{{Identifier: ordersAPI, Scopes: []string{"read"}}}}}})
 		c := waitReady(t, ns, "reports")
-		s := secretOf(t, ns, "reports")
-		seen.add(string(s.Data["client_secret"]))
+		s := deliveredSecret(t, ns, "reports")
 		if _, err := f.Token(ctx, c.Status.ClientID, string(s.Data["client_secret"]), "read"); err != nil {
 			t.Errorf("token: %v", err)
 		}
@@ -217,12 +215,8 @@ func TestOAuthClientsAtAsgardeo(t *testing.T) {
 		newClient(t, ns, "kept", v1alpha1.OAuthClientSpec{ServerRef: ref, Audience: []string{ordersAPI}, Scopes: []string{"read"},
 			DeletionPolicy: v1alpha1.DeletionPolicyOrphan})
 		c := waitReady(t, ns, "kept")
-		s := secretOf(t, ns, "kept")
-		seen.add(string(s.Data["client_secret"]))
-		if err := k8s.Delete(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-		waitGone(t, &v1alpha1.OAuthClient{}, ns, "kept")
+		s := deliveredSecret(t, ns, "kept")
+		deleteClient(t, ns, "kept")
 		if _, err := f.Token(ctx, c.Status.ClientID, string(s.Data["client_secret"]), "read"); err != nil {
 			t.Errorf("the orphaned client no longer works: %v", err)
 		}
@@ -233,10 +227,7 @@ func TestOAuthClientsAtAsgardeo(t *testing.T) {
 
 	t.Run("deleting the OAuthClients deletes their applications", func(t *testing.T) {
 		for _, name := range []string{"billing", "reports", "unmapped"} {
-			if err := k8s.Delete(ctx, getClient(t, ns, name)); err != nil {
-				t.Fatal(err)
-			}
-			waitGone(t, &v1alpha1.OAuthClient{}, ns, name)
+			deleteClient(t, ns, name)
 		}
 		waitFor(t, "no application left", func() (bool, string) {
 			return f.Applications() == 0, fmt.Sprintf("%d applications", f.Applications())
@@ -249,6 +240,7 @@ func TestOAuthClientsAtAsgardeo(t *testing.T) {
 // until the grace period ends, then deleted. The management login names no
 // scopes: the block's defaults are asked for.
 func TestAsgardeoRotationWithoutMultipleSecretsReplaces(t *testing.T) {
+	t.Parallel() // its own namespace and server; no restart, crash point or global
 	ctx := context.Background()
 	ns := createNamespace(t)
 	f := asgardeoServer(t, ns, "asgardeo", asgardeofake.Options{Organization: "acme"}, nil)
@@ -263,8 +255,7 @@ func TestAsgardeoRotationWithoutMultipleSecretsReplaces(t *testing.T) {
 	waitFor(t, "the replacing client", func() (bool, string) {
 		return string(secretOf(t, ns, "worker").Data["client_id"]) != oldID, "same client"
 	})
-	s := secretOf(t, ns, "worker")
-	seen.add(string(s.Data["client_secret"]))
+	s := deliveredSecret(t, ns, "worker")
 	if _, err := f.Token(ctx, string(s.Data["client_id"]), string(s.Data["client_secret"]), "read"); err != nil {
 		t.Errorf("the new client gets no token: %v", err)
 	}
@@ -275,10 +266,7 @@ func TestAsgardeoRotationWithoutMultipleSecretsReplaces(t *testing.T) {
 		_, found := f.Application(oldID)
 		return !found, "still there"
 	})
-	if err := k8s.Delete(ctx, getClient(t, ns, "worker")); err != nil {
-		t.Fatal(err)
-	}
-	waitGone(t, &v1alpha1.OAuthClient{}, ns, "worker")
+	deleteClient(t, ns, "worker")
 	if n := f.Applications(); n != 0 {
 		t.Errorf("%d applications left", n)
 	}

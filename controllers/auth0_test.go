@@ -25,31 +25,14 @@ import (
 // scopes, a quiet resync, a scope change, drift corrected, the client
 // recreated when deleted at the server, rotation (Replace by default,
 // Regenerate on request), disable and enable by the delete fallback,
-// several client grants from providerOptions, a refused spec, a crash
-// right after Auth0 made a client (found again by its create key), and the
-// Orphan and Delete policies.
+// several client grants from providerOptions, a refused spec, and the
+// Orphan and Delete policies. It has its own namespace and tenant and runs
+// in parallel with the other adapters' tests; the crash after Auth0's
+// answer is TestAuth0CrashBetweenTheAnswerAndTheRecord.
 func TestOAuthClientsAtAuth0(t *testing.T) {
+	t.Parallel() // its own namespace and server; no restart, crash point or global
 	ctx := context.Background()
-	srv := auth0fake.Start(t)
-	ns := createNamespace(t)
-	auth0Server(t, srv, ns, "auth0")
-	spec := func(scopes ...string) v1alpha1.OAuthClientSpec {
-		return v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "auth0"}, Scopes: scopes, Audience: []string{srv.API}}
-	}
-	// works fails t unless the Secret's credentials get a token for the
-	// API with scope, the way a workload does (HTTP Basic, the default
-	// auth method).
-	works := func(t *testing.T, s *corev1.Secret, scope string) {
-		t.Helper()
-		if _, err := srv.ClientCredentialsToken(ctx, string(s.Data["client_id"]), string(s.Data["client_secret"]), srv.API, scope, true); err != nil {
-			t.Errorf("the delivered credentials get no token with scope %q: %v", scope, err)
-		}
-	}
-	delivered := func(name string) *corev1.Secret {
-		s := secretOf(t, ns, name)
-		seen.add(string(s.Data["client_secret"]))
-		return s
-	}
+	srv, ns, spec, works, delivered := auth0Fixture(t)
 
 	newClient(t, ns, "billing", spec("read", "write"))
 	oac := waitReady(t, ns, "billing")
@@ -199,10 +182,7 @@ func TestOAuthClientsAtAuth0(t *testing.T) {
 			t.Errorf("clients at Auth0 %d → %d: a refused client was registered", before, after)
 		}
 		for _, name := range []string{"multi", "nowhere"} {
-			if err := k8s.Delete(ctx, getClient(t, ns, name)); err != nil {
-				t.Fatal(err)
-			}
-			waitGone(t, &v1alpha1.OAuthClient{}, ns, name)
+			deleteClient(t, ns, name)
 		}
 	})
 
@@ -212,10 +192,7 @@ func TestOAuthClientsAtAuth0(t *testing.T) {
 		newClient(t, ns, "kept", kept)
 		c := waitReady(t, ns, "kept")
 		delivered("kept")
-		if err := k8s.Delete(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-		waitGone(t, &v1alpha1.OAuthClient{}, ns, "kept")
+		deleteClient(t, ns, "kept")
 		s := secretOf(t, ns, "kept")
 		if len(s.OwnerReferences) != 0 {
 			t.Errorf("the orphaned Secret still has owners %v", s.OwnerReferences)
@@ -224,67 +201,96 @@ func TestOAuthClientsAtAuth0(t *testing.T) {
 		srv.DeleteClient(c.Status.ClientID)
 	})
 
-	t.Run("a crash between Auth0's answer and the record: the restarted operator takes over the client it made", func(t *testing.T) {
-		named := func(name string) int {
-			n := 0
-			for _, id := range srv.ClientIDs() {
-				if c, ok := srv.Client(id); ok && c.Name == name {
-					n++
-				}
-			}
-			return n
-		}
-		for _, point := range []string{crashpoint.AfterRemoteCreate, crashpoint.AfterReplaceCreate} {
-			t.Run(point, func(t *testing.T) {
-				crashpoint.Reset()
-				defer crashpoint.Reset()
-				name := "crash-" + strings.TrimPrefix(point, "after-")
-				crashSpec := spec("read")
-				crashSpec.Rotation = rotation(0, 2*time.Second)
-				if point == crashpoint.AfterReplaceCreate {
-					newClient(t, ns, name, crashSpec)
-					waitReady(t, ns, name)
-					delivered(name)
-					crashpoint.Arm(point)
-					requestRotation(t, ns, name, "crash")
-				} else {
-					crashpoint.Arm(point)
-					newClient(t, ns, name, crashSpec)
-				}
-				waitFor(t, "the crash point", func() (bool, string) { return crashpoint.Hits(point) == 1, "not reached" })
-				go func() { time.Sleep(200 * time.Millisecond); crashpoint.Release() }()
-				restartManager(t, 0)
-				waitFor(t, "Ready after the crash", func() (bool, string) {
-					c := getClient(t, ns, name)
-					ready, why := isReady(c.Status.Conditions, c.Generation)
-					return ready && (point != crashpoint.AfterReplaceCreate || c.Status.SecretVersion == 2), why
-				})
-				works(t, delivered(name), "read")
-				// The replaced client retires after its 2s grace period.
-				waitFor(t, "one client at Auth0", func() (bool, string) {
-					n := named(ns + "/" + name)
-					return n == 1, fmt.Sprintf("%d clients named %s/%s", n, ns, name)
-				})
-				if err := k8s.Delete(ctx, getClient(t, ns, name)); err != nil {
-					t.Fatal(err)
-				}
-				waitGone(t, &v1alpha1.OAuthClient{}, ns, name)
-			})
-		}
-	})
-
 	t.Run("deleting the OAuthClient deletes its clients and grants at Auth0", func(t *testing.T) {
 		for _, name := range []string{"billing", "regen"} {
-			if err := k8s.Delete(ctx, getClient(t, ns, name)); err != nil {
-				t.Fatal(err)
-			}
-			waitGone(t, &v1alpha1.OAuthClient{}, ns, name)
+			deleteClient(t, ns, name)
 		}
 		waitFor(t, "no client left at Auth0", func() (bool, string) {
 			ids := srv.ClientIDs()
 			return len(ids) == 0, fmt.Sprint(ids)
 		})
 	})
+}
+
+// TestAuth0CrashBetweenTheAnswerAndTheRecord stops the manager right after
+// Auth0 made a client (at registration, and at a Replace rotation) and
+// before the record holds it: the restarted operator takes over the client
+// it made. It restarts the manager and arms crash points, so it runs alone,
+// not in parallel.
+func TestAuth0CrashBetweenTheAnswerAndTheRecord(t *testing.T) {
+	srv, ns, spec, works, delivered := auth0Fixture(t)
+	named := func(name string) int {
+		n := 0
+		for _, id := range srv.ClientIDs() {
+			if c, ok := srv.Client(id); ok && c.Name == name {
+				n++
+			}
+		}
+		return n
+	}
+	for _, point := range []string{crashpoint.AfterRemoteCreate, crashpoint.AfterReplaceCreate} {
+		t.Run(point, func(t *testing.T) {
+			crashpoint.Reset()
+			defer crashpoint.Reset()
+			name := "crash-" + strings.TrimPrefix(point, "after-")
+			crashSpec := spec("read")
+			crashSpec.Rotation = rotation(0, 2*time.Second)
+			if point == crashpoint.AfterReplaceCreate {
+				newClient(t, ns, name, crashSpec)
+				waitReady(t, ns, name)
+				delivered(name)
+				crashpoint.Arm(point)
+				requestRotation(t, ns, name, "crash")
+			} else {
+				crashpoint.Arm(point)
+				newClient(t, ns, name, crashSpec)
+			}
+			waitFor(t, "the crash point", func() (bool, string) { return crashpoint.Hits(point) == 1, "not reached" })
+			go func() { time.Sleep(200 * time.Millisecond); crashpoint.Release() }()
+			restartManager(t, 0)
+			waitFor(t, "Ready after the crash", func() (bool, string) {
+				c := getClient(t, ns, name)
+				ready, why := isReady(c.Status.Conditions, c.Generation)
+				return ready && (point != crashpoint.AfterReplaceCreate || c.Status.SecretVersion == 2), why
+			})
+			works(t, delivered(name), "read")
+			// The replaced client retires after its 2s grace period.
+			waitFor(t, "one client at Auth0", func() (bool, string) {
+				n := named(ns + "/" + name)
+				return n == 1, fmt.Sprintf("%d clients named %s/%s", n, ns, name)
+			})
+			deleteClient(t, ns, name)
+		})
+	}
+}
+
+// auth0Fixture starts a fake tenant and an AuthServer "auth0" for it in a
+// new namespace, and returns them with the helpers the Auth0 tests share:
+// spec (an OAuthClientSpec for the tenant's API with scopes), works (fails
+// t unless a Secret's credentials get a token for the API with scope, the
+// way a workload does: HTTP Basic, the default auth method) and delivered
+// (the client's Secret, its secret noted for the leak scan).
+func auth0Fixture(t *testing.T) (srv *auth0fake.Server, ns string, spec func(scopes ...string) v1alpha1.OAuthClientSpec,
+	works func(t *testing.T, s *corev1.Secret, scope string), delivered func(name string) *corev1.Secret) {
+	t.Helper()
+	ctx := context.Background()
+	srv = auth0fake.Start(t)
+	ns = createNamespace(t)
+	auth0Server(t, srv, ns, "auth0")
+	spec = func(scopes ...string) v1alpha1.OAuthClientSpec {
+		return v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "auth0"}, Scopes: scopes, Audience: []string{srv.API}}
+	}
+	works = func(t *testing.T, s *corev1.Secret, scope string) {
+		t.Helper()
+		if _, err := srv.ClientCredentialsToken(ctx, string(s.Data["client_id"]), string(s.Data["client_secret"]), srv.API, scope, true); err != nil {
+			t.Errorf("the delivered credentials get no token with scope %q: %v", scope, err)
+		}
+	}
+	delivered = func(name string) *corev1.Secret {
+		s := deliveredSecret(t, ns, name)
+		return s
+	}
+	return srv, ns, spec, works, delivered
 }
 
 // auth0Server creates AuthServer name in ns for the fake tenant, logged in

@@ -30,6 +30,7 @@ import (
 // rotation overlaps, the old secret refused after the grace period;
 // disable and enable switch the service principal; Delete and Orphan.
 func TestOAuthClientsAtEntraFake(t *testing.T) {
+	t.Parallel() // its own namespace and server; no restart, crash point or global
 	ctx := context.Background()
 	srv := entrafake.Start(t)
 	ns := createNamespace(t)
@@ -173,10 +174,7 @@ func TestOAuthClientsAtEntraFake(t *testing.T) {
 		kept := waitReady(t, ns, "kept")
 		ks := secretOf(t, ns, "kept")
 		for _, name := range []string{"kept", "orders"} {
-			if err := k8s.Delete(ctx, getClient(t, ns, name)); err != nil {
-				t.Fatal(err)
-			}
-			waitGone(t, &v1alpha1.OAuthClient{}, ns, name)
+			deleteClient(t, ns, name)
 		}
 		if err := works(t, ks, "api://fake-orders/.default"); err != nil {
 			t.Errorf("the orphaned application no longer works: %v", err)
@@ -208,6 +206,7 @@ func entraApp(srv *entrafake.Server, appID string) (string, error) {
 // keys (its /openid/v1/jwks) for that ServiceAccount. A token with another
 // audience is refused with a reason a user can act on.
 func TestEntraFakeFederatedLogin(t *testing.T) {
+	t.Parallel() // its own namespace and server; no restart, crash point or global
 	ctx := context.Background()
 	srv := entrafake.Start(t)
 	issuer, keys := serviceAccountIssuer(t)

@@ -21,6 +21,7 @@ import (
 // the manifest's scopes, a quiet resync, the client recreated when deleted
 // at the server, rotation, and deletion.
 func TestOAuthClientsAtHydra(t *testing.T) {
+	t.Parallel() // its own namespace and server; no restart, crash point or global
 	if testing.Short() {
 		t.Skip("starts Ory Hydra")
 	}
@@ -69,8 +70,7 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 			name := fmt.Sprintf("q%02d", i)
 			c := waitReady(t, quietNS, name)
 			ids[c.Status.ClientID] = true
-			sec := secretOf(t, quietNS, name)
-			seen.add(string(sec.Data["client_secret"]))
+			sec := deliveredSecret(t, quietNS, name)
 			versions["Secret/"+name] = sec.ResourceVersion
 		}
 		for i := range n {
@@ -129,8 +129,7 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 			c := getClient(t, ns, "billing")
 			return c.Status.ClientID != "" && c.Status.ClientID != id, "client " + c.Status.ClientID
 		})
-		s := secretOf(t, ns, "billing")
-		seen.add(string(s.Data["client_secret"]))
+		s := deliveredSecret(t, ns, "billing")
 		if _, err := h.ClientCredentialsToken(ctx, string(s.Data["client_id"]), string(s.Data["client_secret"]), "read"); err != nil {
 			t.Errorf("the new credentials get no token: %v", err)
 		}
@@ -144,8 +143,7 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 			s := secretOf(t, ns, "billing")
 			return string(s.Data["client_id"]) != oldID, "client " + string(s.Data["client_id"])
 		})
-		s := secretOf(t, ns, "billing")
-		seen.add(string(s.Data["client_secret"]))
+		s := deliveredSecret(t, ns, "billing")
 		if _, err := h.ClientCredentialsToken(ctx, string(s.Data["client_id"]), string(s.Data["client_secret"]), "read"); err != nil {
 			t.Errorf("the rotated credentials get no token: %v", err)
 		}
@@ -158,8 +156,7 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 		hydraServer(t, h, ns, "hydra-dcr", v1alpha1.ProviderBlocks{DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{}})
 		newClient(t, ns, "dcr", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "hydra-dcr"}})
 		c := waitReady(t, ns, "dcr")
-		s := secretOf(t, ns, "dcr")
-		seen.add(string(s.Data["client_secret"]))
+		s := deliveredSecret(t, ns, "dcr")
 		if _, err := h.ClientCredentialsToken(ctx, c.Status.ClientID, string(s.Data["client_secret"]), ""); err != nil {
 			t.Fatalf("the delivered credentials get no token: %v", err)
 		}
@@ -187,10 +184,7 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 			return false, strings.Join(eventsFor(t, ns, "dcr"), "; ")
 		})
 		seen.add(string(secretOf(t, ns, "dcr").Data["client_secret"]))
-		if err := k8s.Delete(ctx, getClient(t, ns, "dcr")); err != nil {
-			t.Fatal(err)
-		}
-		waitGone(t, &v1alpha1.OAuthClient{}, ns, "dcr")
+		deleteClient(t, ns, "dcr")
 		// The replaced client stays: the operator cannot delete it without
 		// its token (the event said so); the test removes it.
 		_, _, _ = h.Admin(ctx, http.MethodDelete, "/admin/clients/"+c.Status.ClientID, nil)
@@ -220,10 +214,7 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 			t.Errorf("clients at Hydra %d → %d (%v): a client with refused options was registered", before, after, err)
 		}
 		for _, name := range []string{"themed", "mismatched"} {
-			if err := k8s.Delete(ctx, getClient(t, ns, name)); err != nil {
-				t.Fatal(err)
-			}
-			waitGone(t, &v1alpha1.OAuthClient{}, ns, name)
+			deleteClient(t, ns, name)
 		}
 	})
 
@@ -237,8 +228,7 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 		waitFor(t, "the regenerated secret", func() (bool, string) {
 			return string(secretOf(t, ns, "regen").Data["client_secret"]) != old, "same secret"
 		})
-		s := secretOf(t, ns, "regen")
-		seen.add(string(s.Data["client_secret"]))
+		s := deliveredSecret(t, ns, "regen")
 		if got := string(s.Data["client_id"]); got != c.Status.ClientID {
 			t.Errorf("Regenerate changed the client: %s → %s", c.Status.ClientID, got)
 		}
@@ -255,10 +245,7 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 			DeletionPolicy: v1alpha1.DeletionPolicyOrphan})
 		c := waitReady(t, ns, "kept")
 		seen.add(string(secretOf(t, ns, "kept").Data["client_secret"]))
-		if err := k8s.Delete(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-		waitGone(t, &v1alpha1.OAuthClient{}, ns, "kept")
+		deleteClient(t, ns, "kept")
 		s := secretOf(t, ns, "kept")
 		if len(s.OwnerReferences) != 0 {
 			t.Errorf("the orphaned Secret still has owners %v", s.OwnerReferences)
@@ -273,10 +260,7 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 
 	t.Run("deleting the OAuthClient deletes its clients at Hydra", func(t *testing.T) {
 		for _, name := range []string{"billing", "regen"} {
-			if err := k8s.Delete(ctx, getClient(t, ns, name)); err != nil {
-				t.Fatal(err)
-			}
-			waitGone(t, &v1alpha1.OAuthClient{}, ns, name)
+			deleteClient(t, ns, name)
 		}
 		waitFor(t, "no client left at Hydra", func() (bool, string) {
 			n, err := h.AdminClientCount(ctx)

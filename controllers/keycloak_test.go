@@ -27,6 +27,7 @@ import (
 // operator when it ends), disable and enable, and
 // both deletion policies.
 func TestOAuthClientsAtKeycloak(t *testing.T) {
+	t.Parallel() // its own namespace and server; no restart, crash point or global
 	ctx := context.Background()
 	kc := startKeycloak(t)
 	fake, realm, tokenURL := kc.fake, kc.realm, kc.tokenURL
@@ -189,8 +190,7 @@ func TestOAuthClientsAtKeycloak(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitReady(t, ns, "billing")
-		s := secretOf(t, ns, "billing")
-		seen.add(string(s.Data["client_secret"]))
+		s := deliveredSecret(t, ns, "billing")
 		if got := string(s.Data["client_id"]); got != id {
 			t.Errorf("enabling registered another client: %s → %s", id, got)
 		}
@@ -205,22 +205,15 @@ func TestOAuthClientsAtKeycloak(t *testing.T) {
 		if !strings.Contains(cond.Message, `"payments"`) {
 			t.Errorf("condition %q does not name the scope", cond.Message)
 		}
-		if err := k8s.Delete(ctx, getClient(t, ns, "unknown-scope")); err != nil {
-			t.Fatal(err)
-		}
-		waitGone(t, &v1alpha1.OAuthClient{}, ns, "unknown-scope")
+		deleteClient(t, ns, "unknown-scope")
 	})
 
 	t.Run("deletionPolicy Orphan keeps the client at Keycloak", func(t *testing.T) {
 		newClient(t, ns, "kept", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "keycloak"}, Scopes: []string{"read"},
 			DeletionPolicy: v1alpha1.DeletionPolicyOrphan})
 		c := waitReady(t, ns, "kept")
-		s := secretOf(t, ns, "kept")
-		seen.add(string(s.Data["client_secret"]))
-		if err := k8s.Delete(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-		waitGone(t, &v1alpha1.OAuthClient{}, ns, "kept")
+		s := deliveredSecret(t, ns, "kept")
+		deleteClient(t, ns, "kept")
 		if err := works(c.Status.ClientID, string(s.Data["client_secret"]), "read"); err != nil {
 			t.Errorf("the orphaned client no longer works: %v", err)
 		}
@@ -228,10 +221,7 @@ func TestOAuthClientsAtKeycloak(t *testing.T) {
 	})
 
 	t.Run("deleting the OAuthClient deletes its client at Keycloak", func(t *testing.T) {
-		if err := k8s.Delete(ctx, getClient(t, ns, "billing")); err != nil {
-			t.Fatal(err)
-		}
-		waitGone(t, &v1alpha1.OAuthClient{}, ns, "billing")
+		deleteClient(t, ns, "billing")
 		if _, found := fake.Client(realm, id); found {
 			t.Errorf("client %q is still at Keycloak", id)
 		}

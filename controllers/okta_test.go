@@ -29,6 +29,7 @@ import (
 // rotation with two secrets at once; disable and enable with Okta's own
 // switch; the Delete and Orphan deletion policies.
 func TestOAuthClientsAtFakeOkta(t *testing.T) {
+	t.Parallel() // its own namespace and server; no restart, crash point or global
 	ctx := context.Background()
 	const apiToken = "okta-envtest-api-token-42" //nolint:gosec // G101: the fake org's made-up API token
 	seen.add(apiToken)
@@ -189,23 +190,16 @@ func TestOAuthClientsAtFakeOkta(t *testing.T) {
 	t.Run("deletionPolicy Orphan keeps the app", func(t *testing.T) {
 		newClient(t, ns, "kept", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "okta"}, Scopes: []string{"read"},
 			DeletionPolicy: v1alpha1.DeletionPolicyOrphan})
-		c := waitReady(t, ns, "kept")
-		kept := secretOf(t, ns, "kept")
-		seen.add(string(kept.Data["client_secret"]))
-		if err := k8s.Delete(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-		waitGone(t, &v1alpha1.OAuthClient{}, ns, "kept")
+		waitReady(t, ns, "kept")
+		kept := deliveredSecret(t, ns, "kept")
+		deleteClient(t, ns, "kept")
 		if err := token(kept, "read"); err != nil {
 			t.Errorf("the orphaned client no longer works: %v", err)
 		}
 	})
 
 	t.Run("deleting the OAuthClient deletes its app and access policy", func(t *testing.T) {
-		if err := k8s.Delete(ctx, getClient(t, ns, "billing")); err != nil {
-			t.Fatal(err)
-		}
-		waitGone(t, &v1alpha1.OAuthClient{}, ns, "billing")
+		deleteClient(t, ns, "billing")
 		waitFor(t, "the app and its policy gone", func() (bool, string) {
 			return !fake.Has(id) && fake.Policies(id) == 0, fmt.Sprintf("app %t, %d policies", fake.Has(id), fake.Policies(id))
 		})
@@ -232,6 +226,7 @@ func startFakeOkta(t *testing.T, apiToken string) (*oktafake.Fake, *httptest.Ser
 // service app with a private_key_jwt assertion at the org authorization
 // server, granted the okta.* scopes of docs/providers/okta.md.
 func TestFakeOktaWithAServiceApp(t *testing.T) {
+	t.Parallel() // its own namespace and server; no restart, crash point or global
 	ctx := context.Background()
 	fake, srv := startFakeOkta(t, "")
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -263,15 +258,11 @@ func TestFakeOktaWithAServiceApp(t *testing.T) {
 	waitServer(t, &v1alpha1.AuthServer{}, ns, "okta", v1alpha1.ReasonReady)
 	newClient(t, ns, "worker", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "okta"}, Scopes: []string{"read"}})
 	waitReady(t, ns, "worker")
-	s := secretOf(t, ns, "worker")
-	seen.add(string(s.Data["client_secret"]))
+	s := deliveredSecret(t, ns, "worker")
 	if err := oktafake.ClientCredentials(ctx, nil, srv.URL+"/oauth2/default/v1/token", string(s.Data["client_id"]), string(s.Data["client_secret"]), "read"); err != nil {
 		t.Errorf("the delivered credentials get no token: %v", err)
 	}
-	if err := k8s.Delete(ctx, getClient(t, ns, "worker")); err != nil {
-		t.Fatal(err)
-	}
-	waitGone(t, &v1alpha1.OAuthClient{}, ns, "worker")
+	deleteClient(t, ns, "worker")
 	if fake.Apps() != 0 {
 		t.Errorf("%d apps left after the OAuthClient was deleted", fake.Apps())
 	}

@@ -133,8 +133,7 @@ func TestSecretWrittenByAnEarlierVersionIsTakenOver(t *testing.T) {
 
 	createDevServer(t, ns, v1alpha1.AuthServerSpec{IssuerURL: auth.Issuer})
 	oac = waitReady(t, ns, "legacy")
-	s := secretOf(t, ns, "legacy")
-	seen.add(string(s.Data["client_secret"]))
+	s := deliveredSecret(t, ns, "legacy")
 	if _, ok := s.Labels["tier"]; ok {
 		t.Error("the label only the old template set is still there")
 	}

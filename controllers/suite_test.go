@@ -38,6 +38,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/preregistered"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/tier"
 )
 
 // The suite runs the controllers in-process against a real API server
@@ -78,6 +79,7 @@ func TestMain(m *testing.M) {
 }
 
 func runSuite(m *testing.M) int {
+	tier.Enable() // the suite starts envtest and the auth server: all of it is integration tier
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var err error

@@ -133,10 +133,7 @@ func TestTenancyClusterAuthServerReadsOnlyTheOperatorNamespace(t *testing.T) {
 		t.Fatalf("credentials from the ClusterAuthServer do not work: %v", err)
 	}
 	recordState(t, oac)
-	if err := k8s.Delete(ctx, oac); err != nil {
-		t.Fatal(err)
-	}
-	waitGone(t, &v1alpha1.OAuthClient{}, tenant, "via-cluster")
+	deleteClient(t, tenant, "via-cluster")
 }
 
 func TestTLSWithCABundle(t *testing.T) {

@@ -21,6 +21,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/tier"
 )
 
 var (
@@ -34,6 +35,7 @@ func TestMain(m *testing.M) {
 }
 
 func runTests(m *testing.M) int {
+	tier.Enable() // envtest and the auth server: all of it is integration tier
 	var err error
 	if env, err = kube.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -21,6 +21,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/manager"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/tier"
 )
 
 // waitTimeout bounds every wait for the operator to reach a state.
@@ -51,6 +52,7 @@ var (
 // TestMain stops what the tests started. The working directory is removed
 // when every test passed; otherwise its logs are kept (the binary is not).
 func TestMain(m *testing.M) {
+	tier.Enable() // the built manager and real servers: all of it is integration tier
 	code := m.Run()
 	if shared != nil {
 		shared.stop()

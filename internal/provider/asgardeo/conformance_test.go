@@ -3,6 +3,7 @@ package asgardeo_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync/atomic"
 	"testing"
 
@@ -48,7 +49,11 @@ func (f fixture) login(id string) oauth2.TokenSource {
 
 func (f fixture) adapter(t *testing.T, mutate func(*asgardeo.Config)) provider.Provider {
 	t.Helper()
-	cfg := asgardeo.Config{BaseURL: f.URL, Organization: f.Organization(), Token: f.login(mgmtID), Owner: "conformance"}
+	// Its own transport: httptest.Server.Close closes the idle connections
+	// of http.DefaultTransport, which broke a call of a parallel test.
+	hc := &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(hc.CloseIdleConnections)
+	cfg := asgardeo.Config{BaseURL: f.URL, Organization: f.Organization(), Token: f.login(mgmtID), Owner: "conformance", HTTPClient: hc}
 	if mutate != nil {
 		mutate(&cfg)
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
@@ -36,33 +35,16 @@ func statusError(status int, header http.Header, body []byte, scope string, secr
 	} else if ae.Message != "" && ae.Message != ae.Description {
 		text = ae.Message + ": " + ae.Description
 	}
-	e := &provider.Error{
-		Code:        provider.CleanText(ae.Code, 64, secrets),
-		Description: provider.CleanText(text, maxDescription, secrets),
-	}
+	e := provider.StatusError(status, header)
+	e.Code = provider.CleanText(ae.Code, 64, secrets)
+	e.Description = provider.CleanText(text, maxDescription, secrets)
 	switch status {
 	case http.StatusBadRequest:
-		e.Kind = provider.KindInvalidMetadata
 		if e.Description == "" {
 			e.Description = "the server rejected the application and gave no description (HTTP 400)"
 		}
 	case http.StatusUnauthorized, http.StatusForbidden:
-		e.Kind = provider.KindUnauthorized
 		e.Err = fmt.Errorf("HTTP %d: the management token was refused; the management application needs the scope %s (spec.credentials.clientCredentials.scopes, and API authorization of the management application)", status, scope)
-	case http.StatusNotFound, http.StatusGone:
-		e.Kind = provider.KindNotFound
-		e.Err = fmt.Errorf("HTTP %d", status)
-	case http.StatusConflict:
-		e.Kind = provider.KindConflict
-		e.Err = fmt.Errorf("HTTP %d", status)
-	case http.StatusTooManyRequests:
-		e.Kind = provider.KindRateLimited
-		e.RetryAfter = provider.RetryAfterHeader(header, time.Now())
-		e.Err = fmt.Errorf("HTTP %d", status)
-	default:
-		e.Kind = provider.KindTransient
-		e.RetryAfter = provider.RetryAfterHeader(header, time.Now())
-		e.Err = fmt.Errorf("unexpected HTTP status %d", status)
 	}
 	return e
 }

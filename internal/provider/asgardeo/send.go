@@ -1,12 +1,9 @@
 package asgardeo
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"slices"
 
@@ -25,51 +22,11 @@ type answer struct {
 // error is a typed provider error and never holds the token or a secret;
 // secrets are values the body carries.
 func (p *Provider) send(ctx context.Context, method, path string, body any, secrets ...string) (answer, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return answer{}, fmt.Errorf("encoding the request: %w", err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, p.api+path, rd)
-	if err != nil {
-		return answer{}, provider.Errorf(provider.KindInvalidMetadata, "building the request %s %s: %v", method, path, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	var token string
-	if p.token != nil {
-		tok, err := p.token.Token()
-		if err != nil {
-			return answer{}, provider.TokenError("obtaining the management token", err)
-		}
-		if tok.AccessToken == "" {
-			return answer{}, provider.Errorf(provider.KindUnauthorized, "the management token source returned an empty token")
-		}
-		token = tok.AccessToken
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	where := method + " " + req.URL.Path
-	resp, err := p.hc.Do(req)
-	if err != nil {
-		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: where, Err: provider.ScrubError(err, append(secrets, token))}
-	}
-	defer func() { _ = resp.Body.Close() }()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize+1))
-	if err != nil {
-		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: "reading the answer of " + where, Err: provider.ScrubError(err, append(secrets, token))}
-	}
-	if len(b) > MaxResponseSize {
-		return answer{}, provider.Errorf(provider.KindTransient, "the answer of %s is larger than %d bytes", where, MaxResponseSize)
-	}
-	if token != "" && resp.StatusCode >= 400 {
-		b = bytes.ReplaceAll(b, []byte(token), []byte("[redacted]"))
-	}
-	return answer{status: resp.StatusCode, header: resp.Header, body: b}, nil
+	a, err := provider.Send(ctx, p.hc, provider.Request{
+		Method: method, URL: p.api + path, Body: body, Secrets: secrets, MaxAnswer: MaxResponseSize,
+		Authorize: provider.Bearer(p.token, "the management token"),
+	})
+	return answer{status: a.Status, header: a.Header, body: a.Body}, err
 }
 
 // expect sends a request and returns its answer when the status is one of

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -119,47 +118,11 @@ func (p *Provider) send(ctx context.Context, method, path string, query url.Valu
 	if query != nil {
 		u.RawQuery = query.Encode()
 	}
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, nil, provider.Errorf(provider.KindInvalidMetadata, "encoding the request: %v", err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
-	if err != nil {
-		return 0, nil, nil, provider.Errorf(provider.KindInvalidMetadata, "building %s %s: %v", method, path, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if p.token != nil {
-		tok, err := p.token.Token()
-		if err != nil {
-			return 0, nil, nil, provider.TokenError("obtaining the Management API token", err)
-		}
-		tok.SetAuthHeader(req)
-	}
-	resp, err := p.hc.Do(req)
-	if err != nil {
-		return 0, nil, nil, &provider.Error{Kind: provider.KindTransient, Description: fmt.Sprintf("calling %s %s", method, path), Err: cleanErr(err, secrets)}
-	}
-	defer func() { _ = resp.Body.Close() }()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize+1))
-	if err != nil {
-		return 0, nil, nil, provider.Errorf(provider.KindTransient, "reading the answer of %s %s: %s", method, path, provider.CleanText(err.Error(), 200, secrets))
-	}
-	if len(data) > MaxResponseSize {
-		return 0, nil, nil, provider.Errorf(provider.KindTransient, "the answer of %s %s is larger than %d bytes", method, path, MaxResponseSize)
-	}
-	return resp.StatusCode, resp.Header, data, nil
-}
-
-// cleanErr is a transport error without anything secret in its text.
-func cleanErr(err error, secrets []string) error {
-	return errors.New(provider.CleanText(err.Error(), 300, secrets))
+	a, err := provider.Send(ctx, p.hc, provider.Request{
+		Method: method, URL: u.String(), Body: body, Secrets: secrets, MaxAnswer: MaxResponseSize,
+		Authorize: provider.Bearer(p.token, "the Management API token"),
+	})
+	return a.Status, a.Header, a.Body, err
 }
 
 // call sends a request that wants one client back with status want.

@@ -34,33 +34,18 @@ func statusError(status int, header http.Header, body []byte, secrets ...string)
 	if code == "" {
 		code = ae.Error
 	}
-	e := &provider.Error{
-		Code:        provider.CleanText(code, 64, secrets),
-		Description: provider.CleanText(ae.Message, maxDescription, secrets),
-	}
+	e := provider.StatusError(status, header)
+	e.Code = provider.CleanText(code, 64, secrets)
+	e.Description = provider.CleanText(ae.Message, maxDescription, secrets)
 	switch status {
 	case http.StatusBadRequest:
-		e.Kind = provider.KindInvalidMetadata
 		if e.Description == "" {
 			e.Description = "Auth0 rejected the client and gave no message (HTTP 400)"
 		}
 	case http.StatusUnauthorized, http.StatusForbidden:
-		e.Kind = provider.KindUnauthorized
 		e.Err = fmt.Errorf("HTTP %d: the Management API refused the token (check the scopes of the operator's application)", status)
-	case http.StatusNotFound, http.StatusGone:
-		e.Kind = provider.KindNotFound
-		e.Err = fmt.Errorf("HTTP %d", status)
-	case http.StatusConflict:
-		e.Kind = provider.KindConflict
-		e.Err = fmt.Errorf("HTTP %d", status)
 	case http.StatusTooManyRequests:
-		e.Kind = provider.KindRateLimited
 		e.RetryAfter = retryAfter(header, time.Now())
-		e.Err = fmt.Errorf("HTTP %d", status)
-	default:
-		e.Kind = provider.KindTransient
-		e.RetryAfter = provider.RetryAfterHeader(header, time.Now())
-		e.Err = fmt.Errorf("unexpected HTTP status %d", status)
 	}
 	return e
 }

@@ -3,6 +3,7 @@ package auth0_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -31,7 +32,11 @@ func managementToken(t *testing.T, srv *auth0fake.Server, secret string) oauth2.
 // config first.
 func newAdapter(t *testing.T, srv *auth0fake.Server, mutate func(*auth0.Config)) *auth0.Provider {
 	t.Helper()
-	cfg := auth0.Config{Domain: srv.Domain, Token: managementToken(t, srv, srv.ManagementClientSecret), Owner: "oauth-client-operator/test"}
+	// Its own transport, not http.DefaultTransport, whose idle connections
+	// httptest.Server.Close closes under a parallel test's call.
+	hc := &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(hc.CloseIdleConnections)
+	cfg := auth0.Config{Domain: srv.Domain, Token: managementToken(t, srv, srv.ManagementClientSecret), Owner: "oauth-client-operator/test", HTTPClient: hc}
 	if mutate != nil {
 		mutate(&cfg)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
@@ -35,33 +34,20 @@ type graphError struct {
 func statusError(status int, header http.Header, body []byte, secrets ...string) error {
 	var ge graphError
 	_ = json.Unmarshal(body, &ge) // a body that is not an error envelope adds nothing
-	e := &provider.Error{
-		Code:        provider.CleanText(ge.Error.Code, 64, secrets),
-		Description: provider.CleanText(ge.Error.Message, maxMessage, secrets),
-	}
+	e := provider.StatusError(status, header)
+	e.Code = provider.CleanText(ge.Error.Code, 64, secrets)
+	e.Description = provider.CleanText(ge.Error.Message, maxMessage, secrets)
+	// Graph's error code says NotFound or denied under other statuses too.
 	switch {
 	case status == http.StatusTooManyRequests:
-		e.Kind = provider.KindRateLimited
-		e.RetryAfter = provider.RetryAfterHeader(header, time.Now())
 		e.Err = fmt.Errorf("HTTP %d: Microsoft Graph is throttling the operator", status)
 	case status == http.StatusNotFound || ge.Error.Code == codeNotFound:
-		e.Kind = provider.KindNotFound
-		e.Err = fmt.Errorf("HTTP %d", status)
+		e.Kind, e.RetryAfter, e.Err = provider.KindNotFound, 0, fmt.Errorf("HTTP %d", status)
 	case status == http.StatusUnauthorized || status == http.StatusForbidden || ge.Error.Code == codeDenied:
-		e.Kind = provider.KindUnauthorized
+		e.Kind, e.RetryAfter = provider.KindUnauthorized, 0
 		e.Err = fmt.Errorf("HTTP %d: Microsoft Graph refused the operator's token; check the app registration's Graph permissions (docs/providers/entra.md)", status)
-	case status == http.StatusConflict:
-		e.Kind = provider.KindConflict
-		e.Err = fmt.Errorf("HTTP %d", status)
-	case status == http.StatusBadRequest:
-		e.Kind = provider.KindInvalidMetadata
-		if e.Description == "" {
-			e.Description = "Microsoft Graph rejected the application and gave no message (HTTP 400)"
-		}
-	default:
-		e.Kind = provider.KindTransient
-		e.RetryAfter = provider.RetryAfterHeader(header, time.Now())
-		e.Err = fmt.Errorf("unexpected HTTP status %d", status)
+	case status == http.StatusBadRequest && e.Description == "":
+		e.Description = "Microsoft Graph rejected the application and gave no message (HTTP 400)"
 	}
 	return e
 }

@@ -1,11 +1,8 @@
 package keycloak
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 
@@ -25,53 +22,15 @@ type answer struct {
 // A status that is not 2xx is returned as an answer, not an error: the
 // caller decides which statuses it expects.
 func (p *Provider) send(ctx context.Context, method, path string, query url.Values, body any, secrets ...string) (answer, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return answer{}, fmt.Errorf("encoding the request: %w", err)
-		}
-		rd = bytes.NewReader(b)
-	}
 	u := *p.base
 	u.RawPath = p.realmPath + path
 	u.Path, _ = url.PathUnescape(u.RawPath)
 	u.RawQuery = query.Encode()
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
-	if err != nil {
-		return answer{}, fmt.Errorf("building the request: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	var tok string
-	if p.token != nil {
-		t, err := p.token.Token()
-		if err != nil {
-			return answer{}, provider.TokenError("obtaining the admin API token", err)
-		}
-		if t.AccessToken == "" {
-			return answer{}, provider.Errorf(provider.KindUnauthorized, "the admin API token source returned an empty token")
-		}
-		tok = t.AccessToken
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	secrets = append(secrets, tok)
-	where := method + " " + u.Path
-	resp, err := p.hc.Do(req)
-	if err != nil {
-		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: where, Err: provider.ScrubError(err, secrets)}
-	}
-	defer func() { _ = resp.Body.Close() }()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize+1))
-	if err != nil {
-		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: "reading the answer of " + where, Err: provider.ScrubError(err, secrets)}
-	}
-	if len(b) > MaxResponseSize {
-		return answer{}, provider.Errorf(provider.KindTransient, "the answer of %s is larger than %d bytes", where, MaxResponseSize)
-	}
-	return answer{status: resp.StatusCode, header: resp.Header, body: b}, nil
+	a, err := provider.Send(ctx, p.hc, provider.Request{
+		Method: method, URL: u.String(), Body: body, Secrets: secrets, MaxAnswer: MaxResponseSize,
+		Authorize: provider.Bearer(p.token, "the admin API token"),
+	})
+	return answer{status: a.Status, header: a.Header, body: a.Body}, err
 }
 
 // call is send for a call whose only good answers are the 2xx ones; any

@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -89,7 +90,11 @@ func newOrg(t *testing.T, opts ...contract.Option) *org {
 // adapter builds the adapter for the org, logged in as the service app.
 func (o *org) adapter(t *testing.T, mutate func(*okta.Config)) *okta.Provider {
 	t.Helper()
-	cfg := okta.Config{OrgURL: o.url, Token: o.login, Owner: "okta-tests"}
+	// Its own transport, not http.DefaultTransport, whose idle connections
+	// httptest.Server.Close closes under a parallel test's call.
+	hc := &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(hc.CloseIdleConnections)
+	cfg := okta.Config{OrgURL: o.url, Token: o.login, Owner: "okta-tests", HTTPClient: hc}
 	if mutate != nil {
 		mutate(&cfg)
 	}

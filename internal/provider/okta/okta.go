@@ -12,11 +12,9 @@
 package okta
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -169,46 +167,19 @@ type answer struct {
 // do sends r and returns the answer. Its error is typed and never holds the
 // management credential or a secret.
 func (p *Provider) do(ctx context.Context, r request) (answer, error) {
-	var rd io.Reader
-	if r.body != nil {
-		b, err := json.Marshal(r.body)
-		if err != nil {
-			return answer{}, fmt.Errorf("encoding the request: %w", err)
-		}
-		rd = bytes.NewReader(b)
-	}
 	u := *p.org
 	u.Path = r.path
 	u.RawQuery = r.query.Encode()
-	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), rd)
-	if err != nil {
-		return answer{}, provider.Errorf(provider.KindInvalidMetadata, "building the request %s %s", r.method, r.path)
-	}
-	req.Header.Set("Accept", "application/json")
-	if r.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	credential, err := p.authorize(req)
+	got, err := provider.Send(ctx, p.hc, provider.Request{
+		Method: r.method, URL: u.String(), Body: r.body, Secrets: r.secrets, MaxAnswer: MaxResponseSize,
+		Authorize: p.authorize,
+	})
 	if err != nil {
 		return answer{}, err
 	}
-	secrets := append([]string{credential}, r.secrets...)
-	where := r.method + " " + r.path
-	resp, err := p.hc.Do(req)
-	if err != nil {
-		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: where, Err: provider.ScrubError(err, secrets)}
-	}
-	defer func() { _ = resp.Body.Close() }()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize+1))
-	if err != nil {
-		return answer{}, &provider.Error{Kind: provider.KindTransient, Description: "reading the answer of " + where, Err: provider.ScrubError(err, secrets)}
-	}
-	if len(b) > MaxResponseSize {
-		return answer{}, provider.Errorf(provider.KindTransient, "the answer of %s is larger than %d bytes", where, MaxResponseSize)
-	}
-	a := answer{status: resp.StatusCode, header: resp.Header, body: b}
+	a := answer{status: got.Status, header: got.Header, body: got.Body}
 	if a.status >= 400 {
-		return a, fmt.Errorf("%s: %w", where, statusError(a, secrets...))
+		return a, fmt.Errorf("%s %s: %w", r.method, r.path, statusError(a, r.secrets...))
 	}
 	return a, nil
 }

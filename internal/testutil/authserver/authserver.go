@@ -28,6 +28,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/logbuf"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/proc"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/reporoot"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/tier"
 )
 
 const (
@@ -144,9 +145,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 }
 
 // StartT is Start for a test or benchmark: the server stops when it ends,
-// its stderr goes to the test log, and a failure to start fails it.
+// its stderr goes to the test log, and a failure to start fails it. It
+// belongs to the integration tier: without TEST_INTEGRATION=1 it skips the
+// test (package tier).
 func StartT(t testing.TB, opts Options) *Server {
 	t.Helper()
+	tier.Integration(t)
 	if opts.Stderr == nil {
 		opts.Stderr = logbuf.NewTestLog(t, "authserver")
 	}

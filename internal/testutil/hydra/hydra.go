@@ -31,6 +31,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/logbuf"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/proc"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/reporoot"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/tier"
 )
 
 const (
@@ -178,9 +179,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 
 // StartT is Start for a test: the server's directory is in t.TempDir, its
 // output goes to the test log, it stops when the test ends, and a failure to
-// start fails the test.
+// start fails the test. It belongs to the integration tier: without
+// TEST_INTEGRATION=1 it skips the test (package tier).
 func StartT(t testing.TB, opts Options) *Server {
 	t.Helper()
+	tier.Integration(t)
 	if opts.Dir == "" {
 		opts.Dir = t.TempDir()
 	}

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/tier"
 )
 
 // fakeModeVar, when set, makes the test binary act as a manager: it serves
@@ -118,6 +120,7 @@ func logOf(t *testing.T, p *Process) string {
 }
 
 func TestStartPassesFlagsAndEnvironment(t *testing.T) {
+	tier.Integration(t)
 	t.Setenv("FAKE_KEPT", "parent")
 	t.Setenv("FAKE_REPLACED", "parent")
 	t.Setenv("FAKE_REMOVED", "parent")
@@ -173,6 +176,7 @@ func TestStartPassesFlagsAndEnvironment(t *testing.T) {
 }
 
 func TestStartWithoutPprofOrNamespaces(t *testing.T) {
+	tier.Integration(t)
 	p, err := startFake(t, "serve", Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -186,6 +190,7 @@ func TestStartWithoutPprofOrNamespaces(t *testing.T) {
 }
 
 func TestStartReportsAnExitBeforeReady(t *testing.T) {
+	tier.Integration(t)
 	_, err := startFake(t, "exit", Options{})
 	if err == nil || !strings.Contains(err.Error(), "exited (exit status 3) before it was ready") {
 		t.Fatalf("err = %v, want the early exit", err)
@@ -193,6 +198,7 @@ func TestStartReportsAnExitBeforeReady(t *testing.T) {
 }
 
 func TestStartRetriesWhenAPortWasTaken(t *testing.T) {
+	tier.Integration(t)
 	marker := filepath.Join(t.TempDir(), "marker")
 	p, err := startFake(t, "taken-once", Options{Env: map[string]string{"FAKE_MARKER": marker}})
 	if err != nil {
@@ -207,6 +213,7 @@ func TestStartRetriesWhenAPortWasTaken(t *testing.T) {
 }
 
 func TestStopReportsAnUncleanExit(t *testing.T) {
+	tier.Integration(t)
 	p, err := startFake(t, "fail-on-term", Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -217,6 +224,7 @@ func TestStopReportsAnUncleanExit(t *testing.T) {
 }
 
 func TestStopKillsAProcessThatIgnoresSIGTERM(t *testing.T) {
+	tier.Integration(t)
 	defer func(d time.Duration) { stopTimeout = d }(stopTimeout)
 	stopTimeout = 10 * time.Millisecond
 	p, err := startFake(t, "ignore-term", Options{})
@@ -232,6 +240,7 @@ func TestStopKillsAProcessThatIgnoresSIGTERM(t *testing.T) {
 }
 
 func TestKill(t *testing.T) {
+	tier.Integration(t)
 	p, err := startFake(t, "serve", Options{})
 	if err != nil {
 		t.Fatal(err)

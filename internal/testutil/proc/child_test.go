@@ -8,9 +8,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/tier"
 )
 
 func TestChildStop(t *testing.T) {
+	tier.Integration(t)
 	cases := []struct {
 		name, script string
 		wantErr      string // "" for none
@@ -52,6 +55,7 @@ func TestChildStop(t *testing.T) {
 }
 
 func TestChildDoneWhenItExits(t *testing.T) {
+	tier.Integration(t)
 	c, err := Start(exec.Command("sh", "-c", "exit 7"))
 	if err != nil {
 		t.Fatal(err)
