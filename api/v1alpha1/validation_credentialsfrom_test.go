@@ -21,6 +21,7 @@ func TestCredentialsFromAndPreRegisteredManifests(t *testing.T) {
 		{"a public client", "client", "  grantTypes: [authorization_code]\n  redirectURIs: [\"https://app.example.com/cb\"]\n  tokenEndpointAuthMethod: none\n  credentialsFrom: {secretName: src}\n",
 			[]string{"spec.credentialsFrom", "tokenEndpointAuthMethod none or private_key_jwt"}},
 		{"the delivered Secret as source", "client", "  secretName: creds\n  credentialsFrom: {secretName: creds}\n", []string{"spec.credentialsFrom.secretName", "never writes the source"}},
+		{"the client ID named twice", "client", "  clientID: billing\n  credentialsFrom: {secretName: src, clientIDKey: client_id}\n", []string{"spec.clientID", "set one of them"}},
 		{"preRegistered and hydra", "server", issuer + "  preRegistered: {}\n  hydra: {adminURL: \"http://hydra:4445\"}\n", []string{"exactly one provider block", "preRegistered"}},
 		{"an unknown style", "server", issuer + "  preRegistered: {clientAuthentication: {style: SecretJWT}}\n", []string{"spec.preRegistered.clientAuthentication.style", "Unsupported value"}},
 		{"a reserved parameter", "server", issuer + "  preRegistered: {clientAuthentication: {extraParams: {client_secret: x}}}\n", []string{"spec.preRegistered.clientAuthentication.extraParams", "the operator sets those"}},
