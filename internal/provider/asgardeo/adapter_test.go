@@ -191,6 +191,33 @@ func TestOverlapKeepsTokensOfTheOldSecret(t *testing.T) {
 	}
 }
 
+// The operator builds a server's adapter anew each time it proves the
+// server again, so an overlap begun by one adapter may be rotated and
+// ended by another that has not probed the server yet: it still overlaps
+// (instead of regenerating, which would cut the old secret off) and still
+// revokes (instead of answering Unsupported).
+func TestAFreshAdapterOverlapsAndRevokes(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, asgardeofake.Options{MultipleSecrets: true})
+	res := mustCreate(t, f.adapter(t, nil), machine("fresh"))
+	tok, err := f.Token(ctx(t), res.Client.ClientID, res.Client.ClientSecret, "read")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.adapter(t, nil).RotateSecret(ctx(t), res.Client.ClientID, res.State); err != nil {
+		t.Fatal(err)
+	}
+	if !f.TokenActive(tok) {
+		t.Error("a fresh adapter's rotation ended the old secret's token: it regenerated instead of overlapping")
+	}
+	if err := f.adapter(t, nil).(provider.SecretRevoker).RevokeRotatedSecrets(ctx(t), res.Client.ClientID, res.State); err != nil {
+		t.Fatalf("a fresh adapter could not end the overlap: %v", err)
+	}
+	if f.TokenActive(tok) {
+		t.Error("the old secret's token outlived RevokeRotatedSecrets")
+	}
+}
+
 // authorizedAPIs by id and by identifier are authorized with their scopes;
 // a change patches the scopes, a removal deletes the authorization.
 func TestAuthorizedAPIsFollowTheOptions(t *testing.T) {

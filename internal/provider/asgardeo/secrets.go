@@ -85,6 +85,9 @@ func (p *Provider) RotateSecret(ctx context.Context, clientID string, state prov
 	if err != nil {
 		return provider.Result{}, fmt.Errorf("rotating the secret of client %q: %w", clientID, err)
 	}
+	// Without a probe, an adapter built anew would regenerate, cutting the
+	// old secret off at a server that could have overlapped.
+	p.probe(ctx, appID)
 	c := provider.Client{ClientID: clientID, Enabled: true}
 	if p.overlap() {
 		where := oidcPath(appID) + "/secrets"
@@ -120,13 +123,16 @@ func (p *Provider) RotateSecret(ctx context.Context, clientID string, state prov
 // RevokeRotatedSecrets ends an overlap: every secret but the latest is
 // deleted. Unsupported without the multiple-secrets API.
 func (p *Provider) RevokeRotatedSecrets(ctx context.Context, clientID string, state provider.State) error {
-	if !p.overlap() {
-		return provider.Errorf(provider.KindUnsupported,
-			"revoking the old secrets of client %q: this server has no multiple-secrets API, so there are none", clientID)
-	}
 	appID, err := p.appID(ctx, clientID, state)
 	if err != nil {
 		return fmt.Errorf("revoking the old secrets of client %q: %w", clientID, err)
+	}
+	// An adapter built anew (the server was proven again) has not probed
+	// yet; the overlap it ends was begun by an earlier one.
+	p.probe(ctx, appID)
+	if !p.overlap() {
+		return provider.Errorf(provider.KindUnsupported,
+			"revoking the old secrets of client %q: this server has no multiple-secrets API, so there are none", clientID)
 	}
 	where := oidcPath(appID) + "/secrets"
 	a, err := p.expect(ctx, http.MethodGet, where, ScopeSecretView, nil, []int{http.StatusOK})
