@@ -59,6 +59,9 @@ func setup(ctx context.Context, opts options) (_ *harness, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.managerSrc != "" {
+		root = opts.managerSrc
+	}
 	h.managerBin = filepath.Join(h.outDir, "manager")
 	progress("building the manager into %s", h.managerBin)
 	if err := manager.Build(ctx, root, h.managerBin); err != nil {

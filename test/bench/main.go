@@ -40,6 +40,9 @@ type options struct {
 	// goMemLimit and goGC are GOMEMLIMIT and GOGC for the manager only
 	// ("": inherit).
 	goMemLimit, goGC string
+	// managerSrc is the source tree the manager is built from ("": this
+	// repository), for an A/B against another commit.
+	managerSrc string
 }
 
 func main() {
@@ -72,6 +75,8 @@ func parseFlags() (options, error) {
 		"GOMEMLIMIT for the manager process only, e.g. 200MiB as config/manager sets it (empty: inherit the harness's environment)")
 	flag.StringVar(&o.goGC, "gogc", "",
 		"GOGC for the manager process only, e.g. 50 (empty: inherit the harness's environment)")
+	flag.StringVar(&o.managerSrc, "manager-src", "",
+		"build the manager from this source tree instead, e.g. `git archive COMMIT | tar -x -C DIR`, for an A/B with this harness (empty: this repository)")
 	flag.StringVar(&o.out, "out", filepath.Join(".bench", "results.json"), "JSON results file; profiles and logs go next to it")
 	flag.Parse()
 	if o.n <= 0 || o.concurrency <= 0 || o.unrelated < 0 || o.authServerQPS < 0 {
