@@ -137,7 +137,9 @@ func run(opts options) error {
 //     Secrets are created while it runs;
 //  5. manager 3 (resync 1h): restart with the unrelated Secrets present,
 //     then the client-credentials variant, then a new client of the
-//     healthy server while another server hangs.
+//     healthy server while another server hangs;
+//  6. manager 4 (resync 20s, its own namespace): clients at Ory Hydra, then
+//     what resyncs by list cost with nothing changed.
 func (h *harness) measure(ctx context.Context, r *results) error {
 	n := h.opts.n
 	progress("baseline: %d registrations, Secret creates and status writes with %d workers", n, h.opts.concurrency)
@@ -200,7 +202,13 @@ func (h *harness) measure(ctx context.Context, r *results) error {
 	if r.Isolation, err = h.runIsolation(ctx); err != nil {
 		return err
 	}
-	return m3.Stop()
+	if err := m3.Stop(); err != nil {
+		return err
+	}
+
+	progress("manager 4: up to %d OAuthClients at Ory Hydra, then %d resync periods of %s with nothing changed", hydraClients, hydraPeriods, hydraResync)
+	r.ListResync, err = h.runListResync(ctx)
+	return err
 }
 
 // phaseApply runs manager 1: the AuthServer, the apply of N clients and the
