@@ -54,13 +54,13 @@ func TestSharedLabelsStayAsTheyWere(t *testing.T) {
 	if second := scrape(t, reg); second != first {
 		t.Fatalf("second scrape differs:\n%s\nfirst:\n%s", second, first)
 	}
-	for _, line := range strings.Split(first, "\n") {
+	for line := range strings.SplitSeq(first, "\n") {
 		open, end := strings.IndexByte(line, '{'), strings.IndexByte(line, '}')
 		if strings.HasPrefix(line, "#") || open < 0 || end < open {
 			continue
 		}
 		var names []string
-		for _, kv := range strings.Split(line[open+1:end], ",") {
+		for kv := range strings.SplitSeq(line[open+1:end], ",") {
 			names = append(names, strings.SplitN(kv, "=", 2)[0])
 		}
 		if !slices.IsSorted(names) {
