@@ -2,6 +2,7 @@ package oauthclient
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -154,5 +155,32 @@ func TestForeignSecretOutsideTheCacheIsFoundByTheCreate(t *testing.T) {
 	if after.ResourceVersion != before.ResourceVersion || !maps.EqualFunc(after.Data, before.Data, func(a, b []byte) bool { return string(a) == string(b) }) ||
 		!maps.Equal(after.Labels, before.Labels) || len(after.OwnerReferences) != 0 {
 		t.Errorf("the foreign Secret was changed: %+v", after.ObjectMeta)
+	}
+}
+
+// When the server does not let the client just registered be deleted
+// again, the refusal says so and the client stays recorded, so it is not
+// lost: it is deleted with its OAuthClient.
+func TestForeignSecretFoundByTheCreateWhenTheClientCannotBeDeleted(t *testing.T) {
+	foreign := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "app", Namespace: tenantNamespace},
+		Data:       map[string][]byte{"password": []byte("hunter2")},
+	}
+	e := newEnv(t, config{objects: []client.Object{foreign}})
+	likeTheCache(e)
+	e.srv.fail("Delete", errors.New("server down"))
+	if _, err := e.reconcile(); err != nil {
+		t.Fatalf("reconcile: %v", err)
+	}
+	c := e.wantReady(v1alpha1.ReasonSecretConflict)
+	ids := e.srv.ids()
+	if len(ids) != 1 || !strings.Contains(c.Message, "deleting client "+ids[0]+" again failed") {
+		t.Errorf("Ready message %q; clients at the server %v", c.Message, ids)
+	}
+	if rec := e.record(); rec == nil || len(ids) != 1 || rec.ClientID != ids[0] {
+		t.Errorf("record %+v; want the client %v recorded", rec, ids)
+	}
+	if id := e.oac().Status.ClientID; id != "" {
+		t.Errorf("status.clientID = %q, want empty: nothing was delivered", id)
 	}
 }
