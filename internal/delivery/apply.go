@@ -160,7 +160,7 @@ func isLegacy(m metav1.ManagedFieldsEntry) bool {
 // field the operator's field manager owns. Without managed fields it cannot
 // tell, and says no.
 func UpToDate(current *corev1.Secret, want *Secret) bool {
-	if !maps.EqualFunc(current.Data, want.Data, bytes.Equal) ||
+	if !sameData(current, want.Data) ||
 		!contains(current.Labels, want.Labels) || !contains(current.Annotations, want.Annotations) ||
 		!hasOwner(current, want.Owner.UID) {
 		return false
