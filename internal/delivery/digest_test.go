@@ -80,7 +80,7 @@ func decoded(b *testing.B, i int) *corev1.Secret {
 		Name: fmt.Sprintf("c-%05d", i), Namespace: "bench", UID: types.UID(fmt.Sprintf("1b1c7d2e-4f3a-4b2c-9d8e-7f6a5b4c%04d", i)),
 	}}
 	oac.Spec.Scopes = []string{"read"}
-	want, err := Build(oac, Credentials{
+	want, err := Build(oac, Credentials{ //nolint:gosec // G101: made-up values for a benchmark
 		ClientID: fmt.Sprintf("Xk3j2kLm9Qp0aZx8Yw7Vu6Ts5Rq%05d", i), ClientSecret: fmt.Sprintf("secret-secret-secret-secret-secret-%05d", i),
 		TokenURL: "http://127.0.0.1:30000/token", Issuer: "http://127.0.0.1:30000", Scope: "read",
 	}, 1, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), time.Time{})
@@ -112,7 +112,7 @@ func decoded(b *testing.B, i int) *corev1.Secret {
 			Name: want.Name, Namespace: want.Namespace, UID: oac.UID + "-s", ResourceVersion: "123456", CreationTimestamp: now,
 			Labels: want.Labels, Annotations: want.Annotations, OwnerReferences: []metav1.OwnerReference{want.Owner},
 			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: v1alpha1.FieldManager, Operation: metav1.ManagedFieldsOperationApply,
-				APIVersion: "v1", Time: &now, FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: raw}}},
+				APIVersion: "v1", Time: &now, FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(string(raw))}},
 		},
 		Type: corev1.SecretTypeOpaque, Data: want.Data,
 	}
