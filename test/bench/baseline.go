@@ -7,7 +7,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -120,12 +119,13 @@ func runBaseline(ctx context.Context, k client.Client, reg *registrar, n, concur
 // deleteAllIn deletes every OAuthClient and Secret of ns (none has a
 // finalizer: no manager ran) and waits until they are gone.
 func deleteAllIn(ctx context.Context, k client.Client, ns string) error {
-	// A busy API server answers a large delete-collection with a timeout
-	// while it goes on deleting; asking again is harmless.
+	// A busy API server may give up on a large delete-collection (a
+	// timeout, a reset stream) while it goes on deleting; asking again is
+	// harmless.
 	for _, obj := range []client.Object{&v1alpha1.OAuthClient{}, &corev1.Secret{}} {
 		var err error
 		for range 5 {
-			if err = k.DeleteAllOf(ctx, obj, client.InNamespace(ns)); !apierrors.IsTimeout(err) && !apierrors.IsServerTimeout(err) {
+			if err = k.DeleteAllOf(ctx, obj, client.InNamespace(ns)); err == nil || ctx.Err() != nil {
 				break
 			}
 		}
