@@ -21,6 +21,9 @@ const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 //     cluster cost nothing;
 //   - no managed fields on any object (a tenth of the heap), except the
 //     operator's own entry on its Secrets, which tells what it applied;
+//   - no data of those Secrets, only its digest (delivery.DropData): the
+//     credentials are not held twice, and a Secret from the cache has no
+//     Data;
 //   - no last-applied copy of the manifest on OAuthClients, often as large
 //     as the object itself. OAuthClients are only ever patched, never
 //     written whole from the cache, so the annotation stays on the server.
@@ -53,10 +56,12 @@ func stripLastApplied(in any) (any, error) {
 }
 
 // keepOwnManagedFields drops every managed-fields entry of a delivered
-// Secret but those internal/delivery reads.
+// Secret but those internal/delivery reads, and keeps a digest of its data
+// instead of the data.
 func keepOwnManagedFields(in any) (any, error) {
 	if s, ok := in.(*corev1.Secret); ok {
 		delivery.KeepOwnManagedFields(s)
+		delivery.DropData(s)
 	}
 	return in, nil
 }

@@ -92,7 +92,7 @@ func (r *Reconciler) act(ctx context.Context, o *observation, p policy.Plan) (ou
 		return out(err)
 	}
 	if err := r.deliver(ctx, o, rec); err != nil {
-		return out(err)
+		return r.failedDelivery(ctx, o, p, rec, err)
 	}
 	if p.Register != policy.RegisterNone || o.Remote != nil {
 		r.markSynced(oac, rec)
@@ -176,7 +176,12 @@ func (r *Reconciler) register(ctx context.Context, o *observation, why policy.Re
 	if err := crashpoint.Reached(crashpoint.AfterStateSave); err != nil {
 		return rec, err
 	}
-	r.event(oac, corev1.EventTypeNormal, "Registered", "registered client %s at %s", rec.ClientID, o.server.Endpoints.Issuer)
+	if why != policy.RegisterNew {
+		// A new client's first registration sends no event: its Ready
+		// condition says "client ... is registered", and an event is one
+		// more API write per client.
+		r.event(oac, corev1.EventTypeNormal, "Registered", "registered client %s at %s", rec.ClientID, o.server.Endpoints.Issuer)
+	}
 	return rec, nil
 }
 
@@ -321,7 +326,7 @@ func (r *Reconciler) deliver(ctx context.Context, o *observation, rec *record.Re
 	if err != nil {
 		return fail(v1alpha1.ReasonInvalidTemplate, "%v", err)
 	}
-	wrote, err := r.secrets.Apply(ctx, o.secret, want)
+	wrote, err := r.writeSecret(ctx, o, want)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,9 @@ type observation struct {
 	server *servers.Server
 	// secret is the delivered Secret as it is; nil when absent.
 	secret *corev1.Secret
+	// unseen: the cache does not hold the Secret and it was not read from
+	// the API server; it is created (newsecret.go).
+	unseen bool
 	// goneWhy is what the server said when it did not know the recorded
 	// client (Gone).
 	goneWhy string
@@ -70,7 +73,7 @@ func (r *Reconciler) observe(ctx context.Context, oac *v1alpha1.OAuthClient, fre
 	if err := r.readSource(ctx, o); err != nil {
 		return o, err
 	}
-	if o.secret, err = r.readSecret(ctx, oac); err != nil {
+	if o.secret, o.unseen, err = r.secretOf(ctx, oac, fresh); err != nil {
 		return o, err
 	}
 	if err := delivery.Claim(oac, o.secret, r.holderOf(ctx, oac, o.secret)); err != nil {

@@ -49,9 +49,15 @@ func TestTemplateLabelTheAPIServerRefusesIsFoundBeforeRegistering(t *testing.T) 
 // error, not a passing fault of the server.
 func TestSecretTheAPIServerRefusesIsATemplateError(t *testing.T) {
 	e := newEnv(t, config{})
-	refuse := interceptor.Funcs{Apply: func(context.Context, client.WithWatch, runtime.ApplyConfiguration, ...client.ApplyOption) error {
-		return apierrors.NewInvalid(schema.GroupKind{Kind: "Secret"}, "app", field.ErrorList{field.TooLong(field.NewPath("metadata", "annotations"), "", 262144)})
-	}}
+	invalid := apierrors.NewInvalid(schema.GroupKind{Kind: "Secret"}, "app", field.ErrorList{field.TooLong(field.NewPath("metadata", "annotations"), "", 262144)})
+	refuse := interceptor.Funcs{
+		Apply: func(context.Context, client.WithWatch, runtime.ApplyConfiguration, ...client.ApplyOption) error {
+			return invalid
+		},
+		Create: func(context.Context, client.WithWatch, client.Object, ...client.CreateOption) error {
+			return invalid // a new client's Secret is created
+		},
+	}
 	e.r.secrets = &delivery.Writer{Client: interceptor.NewClient(e.api, refuse), Reader: e.api}
 	res, err := e.reconcile()
 	c := e.wantReady(v1alpha1.ReasonInvalidTemplate)

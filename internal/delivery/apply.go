@@ -160,7 +160,7 @@ func isLegacy(m metav1.ManagedFieldsEntry) bool {
 // field the operator's field manager owns. Without managed fields it cannot
 // tell, and says no.
 func UpToDate(current *corev1.Secret, want *Secret) bool {
-	if !maps.EqualFunc(current.Data, want.Data, bytes.Equal) ||
+	if !sameData(current, want.Data) ||
 		!contains(current.Labels, want.Labels) || !contains(current.Annotations, want.Annotations) ||
 		!hasOwner(current, want.Owner.UID) {
 		return false
@@ -197,10 +197,13 @@ type owned struct {
 	data, labels, annotations sets.Set[string]
 }
 
-// ownedKeys reads the operator's apply entry of current's managed fields.
+// ownedKeys reads the operator's entry of current's managed fields: its
+// apply entry, or the entry of its create (Create) before the first apply.
 func ownedKeys(current *corev1.Secret) (owned, bool) {
+	out := owned{data: sets.New[string](), labels: sets.New[string](), annotations: sets.New[string]()}
+	found := false
 	for _, m := range current.ManagedFields {
-		if m.Manager != v1alpha1.FieldManager || m.Operation != metav1.ManagedFieldsOperationApply || m.FieldsV1 == nil {
+		if m.Manager != v1alpha1.FieldManager || m.FieldsV1 == nil {
 			continue
 		}
 		var fields struct {
@@ -213,13 +216,12 @@ func ownedKeys(current *corev1.Secret) (owned, bool) {
 		if err := json.Unmarshal(m.FieldsV1.GetRawBytes(), &fields); err != nil {
 			return owned{}, false
 		}
-		return owned{
-			data:        fieldKeys(fields.Data),
-			labels:      fieldKeys(fields.Metadata.Labels),
-			annotations: fieldKeys(fields.Metadata.Annotations),
-		}, true
+		out.data = out.data.Union(fieldKeys(fields.Data))
+		out.labels = out.labels.Union(fieldKeys(fields.Metadata.Labels))
+		out.annotations = out.annotations.Union(fieldKeys(fields.Metadata.Annotations))
+		found = true
 	}
-	return owned{}, false
+	return out, found
 }
 
 // fieldKeys turns {"f:a":{}, ".":{}} into {"a"}.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -85,7 +86,7 @@ func (c *Collector) collectClients(ctx context.Context, ch chan<- prometheus.Met
 	now := c.now()
 	for i := range clients.Items {
 		oac := &clients.Items[i]
-		labels := []string{oac.Namespace, oac.Name, string(oac.ServerKind()), oac.Spec.ServerRef.Name}
+		labels := labelPairs(clientLabels, []string{oac.Namespace, oac.Name, string(oac.ServerKind()), oac.Spec.ServerRef.Name})
 		ready := meta.FindStatusCondition(oac.Status.Conditions, v1alpha1.ConditionReady)
 		sendCondition(ch, clientReady, clientReadyReason, ready, oac.Generation, labels)
 		ch <- gauge(clientDisabled, boolValue(oac.Spec.Disabled), labels)
@@ -132,7 +133,7 @@ func (c *Collector) collectServers(ctx context.Context, ch chan<- prometheus.Met
 }
 
 func (c *Collector) sendServer(ch chan<- prometheus.Metric, kind, namespace, name string, generation int64, st *v1alpha1.AuthServerStatus) {
-	labels := []string{namespace, name, kind, st.Provider}
+	labels := labelPairs(serverLabels, []string{namespace, name, kind, st.Provider})
 	ready := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionReady)
 	sendCondition(ch, serverReady, serverReadyReason, ready, generation, labels)
 }
@@ -141,7 +142,7 @@ func (c *Collector) sendServer(ch chan<- prometheus.Metric, kind, namespace, nam
 // 1 for the current one, as cert-manager does) and the reason series. A
 // condition about an older generation counts as Unknown: the object is
 // still being reconciled.
-func sendCondition(ch chan<- prometheus.Metric, status, reason metric, cond *metav1.Condition, generation int64, labels []string) {
+func sendCondition(ch chan<- prometheus.Metric, status, reason metric, cond *metav1.Condition, generation int64, labels pairs) {
 	current := metav1.ConditionUnknown
 	why := ""
 	if cond != nil {
@@ -150,11 +151,11 @@ func sendCondition(ch chan<- prometheus.Metric, status, reason metric, cond *met
 			current = cond.Status
 		}
 	}
-	for _, s := range []metav1.ConditionStatus{metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionUnknown} {
-		ch <- gauge(status, boolValue(s == current), append(labels, string(s)))
+	for _, s := range conditionStatuses {
+		ch <- gauge(status, boolValue(s.status == current), labels.with(s.pair))
 	}
 	if why != "" {
-		ch <- gauge(reason, 1, append(labels, why))
+		ch <- gauge(reason, 1, labels.with(pair("reason", why)))
 	}
 }
 
@@ -167,8 +168,19 @@ func annotationTime(s *corev1.Secret, key string) (time.Time, bool) {
 	return t, err == nil
 }
 
-func gauge(m metric, v float64, labels []string) prometheus.Metric {
-	return prometheus.MustNewConstMetric(m.desc, prometheus.GaugeValue, v, labels...)
+// conditionStatuses are the condition label's values, in the order sent,
+// with their label pairs.
+var conditionStatuses = []struct {
+	status metav1.ConditionStatus
+	pair   *dto.LabelPair
+}{
+	{metav1.ConditionTrue, pair("condition", string(metav1.ConditionTrue))},
+	{metav1.ConditionFalse, pair("condition", string(metav1.ConditionFalse))},
+	{metav1.ConditionUnknown, pair("condition", string(metav1.ConditionUnknown))},
+}
+
+func gauge(m metric, v float64, labels pairs) prometheus.Metric {
+	return &sharedGauge{desc: m.desc, value: v, labels: labels}
 }
 
 func seconds(t time.Time) float64 { return float64(t.Unix()) }

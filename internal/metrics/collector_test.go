@@ -45,7 +45,7 @@ func delivered(owner *v1alpha1.OAuthClient, annotations map[string]string) *core
 	}
 }
 
-func newCollector(t *testing.T, objs ...client.Object) *Collector {
+func newCollector(t testing.TB, objs ...client.Object) *Collector {
 	t.Helper()
 	scheme := runtime.NewScheme()
 	if err := v1alpha1.AddToScheme(scheme); err != nil {

@@ -119,13 +119,21 @@ func runBaseline(ctx context.Context, k client.Client, reg *registrar, n, concur
 // deleteAllIn deletes every OAuthClient and Secret of ns (none has a
 // finalizer: no manager ran) and waits until they are gone.
 func deleteAllIn(ctx context.Context, k client.Client, ns string) error {
-	if err := k.DeleteAllOf(ctx, &v1alpha1.OAuthClient{}, client.InNamespace(ns)); err != nil {
-		return fmt.Errorf("deleting the OAuthClients of %s: %w", ns, err)
+	// A busy API server may give up on a large delete-collection (a
+	// timeout, a reset stream) while it goes on deleting; asking again is
+	// harmless.
+	for _, obj := range []client.Object{&v1alpha1.OAuthClient{}, &corev1.Secret{}} {
+		var err error
+		for range 5 {
+			if err = k.DeleteAllOf(ctx, obj, client.InNamespace(ns)); err == nil || ctx.Err() != nil {
+				break
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("deleting the %T objects of %s: %w", obj, ns, err)
+		}
 	}
-	if err := k.DeleteAllOf(ctx, &corev1.Secret{}, client.InNamespace(ns)); err != nil {
-		return fmt.Errorf("deleting the Secrets of %s: %w", ns, err)
-	}
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline := time.Now().Add(10 * time.Minute)
 	for {
 		var list v1alpha1.OAuthClientList
 		if err := k.List(ctx, &list, client.InNamespace(ns), client.Limit(1)); err != nil {
@@ -135,7 +143,7 @@ func deleteAllIn(ctx context.Context, k client.Client, ns string) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the OAuthClients of %s were not gone after 2 minutes", ns)
+			return fmt.Errorf("the OAuthClients of %s were not gone after 10 minutes", ns)
 		}
 		select {
 		case <-ctx.Done():

@@ -51,6 +51,12 @@ func createAuthServer(ctx context.Context, k client.Client, ns, name, issuer str
 	if err := k.Create(ctx, as); err != nil {
 		return fmt.Errorf("creating AuthServer %s/%s: %w", ns, name, err)
 	}
+	return waitAuthServerReady(ctx, k, as)
+}
+
+// waitAuthServerReady waits up to a minute until as is Ready.
+func waitAuthServerReady(ctx context.Context, k client.Client, as *v1alpha1.AuthServer) error {
+	ns, name := as.Namespace, as.Name
 	deadline := time.Now().Add(time.Minute)
 	for {
 		if err := k.Get(ctx, client.ObjectKeyFromObject(as), as); err != nil {

@@ -59,6 +59,9 @@ func setup(ctx context.Context, opts options) (_ *harness, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.managerSrc != "" {
+		root = opts.managerSrc
+	}
 	h.managerBin = filepath.Join(h.outDir, "manager")
 	progress("building the manager into %s", h.managerBin)
 	if err := manager.Build(ctx, root, h.managerBin); err != nil {
@@ -110,6 +113,12 @@ func setup(ctx context.Context, opts options) (_ *harness, err error) {
 // startManager runs the manager binary with the given resync period and
 // pprof on; its log goes to manager-<name>.log.
 func (h *harness) startManager(ctx context.Context, name string, resync time.Duration) (*managerProc, error) {
+	return h.startManagerIn(ctx, name, resync, "")
+}
+
+// startManagerIn is startManager watching only namespaces (--namespaces;
+// "": all).
+func (h *harness) startManagerIn(ctx context.Context, name string, resync time.Duration, namespaces string) (*managerProc, error) {
 	logPath := filepath.Join(h.outDir, "manager-"+name+".log")
 	h.files["manager log ("+name+")"] = logPath
 	// GOMEMLIMIT and GOGC are the flags' when set; otherwise inherited.
@@ -124,6 +133,7 @@ func (h *harness) startManager(ctx context.Context, name string, resync time.Dur
 		Binary:            h.managerBin,
 		Kubeconfig:        h.kubeconfig,
 		OperatorNamespace: operatorNamespace,
+		Namespaces:        namespaces,
 		Args: []string{
 			"--resync-period", resync.String(),
 			"--token-early-refresh", ccEarlyRefresh.String(),

@@ -40,6 +40,9 @@ type options struct {
 	// goMemLimit and goGC are GOMEMLIMIT and GOGC for the manager only
 	// ("": inherit).
 	goMemLimit, goGC string
+	// managerSrc is the source tree the manager is built from ("": this
+	// repository), for an A/B against another commit.
+	managerSrc string
 }
 
 func main() {
@@ -72,6 +75,8 @@ func parseFlags() (options, error) {
 		"GOMEMLIMIT for the manager process only, e.g. 200MiB as config/manager sets it (empty: inherit the harness's environment)")
 	flag.StringVar(&o.goGC, "gogc", "",
 		"GOGC for the manager process only, e.g. 50 (empty: inherit the harness's environment)")
+	flag.StringVar(&o.managerSrc, "manager-src", "",
+		"build the manager from this source tree instead, e.g. `git archive COMMIT | tar -x -C DIR`, for an A/B with this harness (empty: this repository)")
 	flag.StringVar(&o.out, "out", filepath.Join(".bench", "results.json"), "JSON results file; profiles and logs go next to it")
 	flag.Parse()
 	if o.n <= 0 || o.concurrency <= 0 || o.unrelated < 0 || o.authServerQPS < 0 {
@@ -132,7 +137,9 @@ func run(opts options) error {
 //     Secrets are created while it runs;
 //  5. manager 3 (resync 1h): restart with the unrelated Secrets present,
 //     then the client-credentials variant, then a new client of the
-//     healthy server while another server hangs.
+//     healthy server while another server hangs;
+//  6. manager 4 (resync 20s, its own namespace): clients at Ory Hydra, then
+//     what resyncs by list cost with nothing changed.
 func (h *harness) measure(ctx context.Context, r *results) error {
 	n := h.opts.n
 	progress("baseline: %d registrations, Secret creates and status writes with %d workers", n, h.opts.concurrency)
@@ -195,7 +202,16 @@ func (h *harness) measure(ctx context.Context, r *results) error {
 	if r.Isolation, err = h.runIsolation(ctx); err != nil {
 		return err
 	}
-	return m3.Stop()
+	if err := m3.Stop(); err != nil {
+		return err
+	}
+
+	progress("manager 4: up to %d OAuthClients at Ory Hydra, then %d resync periods of %s with nothing changed", hydraClients, hydraPeriods, hydraResync)
+	if r.ListResync, err = h.runListResync(ctx); err != nil {
+		// The table of everything else is still worth printing.
+		r.ListResync.Skipped = "failed: " + err.Error()
+	}
+	return ctx.Err()
 }
 
 // phaseApply runs manager 1: the AuthServer, the apply of N clients and the

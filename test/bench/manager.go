@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/manager"
 )
@@ -20,10 +21,17 @@ import (
 type managerProc struct {
 	*manager.Process
 	http *http.Client
+	// scraping lets one scrape run at a time, as one Prometheus does: at
+	// 10,000 clients a scrape takes seconds on a busy machine, and the
+	// harness's pollers would otherwise overlap theirs, each holding its
+	// own copy of every series in the manager's heap.
+	scraping sync.Mutex
 }
 
 // metrics scrapes the manager's Prometheus endpoint.
 func (m *managerProc) metrics(ctx context.Context) (samples, error) {
+	m.scraping.Lock()
+	defer m.scraping.Unlock()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.MetricsURL(), nil)
 	if err != nil {
 		return nil, err

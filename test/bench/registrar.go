@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -45,7 +47,15 @@ func (r *registrar) register(ctx context.Context, metadata map[string]any) (id, 
 		ClientID     string `json:"client_id"`
 		ClientSecret string `json:"client_secret"`
 	}
-	if err := r.do(ctx, http.MethodPost, r.endpoint, metadata, http.StatusCreated, &out); err != nil {
+	// A server overloaded by the machine's other work may drop a
+	// connection (connection reset); the baseline then asks again, which
+	// at worst registers a client nobody uses.
+	for range 3 {
+		if err = r.do(ctx, http.MethodPost, r.endpoint, metadata, http.StatusCreated, &out); !errors.As(err, new(*url.Error)) {
+			break
+		}
+	}
+	if err != nil {
 		return "", "", fmt.Errorf("registering a client: %w", err)
 	}
 	if out.ClientID == "" || out.ClientSecret == "" {
