@@ -221,6 +221,31 @@ func TestAdoptionAtKeycloak(t *testing.T) {
 		recordVersion(t, oac)
 	})
 
+	t.Run("a taken Secret stops the adoption before the client is touched", func(t *testing.T) {
+		const ledgerSecret = "keycloak-hand-made-ledger-secret-5d0e"
+		seen.add(ledgerSecret)
+		kcCreateClient(t, kc, map[string]any{
+			"clientId": "ledger", "name": "made by hand", "secret": ledgerSecret, "publicClient": false,
+			"serviceAccountsEnabled": true, "standardFlowEnabled": false, "clientAuthenticatorType": "client-secret",
+		})
+		mustCreate(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "ledger"}, StringData: map[string]string{"note": "not the operator's"}})
+		newClient(t, ns, "ledger", v1alpha1.OAuthClientSpec{
+			ServerRef: v1alpha1.ServerReference{Name: "keycloak"}, ClientID: "ledger", Scopes: []string{"read"},
+			Adoption: &v1alpha1.Adoption{Policy: v1alpha1.AdoptionAdopt},
+		})
+		waitReason(t, ns, "ledger", v1alpha1.ReasonSecretConflict)
+		v, ok := kc.fake.Client(kc.realm, "ledger")
+		if !ok {
+			t.Fatal("the hand-made client is gone from Keycloak")
+		}
+		if v.Rep["name"] != "made by hand" {
+			t.Errorf("the hand-made client was changed: name %v", v.Rep["name"])
+		}
+		if err := kc.works("ledger", ledgerSecret, ""); err != nil {
+			t.Errorf("the hand-made client's secret stopped working: %v", err)
+		}
+	})
+
 	t.Run("its own create interrupted by a crash is taken over, not a conflict", func(t *testing.T) {
 		crashpoint.Reset()
 		defer crashpoint.Reset()
