@@ -222,10 +222,10 @@ func TestAdoptionAtKeycloak(t *testing.T) {
 	})
 
 	t.Run("a taken Secret stops the adoption before the client is touched", func(t *testing.T) {
-		const ledgerSecret = "keycloak-hand-made-ledger-secret-5d0e"
-		seen.add(ledgerSecret)
+		const handMadeLedger = "keycloak-hand-made-ledger-secret-5d0e"
+		seen.add(handMadeLedger)
 		kcCreateClient(t, kc, map[string]any{
-			"clientId": "ledger", "name": "made by hand", "secret": ledgerSecret, "publicClient": false,
+			"clientId": "ledger", "name": "made by hand", "secret": handMadeLedger, "publicClient": false,
 			"serviceAccountsEnabled": true, "standardFlowEnabled": false, "clientAuthenticatorType": "client-secret",
 		})
 		mustCreate(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "ledger"}, StringData: map[string]string{"note": "not the operator's"}})
@@ -241,7 +241,7 @@ func TestAdoptionAtKeycloak(t *testing.T) {
 		if v.Rep["name"] != "made by hand" {
 			t.Errorf("the hand-made client was changed: name %v", v.Rep["name"])
 		}
-		if err := kc.works("ledger", ledgerSecret, ""); err != nil {
+		if err := kc.works("ledger", handMadeLedger, ""); err != nil {
 			t.Errorf("the hand-made client's secret stopped working: %v", err)
 		}
 	})
