@@ -3,7 +3,6 @@ package v1alpha1_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 )
 
@@ -12,10 +11,7 @@ import (
 // naming the field; complete ones are accepted (with their defaults).
 func TestCredentialsFromAndPreRegisteredManifests(t *testing.T) {
 	const issuer = "  issuerURL: https://auth.partner.example\n"
-	invalid := []struct {
-		name, kind, spec string
-		want             []string
-	}{
+	invalid := []admissionCase{
 		{"no secretName", "client", "  credentialsFrom: {clientIDKey: id}\n", []string{"spec.credentialsFrom.secretName", "Required value"}},
 		{"a key that is not a Secret key", "client", "  credentialsFrom: {secretName: src, clientSecretKey: \"a/b\"}\n", []string{"spec.credentialsFrom.clientSecretKey"}},
 		{"a public client", "client", "  grantTypes: [authorization_code]\n  redirectURIs: [\"https://app.example.com/cb\"]\n  tokenEndpointAuthMethod: none\n  credentialsFrom: {secretName: src}\n",
@@ -27,24 +23,7 @@ func TestCredentialsFromAndPreRegisteredManifests(t *testing.T) {
 		{"a reserved parameter", "server", issuer + "  preRegistered: {clientAuthentication: {extraParams: {client_secret: x}}}\n", []string{"spec.preRegistered.clientAuthentication.extraParams", "the operator sets those"}},
 		{"an Authorization header", "server", issuer + "  preRegistered: {clientAuthentication: {extraHeaders: {Authorization: x}}}\n", []string{"spec.preRegistered.clientAuthentication.extraHeaders", "not Authorization"}},
 	}
-	for i, tc := range invalid {
-		t.Run(tc.name, func(t *testing.T) {
-			name := fmt.Sprintf("byo-invalid-%d", i)
-			manifest := fmt.Sprintf(authServerHead, name) + tc.spec
-			if tc.kind == "client" {
-				manifest = fmt.Sprintf(oauthClientHead, name) + tc.spec
-			}
-			err := env.Client.Create(context.Background(), object(t, manifest))
-			if err == nil {
-				t.Fatalf("the API server accepted an invalid manifest:\n%s", manifest)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("message does not contain %q:\n%v", w, err)
-				}
-			}
-		})
-	}
+	refusedAtAdmission(t, "byo", invalid)
 	valid := []string{
 		fmt.Sprintf(authServerHead, "byo-valid-server") + issuer + "  preRegistered: {}\n",
 		fmt.Sprintf(authServerHead, "byo-valid-server-auth") + issuer +

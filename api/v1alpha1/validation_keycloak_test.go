@@ -3,7 +3,6 @@ package v1alpha1_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 )
 
@@ -11,10 +10,7 @@ import (
 // work, with a message naming the field; a complete block is accepted.
 func TestKeycloakManifests(t *testing.T) {
 	const issuer = "  issuerURL: https://kc.example.com/realms/apps\n"
-	invalid := []struct {
-		name, kind, spec string
-		want             []string
-	}{
+	invalid := []admissionCase{
 		{"no realm", "server", issuer + "  keycloak: {baseURL: \"https://kc.example.com\"}\n", []string{"spec.keycloak.realm", "Required value"}},
 		{"base URL with /admin", "server", issuer + "  keycloak: {baseURL: \"https://kc.example.com/admin\", realm: apps}\n", []string{"spec.keycloak.baseURL", "leave out /admin and /realms"}},
 		{"base URL with /realms", "server", issuer + "  keycloak: {baseURL: \"https://kc.example.com/realms/apps\", realm: apps}\n", []string{"spec.keycloak.baseURL", "leave out /admin and /realms"}},
@@ -26,24 +22,7 @@ func TestKeycloakManifests(t *testing.T) {
 		{"client roles without roles", "client", "  providerOptions:\n    keycloak: {serviceAccountClientRoles: [{clientID: orders-api, roles: []}]}\n", []string{"spec.providerOptions.keycloak.serviceAccountClientRoles[0].roles"}},
 		{"keycloak and hydra options", "client", "  providerOptions:\n    keycloak: {}\n    hydra: {accessTokenStrategy: jwt}\n", []string{"spec.providerOptions", "at most one"}},
 	}
-	for i, tc := range invalid {
-		t.Run(tc.name, func(t *testing.T) {
-			name := fmt.Sprintf("keycloak-invalid-%d", i)
-			manifest := fmt.Sprintf(authServerHead, name) + tc.spec
-			if tc.kind == "client" {
-				manifest = fmt.Sprintf(oauthClientHead, name) + tc.spec
-			}
-			err := env.Client.Create(context.Background(), object(t, manifest))
-			if err == nil {
-				t.Fatalf("the API server accepted an invalid manifest:\n%s", manifest)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("message does not contain %q:\n%v", w, err)
-				}
-			}
-		})
-	}
+	refusedAtAdmission(t, "keycloak", invalid)
 	valid := []string{
 		fmt.Sprintf(authServerHead, "keycloak-valid") + issuer +
 			"  credentials:\n    clientCredentials: {tokenURL: \"https://kc.example.com/realms/master/protocol/openid-connect/token\", clientID: op, clientSecret: {name: kc, key: secret}}\n" +
