@@ -51,16 +51,11 @@ const Name = "asgardeo"
 // Server's super tenant.
 const DefaultOrganization = "carbon.super"
 
-// MaxResponseSize is the largest response body the adapter reads.
-const MaxResponseSize = 4 << 20
-
 // DefaultPageSize is the number of applications List asks for per page.
 const DefaultPageSize = 30
 
 // StateApplicationID is the registration state key of the application's ID.
 const StateApplicationID = "applicationId"
-
-const defaultTimeout = 30 * time.Second
 
 // Config is what the adapter needs to reach one organization.
 type Config struct {
@@ -105,8 +100,8 @@ var (
 
 // New builds the adapter for cfg. It makes no request.
 func New(cfg Config) (*Provider, error) {
-	base, err := url.Parse(strings.TrimSuffix(cfg.BaseURL, "/"))
-	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" || base.RawQuery != "" || base.Fragment != "" {
+	base, ok := provider.BaseURL(cfg.BaseURL)
+	if !ok {
 		return nil, provider.Errorf(provider.KindInvalidMetadata, "spec.%s.baseURL: %q is not an absolute http(s) URL without query", Name, cfg.BaseURL)
 	}
 	if strings.Contains(base.Path, "/t/") || strings.Contains(base.Path, "/api/server") {
@@ -119,18 +114,11 @@ func New(cfg Config) (*Provider, error) {
 	if strings.ContainsAny(org, "/?#% ") {
 		return nil, provider.Errorf(provider.KindInvalidMetadata, "spec.%s.organization: %q is not an organization name or tenant domain", Name, org)
 	}
-	if cfg.PageSize < 0 {
-		return nil, provider.Errorf(provider.KindInvalidMetadata, "%s: page size %d is negative", Name, cfg.PageSize)
+	size, err := provider.PageSize(Name, cfg.PageSize, DefaultPageSize, 0)
+	if err != nil {
+		return nil, err
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: defaultTimeout}
-	}
-	size := cfg.PageSize
-	if size == 0 {
-		size = DefaultPageSize
-	}
-	return &Provider{api: base.String() + "/t/" + org + "/api/server/v1", hc: hc, token: cfg.Token, owner: cfg.Owner, pageSize: size}, nil
+	return &Provider{api: base.String() + "/t/" + org + "/api/server/v1", hc: provider.HTTPClient(cfg.HTTPClient), token: cfg.Token, owner: cfg.Owner, pageSize: size}, nil
 }
 
 // Capabilities reports what the server can do: the caller chooses the client ID and may supply the

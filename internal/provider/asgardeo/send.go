@@ -23,7 +23,7 @@ type answer struct {
 // secrets are values the body carries.
 func (p *Provider) send(ctx context.Context, method, path string, body any, secrets ...string) (answer, error) {
 	a, err := provider.Send(ctx, p.hc, provider.Request{
-		Method: method, URL: p.api + path, Body: body, Secrets: secrets, MaxAnswer: MaxResponseSize,
+		Method: method, URL: p.api + path, Body: body, Secrets: secrets, MaxAnswer: provider.MaxAnswer,
 		Authorize: provider.Bearer(p.token, "the management token"),
 	})
 	return answer{status: a.Status, header: a.Header, body: a.Body}, err

@@ -31,7 +31,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/oauth2"
 
@@ -41,16 +40,9 @@ import (
 // Name is the provider block name this adapter is registered under.
 const Name = "auth0"
 
-// MaxResponseSize is the largest answer the adapter reads (4 MiB; a page
-// of 100 clients reduced to the fields it asks for is far smaller).
-const MaxResponseSize = 4 << 20
-
 // DefaultPageSize is how many clients (and grants) one page asks for:
 // Auth0's maximum.
 const DefaultPageSize = 100
-
-// defaultTimeout bounds each call when Config.HTTPClient is nil.
-const defaultTimeout = 30 * time.Second
 
 // Config is what the adapter needs to reach one tenant.
 type Config struct {
@@ -120,21 +112,14 @@ func New(cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.PageSize < 0 || cfg.PageSize > DefaultPageSize {
-		return nil, provider.Errorf(provider.KindInvalidMetadata, "%s: page size %d is not between 1 and %d", Name, cfg.PageSize, DefaultPageSize)
+	size, err := provider.PageSize(Name, cfg.PageSize, DefaultPageSize, DefaultPageSize)
+	if err != nil {
+		return nil, err
 	}
 	if len(cfg.Owner) > maxMetadataLen {
 		return nil, provider.Errorf(provider.KindInvalidMetadata, "%s: the ownership marker is longer than the %d characters client_metadata holds", Name, maxMetadataLen)
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: defaultTimeout}
-	}
-	size := cfg.PageSize
-	if size == 0 {
-		size = DefaultPageSize
-	}
-	return &Provider{base: base, hc: hc, token: cfg.Token, owner: cfg.Owner, pageSize: size}, nil
+	return &Provider{base: base, hc: provider.HTTPClient(cfg.HTTPClient), token: cfg.Token, owner: cfg.Owner, pageSize: size}, nil
 }
 
 // Capabilities reports what Auth0 can do: a secret of the caller's choosing
@@ -201,8 +186,8 @@ func (p *Provider) diff(d desired, observed provider.ClientSpec, o *observedOpti
 	}
 	add("clientName", d.spec.ClientName != observed.ClientName)
 	add("description", d.spec.Description != observed.Description)
-	add("grantTypes", !sameSet(d.spec.GrantTypes, observed.GrantTypes))
-	add("redirectURIs", !sameSet(d.spec.RedirectURIs, observed.RedirectURIs))
+	add("grantTypes", !provider.SameSet(d.spec.GrantTypes, observed.GrantTypes))
+	add("redirectURIs", !provider.SameSet(d.spec.RedirectURIs, observed.RedirectURIs))
 	add("tokenEndpointAuthMethod", d.spec.TokenEndpointAuthMethod != "" && d.spec.TokenEndpointAuthMethod != observed.TokenEndpointAuthMethod)
 	add("appType", d.appType != o.AppType)
 	add("owner", p.owner != "" && observed.Extra[MetadataOwner] != p.owner)
@@ -211,7 +196,7 @@ func (p *Provider) diff(d desired, observed provider.ClientSpec, o *observedOpti
 	}
 	for _, aud := range slices.Sorted(maps.Keys(d.grants)) {
 		have, ok := o.Grants[aud]
-		add(grantField(aud), !ok || !sameSet(have, d.grants[aud]))
+		add(grantField(aud), !ok || !provider.SameSet(have, d.grants[aud]))
 	}
 	for _, aud := range slices.Sorted(maps.Keys(o.Grants)) {
 		_, wanted := d.grants[aud]
@@ -445,10 +430,10 @@ func (p *Provider) patchBody(d desired, c wireClient) map[string]any {
 	if d.spec.Description != c.Description {
 		m["description"] = d.spec.Description
 	}
-	if !sameSet(d.spec.GrantTypes, c.GrantTypes) {
+	if !provider.SameSet(d.spec.GrantTypes, c.GrantTypes) {
 		m["grant_types"] = list(d.spec.GrantTypes)
 	}
-	if !sameSet(d.spec.RedirectURIs, c.Callbacks) {
+	if !provider.SameSet(d.spec.RedirectURIs, c.Callbacks) {
 		m["callbacks"] = list(d.spec.RedirectURIs)
 	}
 	if d.spec.TokenEndpointAuthMethod != "" && d.spec.TokenEndpointAuthMethod != c.AuthMethod {

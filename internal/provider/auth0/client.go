@@ -9,7 +9,6 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
@@ -119,7 +118,7 @@ func (p *Provider) send(ctx context.Context, method, path string, query url.Valu
 		u.RawQuery = query.Encode()
 	}
 	a, err := provider.Send(ctx, p.hc, provider.Request{
-		Method: method, URL: u.String(), Body: body, Secrets: secrets, MaxAnswer: MaxResponseSize,
+		Method: method, URL: u.String(), Body: body, Secrets: secrets, MaxAnswer: provider.MaxAnswer,
 		Authorize: provider.Bearer(p.token, "the Management API token"),
 	})
 	return a.Status, a.Header, a.Body, err
@@ -165,6 +164,3 @@ func checkID(id string) error {
 	}
 	return nil
 }
-
-// sameSet compares two lists as sets; nil and empty are equal.
-func sameSet(a, b []string) bool { return slices.Equal(normalize(a), normalize(b)) }

@@ -76,7 +76,7 @@ func (p *Provider) syncGrants(ctx context.Context, clientID string, want map[str
 			if err := p.deleteGrant(ctx, g.ID); err != nil {
 				return err
 			}
-		case !sameSet(scopes, g.Scope):
+		case !provider.SameSet(scopes, g.Scope):
 			if err := p.patchGrant(ctx, g.ID, scopes); err != nil {
 				return err
 			}

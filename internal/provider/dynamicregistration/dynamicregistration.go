@@ -13,15 +13,11 @@
 package dynamicregistration
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"time"
 
 	"golang.org/x/oauth2"
 
@@ -40,9 +36,6 @@ const (
 
 // MaxResponseSize is the largest response body the adapter reads (1 MiB).
 const MaxResponseSize = 1 << 20
-
-// defaultTimeout bounds each call when Config.HTTPClient is nil.
-const defaultTimeout = 30 * time.Second
 
 // adapter is the RFC 7591/7592 Provider.
 type adapter struct {
@@ -64,11 +57,7 @@ func New(_ context.Context, cfg provider.Config) (provider.Provider, error) {
 		return nil, provider.Errorf(provider.KindInvalidMetadata,
 			"%s: registration endpoint %q is not an absolute http(s) URL", Name, cfg.Endpoints.Registration)
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: defaultTimeout}
-	}
-	return &adapter{registration: cfg.Endpoints.Registration, hc: hc, management: cfg.Management}, nil
+	return &adapter{registration: cfg.Endpoints.Registration, hc: provider.HTTPClient(cfg.HTTPClient), management: cfg.Management}, nil
 }
 
 // Capabilities reports that RFC 7591/7592 offers none of the optional
@@ -172,7 +161,7 @@ func (a *adapter) discard(info clientInfo) {
 	if info.RegistrationAccessToken == "" || !isHTTPURL(info.RegistrationClientURI) {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), defaultTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), provider.DefaultTimeout)
 	defer cancel()
 	_, _, _, _ = a.send(ctx, http.MethodDelete, info.RegistrationClientURI, info.RegistrationAccessToken, nil)
 }
@@ -297,40 +286,17 @@ func (a *adapter) manage(ctx context.Context, method, clientID, uri, rat string,
 
 // send makes one HTTP call with an optional JSON body and bearer token and
 // returns the status, headers and (size-limited) body. Its error is a typed
-// transient provider error and never holds the token.
+// provider error and never holds the token.
 func (a *adapter) send(ctx context.Context, method, uri, bearer string, body any) (int, http.Header, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, nil, fmt.Errorf("encoding the request: %w", err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, uri, rd)
-	if err != nil {
-		return 0, nil, nil, fmt.Errorf("building the request: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	r := provider.Request{Method: method, URL: uri, Body: body, MaxAnswer: MaxResponseSize}
 	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
+		r.Authorize = func(req *http.Request) (string, error) {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+			return bearer, nil
+		}
 	}
-	resp, err := a.hc.Do(req)
-	if err != nil {
-		return 0, nil, nil, &provider.Error{Kind: provider.KindTransient, Description: method + " " + uri, Err: err}
-	}
-	defer func() { _ = resp.Body.Close() }()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize+1))
-	if err != nil {
-		return 0, nil, nil, &provider.Error{Kind: provider.KindTransient, Description: "reading the response of " + method + " " + uri, Err: err}
-	}
-	if len(b) > MaxResponseSize {
-		return 0, nil, nil, provider.Errorf(provider.KindTransient, "the response of %s %s is larger than %d bytes", method, uri, MaxResponseSize)
-	}
-	return resp.StatusCode, resp.Header, b, nil
+	ans, err := provider.Send(ctx, a.hc, r)
+	return ans.Status, ans.Header, ans.Body, err
 }
 
 // fromState returns the client configuration URI and registration access

@@ -58,9 +58,6 @@ const passwordName = "oauth-client-operator" //nolint:gosec // G101: the display
 // name (more than one only while a Replace rotation keeps the old client).
 const maxUniqueNameTries = 8
 
-// defaultTimeout bounds each call when Config.HTTPClient is nil.
-const defaultTimeout = 30 * time.Second
-
 // Keys of the provider state.
 const (
 	stateObjectID = "objectId"
@@ -113,27 +110,22 @@ var (
 
 // New builds the adapter for cfg. It makes no request.
 func New(cfg Config) (*Provider, error) {
-	u, err := url.Parse(strings.TrimSuffix(cfg.GraphURL, "/"))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+	u, ok := provider.BaseURL(cfg.GraphURL)
+	if !ok {
 		return nil, provider.Errorf(provider.KindInvalidMetadata, "spec.%s.graphURL: %q is not an absolute http(s) URL without query", Name, cfg.GraphURL)
 	}
 	if strings.HasSuffix(u.Path, "/v1.0") {
 		return nil, provider.Errorf(provider.KindInvalidMetadata, "spec.%s.graphURL: %q ends in /v1.0; give the base URL", Name, cfg.GraphURL)
 	}
-	if cfg.PageSize < 0 || cfg.PageSize > 999 {
-		return nil, provider.Errorf(provider.KindInvalidMetadata, "%s: page size %d is not between 1 and 999", Name, cfg.PageSize)
+	pageSize, err := provider.PageSize(Name, cfg.PageSize, DefaultPageSize, 999)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.SecretLifetime < 0 {
 		return nil, provider.Errorf(provider.KindInvalidMetadata, "spec.%s.secretLifetime: negative", Name)
 	}
-	p := &Provider{graph: u.String() + "/v1.0", hc: cfg.HTTPClient, token: cfg.Token, owner: cfg.Owner,
-		pageSize: cfg.PageSize, lifetime: cfg.SecretLifetime, now: cfg.Now}
-	if p.hc == nil {
-		p.hc = &http.Client{Timeout: defaultTimeout}
-	}
-	if p.pageSize == 0 {
-		p.pageSize = DefaultPageSize
-	}
+	p := &Provider{graph: u.String() + "/v1.0", hc: provider.HTTPClient(cfg.HTTPClient), token: cfg.Token, owner: cfg.Owner,
+		pageSize: pageSize, lifetime: cfg.SecretLifetime, now: cfg.Now}
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -312,13 +304,13 @@ func (p *Provider) Diff(want provider.ClientSpec, observed provider.Client) []st
 	if want.Description != got.Description {
 		out = append(out, "description")
 	}
-	if !sameSet(want.RedirectURIs, got.RedirectURIs) {
+	if !provider.SameSet(want.RedirectURIs, got.RedirectURIs) {
 		out = append(out, "redirectURIs")
 	}
 	if d.public != (got.TokenEndpointAuthMethod == "none") {
 		out = append(out, "tokenEndpointAuthMethod")
 	}
-	if !sameSet(want.Scopes, got.Scopes) {
+	if !provider.SameSet(want.Scopes, got.Scopes) {
 		out = append(out, "scopes")
 	}
 	if !sameRoles(rolesOf(d), observedRoles(got)) {

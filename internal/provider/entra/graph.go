@@ -15,10 +15,6 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
-// maxResponseSize is the largest Graph answer the adapter reads (4 MiB: a
-// page of applications is far smaller).
-const maxResponseSize = 4 << 20
-
 // answer is one Graph response, read whole.
 type answer struct {
 	status int
@@ -68,12 +64,12 @@ func (p *Provider) call(ctx context.Context, method, path string, body any, head
 		return answer{}, provider.Errorf(provider.KindTransient, "%s %s: the request failed: %s", method, cutQuery(path), provider.CleanText(transportText(err), 200, secrets))
 	}
 	defer func() { _ = resp.Body.Close() }()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseSize+1))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, provider.MaxAnswer+1))
 	if err != nil {
 		return answer{}, provider.Errorf(provider.KindTransient, "%s %s: reading the answer failed", method, cutQuery(path))
 	}
-	if len(b) > maxResponseSize {
-		return answer{}, provider.Errorf(provider.KindTransient, "%s %s: the answer is larger than %d bytes", method, cutQuery(path), maxResponseSize)
+	if len(b) > provider.MaxAnswer {
+		return answer{}, provider.Errorf(provider.KindTransient, "%s %s: the answer is larger than %d bytes", method, cutQuery(path), provider.MaxAnswer)
 	}
 	return answer{status: resp.StatusCode, header: resp.Header, body: b}, nil
 }

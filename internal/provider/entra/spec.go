@@ -112,15 +112,6 @@ func rolesOf(d desired) map[string][]string {
 	return out
 }
 
-// sameSet reports whether a and b hold the same strings, ignoring order and
-// duplicates; nil and empty are the same.
-func sameSet(a, b []string) bool {
-	a, b = slices.Clone(a), slices.Clone(b)
-	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(slices.Compact(a), slices.Compact(b))
-}
-
 // observedRoles reads the app roles Observe reported in an options block.
 func observedRoles(got provider.ClientSpec) map[string][]string {
 	out := map[string][]string{}
@@ -140,7 +131,7 @@ func sameRoles(a, b map[string][]string) bool {
 		return false
 	}
 	for r, v := range a {
-		if !sameSet(v, b[r]) {
+		if !provider.SameSet(v, b[r]) {
 			return false
 		}
 	}

@@ -496,7 +496,7 @@ func TestFaultsAreTypedErrors(t *testing.T) {
 	if err := fp.SetUpstream(r.srv.AdminURL); err != nil {
 		t.Fatal(err)
 	}
-	p, err := hydra.New(hydra.Config{AdminURL: fp.URL, Owner: "faults-owner", APIKey: hydra.StaticAPIKey("the-api-key")})
+	p, err := hydra.New(hydra.Config{AdminURL: fp.URL, Owner: "faults-owner", APIKey: provider.StaticToken("the-api-key", "Bearer")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,10 +49,6 @@ const MetadataDescription = "description"
 // same chosen client_id.
 const MetadataCreateKey = "oauth.clientoperator.io/create-key"
 
-// defaultAuthMethod is what Hydra stores when no token endpoint auth method
-// is given.
-const defaultAuthMethod = "client_secret_basic"
-
 // extraFields are the Hydra string fields ClientSpec.Extra may set, beside
 // ExtraClientID. Any other key is refused: Hydra silently drops fields it
 // does not know, which would look like drift forever.
@@ -321,25 +317,25 @@ func diff(desired, observed provider.ClientSpec, owner string) []string {
 	if desired.Description != observed.Description {
 		d = append(d, DiffDescription)
 	}
-	if !sameSet(desired.GrantTypes, observed.GrantTypes) {
+	if !provider.SameSet(desired.GrantTypes, observed.GrantTypes) {
 		d = append(d, DiffGrantTypes)
 	}
-	if len(desired.Scopes) > 0 && !sameSet(desired.Scopes, observed.Scopes) {
+	if len(desired.Scopes) > 0 && !provider.SameSet(desired.Scopes, observed.Scopes) {
 		d = append(d, DiffScopes)
 	}
-	if !sameSet(desired.Audience, observed.Audience) {
+	if !provider.SameSet(desired.Audience, observed.Audience) {
 		d = append(d, DiffAudience)
 	}
-	if !sameSet(desired.RedirectURIs, observed.RedirectURIs) {
+	if !provider.SameSet(desired.RedirectURIs, observed.RedirectURIs) {
 		d = append(d, DiffRedirectURIs)
 	}
-	if authMethod(desired.TokenEndpointAuthMethod) != authMethod(observed.TokenEndpointAuthMethod) {
+	if provider.AuthMethod(desired.TokenEndpointAuthMethod) != provider.AuthMethod(observed.TokenEndpointAuthMethod) {
 		d = append(d, DiffAuthMethod)
 	}
 	if owner != "" && observed.Extra[ExtraOwner] != owner {
 		d = append(d, DiffOwner)
 	}
-	if len(desired.JWKS) > 0 && !sameSet(provider.KeyIDs(desired.JWKS), provider.KeyIDs(observed.JWKS)) {
+	if len(desired.JWKS) > 0 && !provider.SameSet(provider.KeyIDs(desired.JWKS), provider.KeyIDs(observed.JWKS)) {
 		d = append(d, DiffJWKS)
 	}
 	for _, k := range slices.Sorted(maps.Keys(desired.Extra)) {
@@ -393,7 +389,7 @@ func patchOps(fields []string, desired provider.ClientSpec, observed wireClient,
 		case DiffRedirectURIs:
 			set(fieldRedirectURIs, list(desired.RedirectURIs))
 		case DiffAuthMethod:
-			set(fieldAuthMethod, authMethod(desired.TokenEndpointAuthMethod))
+			set(fieldAuthMethod, provider.AuthMethod(desired.TokenEndpointAuthMethod))
 		case DiffOwner:
 			set(fieldOwner, owner)
 		case DiffJWKS:
@@ -406,31 +402,4 @@ func patchOps(fields []string, desired provider.ClientSpec, observed wireClient,
 		}
 	}
 	return ops
-}
-
-// authMethod returns the effective token endpoint auth method.
-func authMethod(m string) string {
-	if m == "" {
-		return defaultAuthMethod
-	}
-	return m
-}
-
-// needsSecret reports whether a client with this auth method authenticates
-// with a client secret.
-func needsSecret(method string) bool {
-	switch authMethod(method) {
-	case "client_secret_basic", "client_secret_post", "client_secret_jwt":
-		return true
-	}
-	return false
-}
-
-// sameSet reports whether a and b hold the same strings, ignoring order and
-// duplicates; nil and empty are the same.
-func sameSet(a, b []string) bool {
-	a, b = slices.Clone(a), slices.Clone(b)
-	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }

@@ -29,7 +29,7 @@ func TestConformance(t *testing.T) {
 		cfg := hydra.Config{
 			AdminURL:     gateway.URL,
 			PublicIssuer: srv.Issuer,
-			APIKey:       hydra.StaticAPIKey(key),
+			APIKey:       provider.StaticToken(key, "Bearer"),
 			Owner:        "conformance",
 		}
 		if mutate != nil {

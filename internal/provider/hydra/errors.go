@@ -47,12 +47,6 @@ func statusError(status int, header http.Header, body []byte, secrets ...string)
 	return e
 }
 
-// tokenError types a failure of the API key's token source (see
-// provider.TokenError).
-func tokenError(err error) error {
-	return provider.TokenError("obtaining the API key", err)
-}
-
 // malformed is the error for a success answer the adapter cannot read.
 // what names the field at fault, never its value.
 func malformed(method, path, what string) error {

@@ -116,7 +116,7 @@ func TestNoSecretInErrors(t *testing.T) {
 	const key = "api-key-Zq9"
 	spec := contract.Load(t, "hydra/api-v2.3.0.json", contract.Outside(http.MethodGet, "/admin/clients/{id}/secrets/rotate"))
 	hc := &http.Client{Transport: spec.Transport(t, http.DefaultTransport)}
-	p, err := hydra.New(hydra.Config{AdminURL: srv.URL, APIKey: hydra.StaticAPIKey(key), HTTPClient: hc})
+	p, err := hydra.New(hydra.Config{AdminURL: srv.URL, APIKey: provider.StaticToken(key, "Bearer"), HTTPClient: hc})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,13 +17,10 @@
 package hydra
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -40,15 +37,8 @@ import (
 // Name is the provider block name this adapter is registered under.
 const Name = "hydra"
 
-// MaxResponseSize is the largest response body the adapter reads (4 MiB:
-// a list page of DefaultPageSize clients is far smaller).
-const MaxResponseSize = 4 << 20
-
 // DefaultPageSize is the number of clients List asks for per page.
 const DefaultPageSize = 100
-
-// defaultTimeout bounds each call when Config.HTTPClient is nil.
-const defaultTimeout = 30 * time.Second
 
 const (
 	clientsPath = "/admin/clients"
@@ -73,7 +63,7 @@ type Config struct {
 	// APIKey yields the bearer token sent to the admin API (Ory Network's
 	// API key, or a gateway's token in front of a self-hosted admin port).
 	// Nil sends none: a self-hosted admin port has no authentication. See
-	// StaticAPIKey.
+	// provider.StaticToken.
 	APIKey oauth2.TokenSource
 	// Owner is the ownership marker written to each client's owner field.
 	// List finds the operator's clients by it, and Create takes over an
@@ -84,11 +74,6 @@ type Config struct {
 	// PageSize is the number of clients List asks for per page; default
 	// DefaultPageSize. Hydra caps it (500 per its API document).
 	PageSize int
-}
-
-// StaticAPIKey is a token source for a fixed API key.
-func StaticAPIKey(key string) oauth2.TokenSource {
-	return oauth2.StaticTokenSource(&oauth2.Token{AccessToken: key, TokenType: "Bearer"})
 }
 
 // Provider is the Hydra adapter. It is safe for concurrent use.
@@ -121,9 +106,8 @@ var (
 
 // New builds the adapter for cfg. It makes no request.
 func New(cfg Config) (*Provider, error) {
-	admin, err := url.Parse(strings.TrimSuffix(cfg.AdminURL, "/"))
-	if err != nil || (admin.Scheme != "https" && admin.Scheme != "http") || admin.Host == "" ||
-		admin.RawQuery != "" || admin.Fragment != "" {
+	admin, ok := provider.BaseURL(cfg.AdminURL)
+	if !ok {
 		return nil, provider.Errorf(provider.KindInvalidMetadata, "%s: admin URL %q is not an absolute http(s) URL without query", Name, cfg.AdminURL)
 	}
 	if strings.HasSuffix(admin.Path, "/admin") {
@@ -136,18 +120,11 @@ func New(cfg Config) (*Provider, error) {
 			return nil, provider.Errorf(provider.KindInvalidMetadata, "%s: public issuer %q is not an absolute http(s) URL", Name, cfg.PublicIssuer)
 		}
 	}
-	if cfg.PageSize < 0 {
-		return nil, provider.Errorf(provider.KindInvalidMetadata, "%s: page size %d is negative", Name, cfg.PageSize)
+	pageSize, err := provider.PageSize(Name, cfg.PageSize, DefaultPageSize, 0)
+	if err != nil {
+		return nil, err
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: defaultTimeout}
-	}
-	pageSize := cfg.PageSize
-	if pageSize == 0 {
-		pageSize = DefaultPageSize
-	}
-	return &Provider{admin: admin, issuer: cfg.PublicIssuer, hc: hc, apiKey: cfg.APIKey, owner: cfg.Owner, pageSize: pageSize}, nil
+	return &Provider{admin: admin, issuer: cfg.PublicIssuer, hc: provider.HTTPClient(cfg.HTTPClient), apiKey: cfg.APIKey, owner: cfg.Owner, pageSize: pageSize}, nil
 }
 
 // Endpoints returns Hydra's public endpoints derived from PublicIssuer
@@ -310,7 +287,7 @@ func (p *Provider) Create(ctx context.Context, spec provider.ClientSpec) (provid
 			provider.Errorf(provider.KindTransient, "Hydra answered for client_id %q, not the chosen %q", c.ClientID, chosen))
 	}
 	p.probeQuietly(ctx)
-	if !needsSecret(c.AuthMethod) {
+	if !provider.NeedsSecret(c.AuthMethod) {
 		// Hydra makes a secret even for a private_key_jwt client; with
 		// that auth method it authenticates nothing, so none is handed out.
 		c.ClientSecret = ""
@@ -319,7 +296,7 @@ func (p *Provider) Create(ctx context.Context, spec provider.ClientSpec) (provid
 		// Hydra stored the secret it was given (and echoes it).
 		c.ClientSecret = spec.ClientSecret
 	}
-	if c.ClientSecret == "" && needsSecret(c.AuthMethod) {
+	if c.ClientSecret == "" && provider.NeedsSecret(c.AuthMethod) {
 		// Hydra always echoes the secret it made; should it not, set one
 		// rather than hand out a client nobody can use.
 		secret := rand.Text()
@@ -348,7 +325,7 @@ func (p *Provider) takeOver(ctx context.Context, id string, spec provider.Client
 	}
 	ops := patchOps(diff(spec, current.client().Spec, p.owner), spec, current, p.owner)
 	var secret string
-	if needsSecret(spec.TokenEndpointAuthMethod) {
+	if provider.NeedsSecret(spec.TokenEndpointAuthMethod) {
 		secret = spec.ClientSecret
 		if secret == "" {
 			secret = rand.Text()
@@ -390,7 +367,7 @@ func (p *Provider) Update(ctx context.Context, clientID string, _ provider.State
 	}
 	ops := patchOps(fields, spec, current, p.owner)
 	var secret string
-	if needsSecret(spec.TokenEndpointAuthMethod) && !needsSecret(current.AuthMethod) {
+	if provider.NeedsSecret(spec.TokenEndpointAuthMethod) && !provider.NeedsSecret(current.AuthMethod) {
 		secret = rand.Text()
 		ops = append(ops, patchOp{Op: "add", Path: "/" + fieldClientSecret, Value: secret})
 	}
@@ -616,16 +593,9 @@ func (p *Provider) call(ctx context.Context, method, clientID, suffix string, bo
 
 // send makes one request to the admin API with an optional JSON body and
 // returns the status, headers and (size-limited) body. Its error is a typed
-// provider error and never holds the API key or a secret.
+// provider error and never holds the API key or a secret; the key is cut
+// from the body of an error answer, so statusError cannot show it.
 func (p *Provider) send(ctx context.Context, method, path string, body any, secrets []string) (int, http.Header, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, nil, fmt.Errorf("encoding the request: %w", err)
-		}
-		rd = bytes.NewReader(b)
-	}
 	u := *p.admin
 	rel, err := url.Parse(path)
 	if err != nil {
@@ -637,44 +607,11 @@ func (p *Provider) send(ctx context.Context, method, path string, body any, secr
 		u.RawPath = p.admin.EscapedPath() + rel.RawPath
 	}
 	u.RawQuery = rel.RawQuery
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
-	if err != nil {
-		return 0, nil, nil, fmt.Errorf("building the request: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	var key string
-	if p.apiKey != nil {
-		tok, err := p.apiKey.Token()
-		if err != nil {
-			return 0, nil, nil, tokenError(err)
-		}
-		if tok.AccessToken == "" {
-			return 0, nil, nil, provider.Errorf(provider.KindUnauthorized, "the API key source returned an empty key")
-		}
-		key = tok.AccessToken
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	where := method + " " + u.Path
-	resp, err := p.hc.Do(req)
-	if err != nil {
-		return 0, nil, nil, &provider.Error{Kind: provider.KindTransient, Description: where, Err: provider.ScrubError(err, append(secrets, key))}
-	}
-	defer func() { _ = resp.Body.Close() }()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize+1))
-	if err != nil {
-		return 0, nil, nil, &provider.Error{Kind: provider.KindTransient, Description: "reading the answer of " + where, Err: provider.ScrubError(err, append(secrets, key))}
-	}
-	if len(b) > MaxResponseSize {
-		return 0, nil, nil, provider.Errorf(provider.KindTransient, "the answer of %s is larger than %d bytes", where, MaxResponseSize)
-	}
-	if key != "" && resp.StatusCode >= 400 {
-		// statusError is handed the key so it is cut from Hydra's text.
-		b = bytes.ReplaceAll(b, []byte(key), []byte("[redacted]"))
-	}
-	return resp.StatusCode, resp.Header, b, nil
+	a, err := provider.Send(ctx, p.hc, provider.Request{
+		Method: method, URL: u.String(), Body: body, Secrets: secrets, MaxAnswer: provider.MaxAnswer,
+		Authorize: provider.Bearer(p.apiKey, "the API key"),
+	})
+	return a.Status, a.Header, a.Body, err
 }
 
 // clientPath is the admin API path of one client.

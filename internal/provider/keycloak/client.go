@@ -27,7 +27,7 @@ func (p *Provider) send(ctx context.Context, method, path string, query url.Valu
 	u.Path, _ = url.PathUnescape(u.RawPath)
 	u.RawQuery = query.Encode()
 	a, err := provider.Send(ctx, p.hc, provider.Request{
-		Method: method, URL: u.String(), Body: body, Secrets: secrets, MaxAnswer: MaxResponseSize,
+		Method: method, URL: u.String(), Body: body, Secrets: secrets, MaxAnswer: provider.MaxAnswer,
 		Authorize: provider.Bearer(p.token, "the admin API token"),
 	})
 	return answer{status: a.Status, header: a.Header, body: a.Body}, err

@@ -25,7 +25,7 @@ func harness(f *fakeKeycloak, rotated time.Duration) providertest.Harness {
 	return providertest.Harness{
 		New: func(t *testing.T) provider.Provider { return f.adapter(t, with(nil)) },
 		NewUnauthorized: func(t *testing.T) provider.Provider {
-			return f.adapter(t, with(func(c *keycloak.Config) { c.Token = keycloak.StaticToken("not-a-token-keycloak-issued") }))
+			return f.adapter(t, with(func(c *keycloak.Config) { c.Token = provider.StaticToken("not-a-token-keycloak-issued", "Bearer") }))
 		},
 		NewWith: func(t *testing.T, o providertest.Options) provider.Provider {
 			return f.adapter(t, with(func(c *keycloak.Config) { c.Owner, c.PageSize = o.Owner, o.PageSize }))

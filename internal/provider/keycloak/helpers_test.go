@@ -60,7 +60,7 @@ func (f *fakeKeycloak) canAuthenticate(ctx context.Context, id, secret, scope st
 // URL without the admin prefix.
 func (f *fakeKeycloak) adapter(t *testing.T, mutate func(*keycloak.Config)) *keycloak.Provider {
 	t.Helper()
-	cfg := keycloak.Config{BaseURL: f.URL, Realm: realm, Token: keycloak.StaticToken(f.token), Owner: "conformance"}
+	cfg := keycloak.Config{BaseURL: f.URL, Realm: realm, Token: provider.StaticToken(f.token, "Bearer"), Owner: "conformance"}
 	if mutate != nil {
 		mutate(&cfg)
 	}

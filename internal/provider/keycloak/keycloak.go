@@ -29,14 +29,8 @@ import (
 // Name is the provider block name this adapter is registered under.
 const Name = "keycloak"
 
-// MaxResponseSize is the largest response body the adapter reads.
-const MaxResponseSize = 4 << 20
-
 // DefaultPageSize is the number of clients List asks for per page (max).
 const DefaultPageSize = 100
-
-// defaultTimeout bounds each call when Config.HTTPClient is nil.
-const defaultTimeout = 30 * time.Second
 
 // Config is what the adapter needs to reach one Keycloak realm.
 type Config struct {
@@ -50,7 +44,8 @@ type Config struct {
 	// authentication. Default: a client with a 30s timeout.
 	HTTPClient *http.Client
 	// Token yields the admin API's bearer token (client credentials of a
-	// service account with realm-management roles).
+	// service account with realm-management roles; a fixed token:
+	// provider.StaticToken).
 	Token oauth2.TokenSource
 	// Owner is the ownership marker, written to the client attribute
 	// AttributeOwner of every client created. Empty writes none.
@@ -61,11 +56,6 @@ type Config struct {
 	// policies rotate secrets (the secret-rotation executor) and keep the
 	// previous secret valid this long: RotateSecret then overlaps.
 	RotatedSecretLifetime time.Duration
-}
-
-// StaticToken is a token source for a fixed admin bearer token.
-func StaticToken(token string) oauth2.TokenSource {
-	return oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token, TokenType: "Bearer"})
 }
 
 // Provider is the Keycloak adapter. It is safe for concurrent use.
@@ -89,9 +79,8 @@ var (
 
 // New builds the adapter for cfg. It makes no request.
 func New(cfg Config) (*Provider, error) {
-	base, err := url.Parse(strings.TrimSuffix(cfg.BaseURL, "/"))
-	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" ||
-		base.RawQuery != "" || base.Fragment != "" || base.User != nil {
+	base, ok := provider.BaseURL(cfg.BaseURL)
+	if !ok || base.User != nil {
 		return nil, provider.Errorf(provider.KindInvalidMetadata, "spec.%s.baseURL: %q is not an absolute http(s) URL without query", Name, cfg.BaseURL)
 	}
 	for _, part := range []string{"/admin", "/realms"} {
@@ -107,23 +96,16 @@ func New(cfg Config) (*Provider, error) {
 	if prefix != "" && (!strings.HasPrefix(prefix, "/") || strings.ContainsAny(prefix, "?#% ")) {
 		return nil, provider.Errorf(provider.KindInvalidMetadata, "spec.%s.adminPathPrefix: %q is not a path such as /auth", Name, cfg.AdminPathPrefix)
 	}
-	if cfg.PageSize < 0 {
-		return nil, provider.Errorf(provider.KindInvalidMetadata, "%s: page size %d is negative", Name, cfg.PageSize)
+	pageSize, err := provider.PageSize(Name, cfg.PageSize, DefaultPageSize, 0)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.RotatedSecretLifetime < 0 {
 		return nil, provider.Errorf(provider.KindInvalidMetadata, "spec.%s.secretRotation.rotatedSecretLifetime: %s is negative", Name, cfg.RotatedSecretLifetime)
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: defaultTimeout}
-	}
-	pageSize := cfg.PageSize
-	if pageSize == 0 {
-		pageSize = DefaultPageSize
-	}
 	return &Provider{
 		base: base, realmPath: base.EscapedPath() + prefix + "/admin/realms/" + url.PathEscape(cfg.Realm),
-		hc: hc, token: cfg.Token, owner: cfg.Owner, pageSize: pageSize, rotated: cfg.RotatedSecretLifetime,
+		hc: provider.HTTPClient(cfg.HTTPClient), token: cfg.Token, owner: cfg.Owner, pageSize: pageSize, rotated: cfg.RotatedSecretLifetime,
 	}, nil
 }
 

@@ -45,7 +45,7 @@ func TestUserRolesAreNeededOnlyForServiceAccountRoles(t *testing.T) {
 	t.Parallel()
 	f := startFake(t, keycloakfake.Options{})
 	clientsOnly := f.AdminToken(keycloakfake.RoleManageClients, keycloakfake.RoleViewClients, keycloakfake.RoleQueryClients)
-	p := f.adapter(t, func(c *keycloak.Config) { c.Token = keycloak.StaticToken(clientsOnly) })
+	p := f.adapter(t, func(c *keycloak.Config) { c.Token = provider.StaticToken(clientsOnly, "Bearer") })
 	spec := machine("plain", "read")
 	spec.ClientID = "plain"
 	res := create(t, p, spec)

@@ -82,7 +82,7 @@ func (p *Provider) Create(ctx context.Context, spec provider.ClientSpec) (provid
 	if spec.ClientSecret != "" {
 		secret = spec.ClientSecret
 	}
-	if secret == "" && needsSecret(spec.TokenEndpointAuthMethod) {
+	if secret == "" && provider.NeedsSecret(spec.TokenEndpointAuthMethod) {
 		// Okta shows a generated secret in the create answer; should it
 		// not, add one through the secrets API rather than hand out a
 		// client nobody can use.
@@ -137,7 +137,7 @@ func (p *Provider) takeOver(ctx context.Context, a wireApp, spec provider.Client
 		}
 	}
 	var secret string
-	if needsSecret(spec.TokenEndpointAuthMethod) {
+	if provider.NeedsSecret(spec.TokenEndpointAuthMethod) {
 		var err error
 		if secret, err = p.replaceSecrets(ctx, a.ID, spec.ClientSecret); err != nil {
 			return fail(err)
@@ -168,7 +168,7 @@ func (p *Provider) Update(ctx context.Context, clientID string, state provider.S
 	fields := diff(spec, a.client(&access{policyID: "-", ruleID: "-", scopes: spec.Scopes}).Spec, p.owner)
 	var secret string
 	if appFields(fields) {
-		wantSecret := needsSecret(spec.TokenEndpointAuthMethod) && !needsSecret(a.Credentials.OAuthClient.AuthMethod)
+		wantSecret := provider.NeedsSecret(spec.TokenEndpointAuthMethod) && !provider.NeedsSecret(a.Credentials.OAuthClient.AuthMethod)
 		if a, err = p.putApp(ctx, a, spec); err != nil {
 			return fail(fmt.Errorf("replacing the app (%s): %w", strings.Join(fields, ", "), err))
 		}

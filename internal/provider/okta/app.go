@@ -27,8 +27,6 @@ const (
 	// client's access policy (absent when it has none).
 	ExtraOwner        = "owner"
 	ExtraAccessPolicy = "accessPolicy"
-
-	defaultAuthMethod = "client_secret_basic"
 )
 
 // Names of the managed fields, as Diff reports them.
@@ -178,24 +176,6 @@ func containsRune(s string, r rune) bool {
 	return false
 }
 
-// authMethod is the effective token endpoint auth method.
-func authMethod(m string) string {
-	if m == "" {
-		return defaultAuthMethod
-	}
-	return m
-}
-
-// needsSecret reports whether a client with this auth method authenticates
-// with a client secret.
-func needsSecret(method string) bool {
-	switch authMethod(method) {
-	case "client_secret_basic", "client_secret_post", "client_secret_jwt":
-		return true
-	}
-	return false
-}
-
 // grantTypes is spec's grant types, client_credentials when none is given.
 func grantTypes(spec provider.ClientSpec) []string {
 	if len(spec.GrantTypes) == 0 {
@@ -212,7 +192,7 @@ func applicationType(spec provider.ClientSpec) (appType string, responseTypes []
 	switch {
 	case len(gt) == 1 && gt[0] == "client_credentials":
 		return "service", []string{"token"}
-	case authMethod(spec.TokenEndpointAuthMethod) == "none":
+	case provider.AuthMethod(spec.TokenEndpointAuthMethod) == "none":
 		return "browser", []string{"code"}
 	default:
 		return "web", []string{"code"}
@@ -221,7 +201,7 @@ func applicationType(spec provider.ClientSpec) (appType string, responseTypes []
 
 // createBody is the body of POST /api/v1/apps for spec.
 func createBody(spec provider.ClientSpec, owner string) map[string]any {
-	oauthClient := map[string]any{"token_endpoint_auth_method": authMethod(spec.TokenEndpointAuthMethod)}
+	oauthClient := map[string]any{"token_endpoint_auth_method": provider.AuthMethod(spec.TokenEndpointAuthMethod)}
 	if spec.ClientID != "" {
 		oauthClient["client_id"] = spec.ClientID
 	}
@@ -245,7 +225,7 @@ func setManaged(app map[string]any, spec provider.ClientSpec, owner string) {
 	app["label"] = label(spec)
 	creds := object(app, "credentials")
 	oc := object(creds, "oauthClient")
-	oc["token_endpoint_auth_method"] = authMethod(spec.TokenEndpointAuthMethod)
+	oc["token_endpoint_auth_method"] = provider.AuthMethod(spec.TokenEndpointAuthMethod)
 	settings := object(app, "settings")
 	so := object(settings, "oauthClient")
 	appType, responses := applicationType(spec)
@@ -330,7 +310,7 @@ func diff(desired, observed provider.ClientSpec, owner string) []string {
 	add(DiffGrantTypes, !provider.SameSet(grantTypes(desired), observed.GrantTypes))
 	add(DiffScopes, !provider.SameSet(desired.Scopes, observed.Scopes))
 	add(DiffRedirectURIs, !provider.SameSet(desired.RedirectURIs, observed.RedirectURIs))
-	add(DiffAuthMethod, authMethod(desired.TokenEndpointAuthMethod) != authMethod(observed.TokenEndpointAuthMethod))
+	add(DiffAuthMethod, provider.AuthMethod(desired.TokenEndpointAuthMethod) != provider.AuthMethod(observed.TokenEndpointAuthMethod))
 	add(DiffOwner, owner != "" && observed.Extra[ExtraOwner] != owner)
 	add(DiffAccessPolicy, observed.Extra[ExtraAccessPolicy] == "")
 	return d

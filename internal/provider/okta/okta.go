@@ -18,7 +18,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"golang.org/x/oauth2"
 
@@ -34,12 +33,6 @@ const DefaultAuthorizationServer = "default"
 
 // DefaultPageSize is the number of apps List asks for per page.
 const DefaultPageSize = 100
-
-// MaxResponseSize is the largest answer the adapter reads.
-const MaxResponseSize = 4 << 20
-
-// defaultTimeout bounds each call when Config.HTTPClient is nil.
-const defaultTimeout = 30 * time.Second
 
 // Config is what the adapter needs to reach one Okta org.
 type Config struct {
@@ -68,7 +61,7 @@ type Config struct {
 // APIToken is a token source for an Okta API token, sent as
 // "Authorization: SSWS <token>".
 func APIToken(token string) oauth2.TokenSource {
-	return oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token, TokenType: "SSWS"})
+	return provider.StaticToken(token, "SSWS")
 }
 
 // Provider is the Okta adapter. It is safe for concurrent use.
@@ -103,18 +96,11 @@ func New(cfg Config) (*Provider, error) {
 	if strings.ContainsAny(as, "/?#% ") {
 		return nil, provider.Errorf(provider.KindInvalidMetadata, "spec.okta.authorizationServerID: %q is not an authorization server ID", as)
 	}
-	if cfg.PageSize < 0 || cfg.PageSize > 200 {
-		return nil, provider.Errorf(provider.KindInvalidMetadata, "okta: page size %d is not between 1 and 200", cfg.PageSize)
+	size, err := provider.PageSize(Name, cfg.PageSize, DefaultPageSize, 200)
+	if err != nil {
+		return nil, err
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: defaultTimeout}
-	}
-	size := cfg.PageSize
-	if size == 0 {
-		size = DefaultPageSize
-	}
-	return &Provider{org: org, authServer: as, hc: hc, token: cfg.Token, owner: cfg.Owner, pageSize: size}, nil
+	return &Provider{org: org, authServer: as, hc: provider.HTTPClient(cfg.HTTPClient), token: cfg.Token, owner: cfg.Owner, pageSize: size}, nil
 }
 
 // Issuer is the issuer of the custom authorization server the delivered
@@ -171,7 +157,7 @@ func (p *Provider) do(ctx context.Context, r request) (answer, error) {
 	u.Path = r.path
 	u.RawQuery = r.query.Encode()
 	got, err := provider.Send(ctx, p.hc, provider.Request{
-		Method: r.method, URL: u.String(), Body: r.body, Secrets: r.secrets, MaxAnswer: MaxResponseSize,
+		Method: r.method, URL: u.String(), Body: r.body, Secrets: r.secrets, MaxAnswer: provider.MaxAnswer,
 		Authorize: p.authorize,
 	})
 	if err != nil {

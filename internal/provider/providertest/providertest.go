@@ -208,13 +208,13 @@ func checkSpec(t *testing.T, when string, got, want provider.ClientSpec) {
 	if got.ClientName != want.ClientName {
 		t.Errorf("%s: ClientName = %q, want %q", when, got.ClientName, want.ClientName)
 	}
-	if !sameSet(got.Scopes, want.Scopes) {
+	if !provider.SameSet(got.Scopes, want.Scopes) {
 		t.Errorf("%s: Scopes = %v, want %v", when, got.Scopes, want.Scopes)
 	}
-	if !sameSet(got.GrantTypes, want.GrantTypes) {
+	if !provider.SameSet(got.GrantTypes, want.GrantTypes) {
 		t.Errorf("%s: GrantTypes = %v, want %v", when, got.GrantTypes, want.GrantTypes)
 	}
-	if !sameSet(got.RedirectURIs, want.RedirectURIs) {
+	if !provider.SameSet(got.RedirectURIs, want.RedirectURIs) {
 		t.Errorf("%s: RedirectURIs = %v, want %v", when, got.RedirectURIs, want.RedirectURIs)
 	}
 	if want.TokenEndpointAuthMethod != "" && got.TokenEndpointAuthMethod != want.TokenEndpointAuthMethod {
@@ -356,12 +356,4 @@ func cleanupUnexpected(t *testing.T, p provider.Provider, res provider.Result) {
 	if err := p.Delete(callContext(t), res.Client.ClientID, res.State); err != nil {
 		t.Errorf("deleting unexpected client %q: %v", res.Client.ClientID, err)
 	}
-}
-
-// sameSet reports whether a and b hold the same strings, ignoring order.
-func sameSet(a, b []string) bool {
-	a, b = slices.Clone(a), slices.Clone(b)
-	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }
