@@ -5,6 +5,20 @@ import (
 	"slices"
 )
 
+// Names of the fields Drift and the adapters' Diff report (ClientSpec's
+// names, as the OAuthClient spells them).
+const (
+	DiffClientName   = "clientName"
+	DiffDescription  = "description"
+	DiffGrantTypes   = "grantTypes"
+	DiffScopes       = "scopes"
+	DiffAudience     = "audience"
+	DiffRedirectURIs = "redirectURIs"
+	DiffAuthMethod   = "tokenEndpointAuthMethod"
+	DiffOwner        = "owner"
+	DiffJWKS         = "jwks"
+)
+
 // Drift lists the fields in which the server's registration differs from the
 // desired one. Lists compare as sets. A field the server does not report at
 // all (nil) is not drift: otherwise a server that ignores a field would be
@@ -16,13 +30,13 @@ func Drift(desired, observed ClientSpec) []string {
 			fields = append(fields, name)
 		}
 	}
-	add("clientName", desired.ClientName != observed.ClientName)
-	add("grantTypes", !SameSet(desired.GrantTypes, observed.GrantTypes))
-	add("scopes", !SameSet(desired.Scopes, observed.Scopes))
-	add("redirectURIs", !SameSet(desired.RedirectURIs, observed.RedirectURIs))
-	add("tokenEndpointAuthMethod", observed.TokenEndpointAuthMethod != "" && desired.TokenEndpointAuthMethod != observed.TokenEndpointAuthMethod)
-	add("audience", observed.Audience != nil && !SameSet(desired.Audience, observed.Audience))
-	add("jwks", observed.JWKS != nil && !SameSet(KeyIDs(desired.JWKS), KeyIDs(observed.JWKS)))
+	add(DiffClientName, desired.ClientName != observed.ClientName)
+	add(DiffGrantTypes, !SameSet(desired.GrantTypes, observed.GrantTypes))
+	add(DiffScopes, !SameSet(desired.Scopes, observed.Scopes))
+	add(DiffRedirectURIs, !SameSet(desired.RedirectURIs, observed.RedirectURIs))
+	add(DiffAuthMethod, observed.TokenEndpointAuthMethod != "" && desired.TokenEndpointAuthMethod != observed.TokenEndpointAuthMethod)
+	add(DiffAudience, observed.Audience != nil && !SameSet(desired.Audience, observed.Audience))
+	add(DiffJWKS, observed.JWKS != nil && !SameSet(KeyIDs(desired.JWKS), KeyIDs(observed.JWKS)))
 	for _, k := range slices.Sorted(maps.Keys(desired.Extra)) {
 		// A server may drop metadata it does not know; only a key it
 		// reports with another value is drift.

@@ -67,6 +67,63 @@ func StatusError(status int, header http.Header) *Error {
 	return e
 }
 
+// MaxDescription bounds how much of a server's error text reaches an error
+// (and from there a condition on the resource), in runes.
+const MaxDescription = 300
+
+// ServerText is a failed answer in the server's own words, for AnswerError.
+type ServerText struct {
+	// Code and Description are from the server's error body.
+	Code, Description string
+	// Rejected is the Description of a 400 that gave none, naming the
+	// server: "Hydra rejected the client metadata and gave no description
+	// (HTTP 400)".
+	Rejected string
+	// Refused says what a 401 or 403 means, for the user to act on: "the
+	// admin API refused the API key (or needs one)". Empty keeps "HTTP 401".
+	Refused string
+}
+
+// AnswerError is StatusError with the server's code and description,
+// cleaned (CleanText: the code to 64 runes, the description to
+// MaxDescription, every secret cut out), Rejected for a 400 without a
+// description and Refused for a 401 or 403. The adapter changes what its
+// server means otherwise.
+func AnswerError(status int, header http.Header, text ServerText, secrets []string) *Error {
+	e := StatusError(status, header)
+	e.Code = CleanText(text.Code, 64, secrets)
+	e.Description = CleanText(text.Description, MaxDescription, secrets)
+	switch status {
+	case http.StatusBadRequest:
+		if e.Description == "" {
+			e.Description = text.Rejected
+		}
+	case http.StatusUnauthorized, http.StatusForbidden:
+		if text.Refused != "" {
+			e.Err = fmt.Errorf("HTTP %d: %s", status, text.Refused)
+		}
+	}
+	return e
+}
+
+// Malformed is the error for a success answer an adapter cannot read: what
+// names the field at fault, never its value. The path's query is left
+// out, as it may hold a filter value.
+func Malformed(method, path, what string) error {
+	path, _, _ = strings.Cut(path, "?")
+	return Errorf(KindTransient, "the answer of %s %s is malformed: %s", method, path, what)
+}
+
+// Deleted reports whether the status of a DELETE answer leaves the object
+// gone: removed (200, 204) or not there to begin with (404, 410).
+func Deleted(status int) bool {
+	switch status {
+	case http.StatusOK, http.StatusNoContent, http.StatusNotFound, http.StatusGone:
+		return true
+	}
+	return false
+}
+
 // ScrubError returns err with every secret (the non-empty ones) cut out of
 // its message; err itself when none was in it. A transport error names the
 // URL, never a body, but a token or secret in a query must not leak.

@@ -34,12 +34,12 @@ func (p *Provider) grants(ctx context.Context, appID string) ([]apiGrant, error)
 	}
 	var list []authorizedAPI
 	if err := json.Unmarshal(a.body, &list); err != nil {
-		return nil, malformed(http.MethodGet, path, "not a JSON array of authorized APIs")
+		return nil, provider.Malformed(http.MethodGet, path, "not a JSON array of authorized APIs")
 	}
 	out := make([]apiGrant, 0, len(list))
 	for i, api := range list {
 		if api.ID == "" {
-			return nil, malformed(http.MethodGet, path, fmt.Sprintf("item %d has no id", i))
+			return nil, provider.Malformed(http.MethodGet, path, fmt.Sprintf("item %d has no id", i))
 		}
 		g := apiGrant{ID: api.ID, Identifier: api.Identifier}
 		for _, s := range api.AuthorizedScopes {

@@ -92,11 +92,7 @@ type Provider struct {
 	multiSecrets *bool
 }
 
-var (
-	_ provider.Provider      = (*Provider)(nil)
-	_ provider.Differ        = (*Provider)(nil)
-	_ provider.SecretRevoker = (*Provider)(nil)
-)
+var _ provider.Provider = (*Provider)(nil)
 
 // New builds the adapter for cfg. It makes no request.
 func New(cfg Config) (*Provider, error) {
@@ -211,6 +207,8 @@ func (p *Provider) Observe(ctx context.Context, clientID string, state provider.
 	return r.client(), nil
 }
 
+var _ provider.Differ = (*Provider)(nil)
+
 // Diff names the managed fields where observed differs from desired, the
 // server's defaults taken into account.
 func (p *Provider) Diff(desired provider.ClientSpec, observed provider.Client) []string {
@@ -289,7 +287,7 @@ func (p *Provider) Create(ctx context.Context, spec provider.ClientSpec) (provid
 	}
 	appID := path.Base(strings.TrimSuffix(a.header.Get("Location"), "/"))
 	if a.header.Get("Location") == "" || appID == "." || appID == "/" || strings.ContainsAny(appID, "?#") {
-		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, malformed(http.MethodPost, "/applications", "no application ID in the Location header"))
+		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, provider.Malformed(http.MethodPost, "/applications", "no application ID in the Location header"))
 	}
 	res, err := p.finishCreate(ctx, appID, spec, o)
 	if err != nil {

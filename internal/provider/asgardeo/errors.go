@@ -2,15 +2,10 @@ package asgardeo
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
-
-// maxDescription bounds how much of the server's error text reaches an
-// error message (and from there a condition on the resource).
-const maxDescription = 300
 
 // apiError is the Error body of WSO2's management APIs:
 // {"code":"APP-60001","message":"...","description":"...","traceId":"..."}.
@@ -35,22 +30,10 @@ func statusError(status int, header http.Header, body []byte, scope string, secr
 	} else if ae.Message != "" && ae.Message != ae.Description {
 		text = ae.Message + ": " + ae.Description
 	}
-	e := provider.StatusError(status, header)
-	e.Code = provider.CleanText(ae.Code, 64, secrets)
-	e.Description = provider.CleanText(text, maxDescription, secrets)
-	switch status {
-	case http.StatusBadRequest:
-		if e.Description == "" {
-			e.Description = "the server rejected the application and gave no description (HTTP 400)"
-		}
-	case http.StatusUnauthorized, http.StatusForbidden:
-		e.Err = fmt.Errorf("HTTP %d: the management token was refused; the management application needs the scope %s (spec.credentials.clientCredentials.scopes, and API authorization of the management application)", status, scope)
-	}
-	return e
-}
-
-// malformed is the error for a success answer the adapter cannot read.
-// what names the field at fault, never its value.
-func malformed(method, path, what string) error {
-	return provider.Errorf(provider.KindTransient, "the answer of %s %s is malformed: %s", method, path, what)
+	return provider.AnswerError(status, header, provider.ServerText{
+		Code: ae.Code, Description: text,
+		Rejected: "the server rejected the application and gave no description (HTTP 400)",
+		Refused: "the management token was refused; the management application needs the scope " + scope +
+			" (spec.credentials.clientCredentials.scopes, and API authorization of the management application)",
+	}, secrets)
 }

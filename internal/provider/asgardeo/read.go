@@ -56,10 +56,10 @@ func (p *Provider) readApp(ctx context.Context, appID string) (remote, error) {
 		return r, err
 	}
 	if err := json.Unmarshal(a.body, &r.oidcRaw); err != nil || r.oidcRaw == nil {
-		return r, malformed(http.MethodGet, where, "not a JSON object")
+		return r, provider.Malformed(http.MethodGet, where, "not a JSON object")
 	}
 	if r.oidc.ClientID == "" {
-		return r, malformed(http.MethodGet, where, "no clientId")
+		return r, provider.Malformed(http.MethodGet, where, "no clientId")
 	}
 	return r, nil
 }

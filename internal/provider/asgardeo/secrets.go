@@ -62,7 +62,7 @@ func (p *Provider) regenerate(ctx context.Context, appID string) (string, int64,
 		return "", 0, err
 	}
 	if o.ClientSecret == "" {
-		return "", 0, malformed(http.MethodPost, "/applications/{applicationId}/inbound-protocols/oidc/regenerate-secret", "no clientSecret")
+		return "", 0, provider.Malformed(http.MethodPost, "/applications/{applicationId}/inbound-protocols/oidc/regenerate-secret", "no clientSecret")
 	}
 	return o.ClientSecret, o.ClientSecretExpiresAt, nil
 }
@@ -101,7 +101,7 @@ func (p *Provider) RotateSecret(ctx context.Context, clientID string, state prov
 		}
 		if s.SecretValue == "" {
 			return provider.Result{}, fmt.Errorf("rotating the secret of client %q: %w", clientID,
-				malformed(http.MethodPost, "/applications/{applicationId}/inbound-protocols/oidc/secrets", "no secretValue"))
+				provider.Malformed(http.MethodPost, "/applications/{applicationId}/inbound-protocols/oidc/secrets", "no secretValue"))
 		}
 		c.ClientSecret = s.SecretValue
 		if s.ExpiresAt > 0 {
@@ -119,6 +119,8 @@ func (p *Provider) RotateSecret(ctx context.Context, clientID string, state prov
 	}
 	return provider.Result{Client: c, State: provider.State{StateApplicationID: appID}}, nil
 }
+
+var _ provider.SecretRevoker = (*Provider)(nil)
 
 // RevokeRotatedSecrets ends an overlap: every secret but the latest is
 // deleted. Unsupported without the multiple-secrets API.

@@ -48,9 +48,9 @@ func decode(a answer, method, path string, v any) error {
 	if err := json.Unmarshal(a.body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return malformed(method, path, "field "+te.Field+" has the wrong type")
+			return provider.Malformed(method, path, "field "+te.Field+" has the wrong type")
 		}
-		return malformed(method, path, "not a JSON object")
+		return provider.Malformed(method, path, "not a JSON object")
 	}
 	return nil
 }

@@ -72,10 +72,7 @@ type Provider struct {
 	pageSize int
 }
 
-var (
-	_ provider.Provider = (*Provider)(nil)
-	_ provider.Differ   = (*Provider)(nil)
-)
+var _ provider.Provider = (*Provider)(nil)
 
 // ManagementURL is the Management API's base URL for a tenant domain.
 func ManagementURL(domain string) (*url.URL, error) {
@@ -153,7 +150,7 @@ func (p *Provider) read(ctx context.Context, clientID string) (wireClient, []wir
 		return wireClient{}, nil, err
 	}
 	if c.ClientID != clientID {
-		return wireClient{}, nil, malformed(http.MethodGet, "/clients/{id}", "client_id is not the one asked for")
+		return wireClient{}, nil, provider.Malformed(http.MethodGet, "/clients/{id}", "client_id is not the one asked for")
 	}
 	grants, err := p.grants(ctx, clientID)
 	if err != nil {
@@ -161,6 +158,8 @@ func (p *Provider) read(ctx context.Context, clientID string) (wireClient, []wir
 	}
 	return c, grants, nil
 }
+
+var _ provider.Differ = (*Provider)(nil)
 
 // Diff names the managed fields where observed differs from desired.
 // Auth0's own additions (other metadata keys, fields the operator does not
@@ -241,7 +240,7 @@ func (p *Provider) Create(ctx context.Context, spec provider.ClientSpec) (provid
 	}
 	if needsSecret(spec.TokenEndpointAuthMethod) && secret == "" {
 		return provider.Result{}, p.undo(ctx, c.ClientID, fmt.Errorf("registering client %q: %w", spec.ClientName,
-			malformed(http.MethodPost, "/clients", "no client_secret")))
+			provider.Malformed(http.MethodPost, "/clients", "no client_secret")))
 	}
 	c.ClientSecret = secret
 	return provider.Result{Client: c.client(d.grants)}, nil
@@ -466,8 +465,7 @@ func (p *Provider) Delete(ctx context.Context, clientID string, _ provider.State
 	if err != nil {
 		return fmt.Errorf("deleting client %q: %w", clientID, err)
 	}
-	switch status {
-	case http.StatusNoContent, http.StatusOK, http.StatusNotFound, http.StatusGone:
+	if provider.Deleted(status) {
 		return nil
 	}
 	return fmt.Errorf("deleting client %q: %w", clientID, statusError(status, header, body))
@@ -485,7 +483,7 @@ func (p *Provider) RotateSecret(ctx context.Context, clientID string, _ provider
 	}
 	if c.ClientSecret == "" {
 		return provider.Result{}, fmt.Errorf("rotating the secret of client %q: %w", clientID,
-			malformed(http.MethodPost, "/clients/{id}/rotate-secret", "no client_secret"))
+			provider.Malformed(http.MethodPost, "/clients/{id}/rotate-secret", "no client_secret"))
 	}
 	return provider.Result{Client: c.client(nil)}, nil
 }
@@ -548,11 +546,11 @@ func (p *Provider) page(ctx context.Context, page string) ([]wireClient, string,
 		Total   int          `json:"total"`
 	}
 	if err := decode(body, &pg); err != nil {
-		return nil, "", malformed(http.MethodGet, "/clients", err.Error())
+		return nil, "", provider.Malformed(http.MethodGet, "/clients", err.Error())
 	}
 	for i, c := range pg.Clients {
 		if c.ClientID == "" {
-			return nil, "", malformed(http.MethodGet, "/clients", fmt.Sprintf("item %d has no client_id", i))
+			return nil, "", provider.Malformed(http.MethodGet, "/clients", fmt.Sprintf("item %d has no client_id", i))
 		}
 	}
 	if len(pg.Clients) == 0 || (n+1)*p.pageSize >= pg.Total {

@@ -135,7 +135,7 @@ func (p *Provider) call(ctx context.Context, method, path string, query url.Valu
 	}
 	c, err := parseClient(data)
 	if err != nil {
-		return wireClient{}, malformed(method, path, err.Error())
+		return wireClient{}, provider.Malformed(method, path, err.Error())
 	}
 	return c, nil
 }

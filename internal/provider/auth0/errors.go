@@ -2,7 +2,6 @@ package auth0
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,10 +9,6 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
-
-// maxDescription bounds how much of Auth0's error message reaches an error
-// (and from there a condition on the resource).
-const maxDescription = 300
 
 // apiError is the error body of the Management API:
 // {"statusCode":404,"error":"Not Found","message":"...","errorCode":"inexistent_client"}.
@@ -34,17 +29,12 @@ func statusError(status int, header http.Header, body []byte, secrets ...string)
 	if code == "" {
 		code = ae.Error
 	}
-	e := provider.StatusError(status, header)
-	e.Code = provider.CleanText(code, 64, secrets)
-	e.Description = provider.CleanText(ae.Message, maxDescription, secrets)
-	switch status {
-	case http.StatusBadRequest:
-		if e.Description == "" {
-			e.Description = "Auth0 rejected the client and gave no message (HTTP 400)"
-		}
-	case http.StatusUnauthorized, http.StatusForbidden:
-		e.Err = fmt.Errorf("HTTP %d: the Management API refused the token (check the scopes of the operator's application)", status)
-	case http.StatusTooManyRequests:
+	e := provider.AnswerError(status, header, provider.ServerText{
+		Code: code, Description: ae.Message,
+		Rejected: "Auth0 rejected the client and gave no message (HTTP 400)",
+		Refused:  "the Management API refused the token (check the scopes of the operator's application)",
+	}, secrets)
+	if status == http.StatusTooManyRequests {
 		e.RetryAfter = retryAfter(header, time.Now())
 	}
 	return e
@@ -61,10 +51,4 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 		return 0
 	}
 	return time.Unix(reset, 0).Sub(now).Round(time.Second)
-}
-
-// malformed is the error for a success answer the adapter cannot read.
-// what names the field at fault, never its value.
-func malformed(method, path, what string) error {
-	return provider.Errorf(provider.KindTransient, "the answer of %s %s is malformed: %s", method, path, what)
 }

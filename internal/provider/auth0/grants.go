@@ -36,11 +36,11 @@ func (p *Provider) grants(ctx context.Context, clientID string) ([]wireGrant, er
 			Total  int         `json:"total"`
 		}
 		if err := decode(body, &page); err != nil {
-			return nil, fmt.Errorf("reading the client grants: %w", malformed(http.MethodGet, grantsPath, err.Error()))
+			return nil, fmt.Errorf("reading the client grants: %w", provider.Malformed(http.MethodGet, grantsPath, err.Error()))
 		}
 		for _, g := range page.Grants {
 			if g.ID == "" {
-				return nil, fmt.Errorf("reading the client grants: %w", malformed(http.MethodGet, grantsPath, "a grant without id"))
+				return nil, fmt.Errorf("reading the client grants: %w", provider.Malformed(http.MethodGet, grantsPath, "a grant without id"))
 			}
 			// The query asked for this client's grants; a server that
 			// ignores the filter must not make the adapter touch others.

@@ -237,8 +237,7 @@ func (a *adapter) Delete(ctx context.Context, clientID string, state provider.St
 	if err != nil {
 		return fmt.Errorf("deleting client %q: %w", clientID, err)
 	}
-	switch status {
-	case http.StatusNoContent, http.StatusOK, http.StatusNotFound, http.StatusGone, http.StatusUnauthorized:
+	if provider.Deleted(status) || status == http.StatusUnauthorized {
 		return nil
 	}
 	return fmt.Errorf("deleting client %q: %w", clientID, statusError(configurationEndpoint, status, header, resp, rat))

@@ -9,10 +9,6 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
-// maxDescription bounds how much of the server's error_description reaches
-// an error message (and from there a condition on the resource).
-const maxDescription = 300
-
 // endpoint says which kind of endpoint answered: the registration endpoint
 // (RFC 7591) or a client configuration endpoint (RFC 7592).
 type endpoint int
@@ -44,7 +40,7 @@ func statusError(at endpoint, status int, header http.Header, body []byte, secre
 	_ = json.Unmarshal(body, &oe) // a body that is not an OAuth error adds nothing
 	e := provider.StatusError(status, header)
 	e.Code = provider.CleanText(oe.Error, 64, secrets)
-	e.Description = provider.CleanText(oe.Description, maxDescription, secrets)
+	e.Description = provider.CleanText(oe.Description, provider.MaxDescription, secrets)
 	switch {
 	case status == http.StatusBadRequest:
 		if e.Description == "" {

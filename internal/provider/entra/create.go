@@ -86,7 +86,7 @@ func (p *Provider) createApp(ctx context.Context, d desired, gs []grant) (applic
 				return application{}, err
 			}
 			if app.ID == "" || app.AppID == "" {
-				return application{}, malformed(http.MethodPatch, "/applications(uniqueName=...)", "id or appId is missing")
+				return application{}, provider.Malformed(http.MethodPatch, "/applications(uniqueName=...)", "id or appId is missing")
 			}
 			return app, nil
 		case err != nil:
@@ -103,7 +103,7 @@ func (p *Provider) createApp(ctx context.Context, d desired, gs []grant) (applic
 // fields are set to body.
 func (p *Provider) takeOver(ctx context.Context, app application, body application) (application, error) {
 	if app.ID == "" || app.AppID == "" {
-		return application{}, malformed(http.MethodGet, "/applications(uniqueName=...)", "id or appId is missing")
+		return application{}, provider.Malformed(http.MethodGet, "/applications(uniqueName=...)", "id or appId is missing")
 	}
 	if _, err := p.do(ctx, http.MethodPatch, "/applications/"+url.PathEscape(app.ID), body, nil, http.StatusNoContent, http.StatusOK); err != nil {
 		return application{}, fmt.Errorf("finishing application %s that an earlier attempt made: %w", app.AppID, err)
@@ -131,7 +131,7 @@ func (p *Provider) ensureSP(ctx context.Context, appID string) (servicePrincipal
 		return sp, err
 	}
 	if sp.ID == "" {
-		return sp, malformed(http.MethodPost, "/servicePrincipals", "id is missing")
+		return sp, provider.Malformed(http.MethodPost, "/servicePrincipals", "id is missing")
 	}
 	return sp, nil
 }

@@ -102,11 +102,7 @@ type Provider struct {
 	now      func() time.Time
 }
 
-var (
-	_ provider.Provider      = (*Provider)(nil)
-	_ provider.Differ        = (*Provider)(nil)
-	_ provider.SecretRevoker = (*Provider)(nil)
-)
+var _ provider.Provider = (*Provider)(nil)
 
 // New builds the adapter for cfg. It makes no request.
 func New(cfg Config) (*Provider, error) {
@@ -178,7 +174,7 @@ func (p *Provider) getApp(ctx context.Context, appID string) (application, error
 		return app, err
 	}
 	if app.ID == "" || app.AppID == "" {
-		return app, malformed(http.MethodGet, "/applications(appId=...)", "id or appId is missing")
+		return app, provider.Malformed(http.MethodGet, "/applications(appId=...)", "id or appId is missing")
 	}
 	var raw struct {
 		Web          map[string]any `json:"web"`
@@ -197,7 +193,7 @@ func (p *Provider) getSP(ctx context.Context, appID string) (sp servicePrincipal
 		return sp, false, nil
 	}
 	if err == nil && sp.ID == "" {
-		err = malformed(http.MethodGet, "/servicePrincipals(appId=...)", "id is missing")
+		err = provider.Malformed(http.MethodGet, "/servicePrincipals(appId=...)", "id is missing")
 	}
 	return sp, err == nil, err
 }
@@ -287,6 +283,8 @@ func (p *Provider) client(app application, state provider.State) provider.Client
 	}
 	return c
 }
+
+var _ provider.Differ = (*Provider)(nil)
 
 // Diff names the managed fields where observed differs from desired.
 // Entra keeps no grant type list (what a registration allows follows from

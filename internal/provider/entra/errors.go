@@ -4,14 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
-
-// maxMessage bounds how much of Graph's error message reaches an error
-// (and from there a condition on the resource).
-const maxMessage = 300
 
 // Graph error codes the adapter tells apart.
 const (
@@ -34,9 +29,10 @@ type graphError struct {
 func statusError(status int, header http.Header, body []byte, secrets ...string) error {
 	var ge graphError
 	_ = json.Unmarshal(body, &ge) // a body that is not an error envelope adds nothing
-	e := provider.StatusError(status, header)
-	e.Code = provider.CleanText(ge.Error.Code, 64, secrets)
-	e.Description = provider.CleanText(ge.Error.Message, maxMessage, secrets)
+	e := provider.AnswerError(status, header, provider.ServerText{
+		Code: ge.Error.Code, Description: ge.Error.Message,
+		Rejected: "Microsoft Graph rejected the application and gave no message (HTTP 400)",
+	}, secrets)
 	// Graph's error code says NotFound or denied under other statuses too.
 	switch {
 	case status == http.StatusTooManyRequests:
@@ -46,17 +42,8 @@ func statusError(status int, header http.Header, body []byte, secrets ...string)
 	case status == http.StatusUnauthorized || status == http.StatusForbidden || ge.Error.Code == codeDenied:
 		e.Kind, e.RetryAfter = provider.KindUnauthorized, 0
 		e.Err = fmt.Errorf("HTTP %d: Microsoft Graph refused the operator's token; check the app registration's Graph permissions (docs/providers/entra.md)", status)
-	case status == http.StatusBadRequest && e.Description == "":
-		e.Description = "Microsoft Graph rejected the application and gave no message (HTTP 400)"
 	}
 	return e
-}
-
-// malformed is the error for a success answer the adapter cannot read.
-// what names the field at fault, never its value.
-func malformed(method, path, what string) error {
-	path, _, _ = strings.Cut(path, "?")
-	return provider.Errorf(provider.KindTransient, "the answer of %s %s is malformed: %s", method, path, what)
 }
 
 // invalid is the error for a spec the adapter cannot register, naming the

@@ -106,13 +106,13 @@ func (p *Provider) do(ctx context.Context, method, path string, body any, header
 func decode(a answer, method, path string, v any) error {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(a.body, &raw); err != nil || raw == nil {
-		return malformed(method, path, "not a JSON object")
+		return provider.Malformed(method, path, "not a JSON object")
 	}
 	if err := json.Unmarshal(a.body, v); err != nil {
 		if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
-			return malformed(method, path, fmt.Sprintf("field %s has the wrong type", te.Field))
+			return provider.Malformed(method, path, fmt.Sprintf("field %s has the wrong type", te.Field))
 		}
-		return malformed(method, path, "not readable")
+		return provider.Malformed(method, path, "not readable")
 	}
 	return nil
 }

@@ -32,7 +32,7 @@ func (p *Provider) List(ctx context.Context, marker, pageToken string) ([]provid
 	names := withGrants(nil, p.describe(ctx, pg.Value, nil))
 	for _, app := range pg.Value {
 		if app.AppID == "" {
-			return nil, "", malformed(http.MethodGet, "/applications", "an item has no appId")
+			return nil, "", provider.Malformed(http.MethodGet, "/applications", "an item has no appId")
 		}
 		out = append(out, p.client(app, names))
 	}
@@ -51,7 +51,7 @@ func (p *Provider) relative(link string) (string, error) {
 	}
 	rest, ok := strings.CutPrefix(link, p.graph)
 	if !ok || !strings.HasPrefix(rest, "/") {
-		return "", malformed(http.MethodGet, "a collection", "@odata.nextLink is not below the Graph base URL")
+		return "", provider.Malformed(http.MethodGet, "a collection", "@odata.nextLink is not below the Graph base URL")
 	}
 	return rest, nil
 }

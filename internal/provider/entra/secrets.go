@@ -47,7 +47,7 @@ func (p *Provider) addPassword(ctx context.Context, objectID string) (passwordCr
 		return pc, err
 	}
 	if got.SecretText == "" || got.KeyID == "" {
-		return pc, malformed(http.MethodPost, path, "secretText or keyId is missing")
+		return pc, provider.Malformed(http.MethodPost, path, "secretText or keyId is missing")
 	}
 	return got, nil
 }
@@ -78,6 +78,8 @@ func (p *Provider) RotateSecret(ctx context.Context, clientID string, st provide
 	}
 	return provider.Result{Client: c, State: next}, nil
 }
+
+var _ provider.SecretRevoker = (*Provider)(nil)
 
 // RevokeRotatedSecrets removes every secret of the application but the one
 // the operator holds (the state's keyId; without one, the newest).

@@ -360,7 +360,7 @@ func TestHydraDefaultsAreNotDrift(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := p.Diff(desired, got); !slices.Equal(d, []string{hydra.DiffClientName}) {
+		if d := p.Diff(desired, got); !slices.Equal(d, []string{provider.DiffClientName}) {
 			t.Fatalf("Diff after a hand change = %v, want [clientName]", d)
 		}
 		r.admin.Reset()

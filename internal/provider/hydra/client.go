@@ -68,19 +68,6 @@ var extraFields = []string{
 	"userinfo_signed_response_alg",
 }
 
-// Names of the managed fields, as Diff reports them (ClientSpec's names).
-const (
-	DiffClientName   = "clientName"
-	DiffDescription  = "description"
-	DiffGrantTypes   = "grantTypes"
-	DiffScopes       = "scopes"
-	DiffAudience     = "audience"
-	DiffRedirectURIs = "redirectURIs"
-	DiffAuthMethod   = "tokenEndpointAuthMethod"
-	DiffOwner        = "owner"
-	DiffJWKS         = "jwks"
-)
-
 // wireClient is a client as Hydra's admin API answers it, reduced to what
 // the adapter reads.
 type wireClient struct {
@@ -312,31 +299,31 @@ func signingAlg(spec provider.ClientSpec) string {
 func diff(desired, observed provider.ClientSpec, owner string) []string {
 	var d []string
 	if desired.ClientName != observed.ClientName {
-		d = append(d, DiffClientName)
+		d = append(d, provider.DiffClientName)
 	}
 	if desired.Description != observed.Description {
-		d = append(d, DiffDescription)
+		d = append(d, provider.DiffDescription)
 	}
 	if !provider.SameSet(desired.GrantTypes, observed.GrantTypes) {
-		d = append(d, DiffGrantTypes)
+		d = append(d, provider.DiffGrantTypes)
 	}
 	if len(desired.Scopes) > 0 && !provider.SameSet(desired.Scopes, observed.Scopes) {
-		d = append(d, DiffScopes)
+		d = append(d, provider.DiffScopes)
 	}
 	if !provider.SameSet(desired.Audience, observed.Audience) {
-		d = append(d, DiffAudience)
+		d = append(d, provider.DiffAudience)
 	}
 	if !provider.SameSet(desired.RedirectURIs, observed.RedirectURIs) {
-		d = append(d, DiffRedirectURIs)
+		d = append(d, provider.DiffRedirectURIs)
 	}
 	if provider.AuthMethod(desired.TokenEndpointAuthMethod) != provider.AuthMethod(observed.TokenEndpointAuthMethod) {
-		d = append(d, DiffAuthMethod)
+		d = append(d, provider.DiffAuthMethod)
 	}
 	if owner != "" && observed.Extra[ExtraOwner] != owner {
-		d = append(d, DiffOwner)
+		d = append(d, provider.DiffOwner)
 	}
 	if len(desired.JWKS) > 0 && !provider.SameSet(provider.KeyIDs(desired.JWKS), provider.KeyIDs(observed.JWKS)) {
-		d = append(d, DiffJWKS)
+		d = append(d, provider.DiffJWKS)
 	}
 	for _, k := range slices.Sorted(maps.Keys(desired.Extra)) {
 		if v := desired.Extra[k]; k != ExtraClientID && v != "" && observed.Extra[k] != v {
@@ -367,9 +354,9 @@ func patchOps(fields []string, desired provider.ClientSpec, observed wireClient,
 	}
 	for _, f := range fields {
 		switch f {
-		case DiffClientName:
+		case provider.DiffClientName:
 			set(fieldClientName, desired.ClientName)
-		case DiffDescription:
+		case provider.DiffDescription:
 			md := maps.Clone(observed.Metadata)
 			if md == nil {
 				md = map[string]any{}
@@ -380,19 +367,19 @@ func patchOps(fields []string, desired provider.ClientSpec, observed wireClient,
 				md[MetadataDescription] = desired.Description
 			}
 			set(fieldMetadata, md)
-		case DiffGrantTypes:
+		case provider.DiffGrantTypes:
 			set(fieldGrantTypes, list(desired.GrantTypes))
-		case DiffScopes:
+		case provider.DiffScopes:
 			set(fieldScope, strings.Join(desired.Scopes, " "))
-		case DiffAudience:
+		case provider.DiffAudience:
 			set(fieldAudience, list(desired.Audience))
-		case DiffRedirectURIs:
+		case provider.DiffRedirectURIs:
 			set(fieldRedirectURIs, list(desired.RedirectURIs))
-		case DiffAuthMethod:
+		case provider.DiffAuthMethod:
 			set(fieldAuthMethod, provider.AuthMethod(desired.TokenEndpointAuthMethod))
-		case DiffOwner:
+		case provider.DiffOwner:
 			set(fieldOwner, owner)
-		case DiffJWKS:
+		case provider.DiffJWKS:
 			set(fieldJWKS, desired.JWKS)
 			if alg := signingAlg(desired); alg != "" {
 				set(fieldSigningAlg, alg)

@@ -3,7 +3,7 @@ package hydra_test
 import (
 	"testing"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
 // TestCreateKeyIsReportedBack: the create key a client was made with is
@@ -26,7 +26,7 @@ func TestCreateKeyIsReportedBack(t *testing.T) {
 	if got.Spec.CreateKey != "uid-1-1" || got.Spec.Description != "first" {
 		t.Errorf("observed create key %q, description %q; want uid-1-1, first", got.Spec.CreateKey, got.Spec.Description)
 	}
-	if d := p.Diff(withID(spec("keyed", "read"), "keyed-1"), got); len(d) != 1 || d[0] != hydra.DiffDescription {
+	if d := p.Diff(withID(spec("keyed", "read"), "keyed-1"), got); len(d) != 1 || d[0] != provider.DiffDescription {
 		t.Errorf("the create key must not be drift: %v", d)
 	}
 	update := withID(spec("keyed", "read"), "keyed-1")

@@ -98,11 +98,7 @@ type Provider struct {
 // request per probeRetry, not one per call.
 const probeRetry = time.Minute
 
-var (
-	_ provider.Provider      = (*Provider)(nil)
-	_ provider.Differ        = (*Provider)(nil)
-	_ provider.SecretRevoker = (*Provider)(nil)
-)
+var _ provider.Provider = (*Provider)(nil)
 
 // New builds the adapter for cfg. It makes no request.
 func New(cfg Config) (*Provider, error) {
@@ -230,8 +226,10 @@ func (p *Provider) UpToDate(desired provider.ClientSpec, observed provider.Clien
 	return len(p.Diff(desired, observed)) == 0
 }
 
+var _ provider.Differ = (*Provider)(nil)
+
 // Diff names the managed fields where observed differs from desired
-// (DiffClientName, DiffScopes, ..., or an Extra key), for a condition or
+// (provider.DiffClientName, provider.DiffScopes, ..., or an Extra key), for a condition or
 // event; empty when the client is up to date.
 func (p *Provider) Diff(desired provider.ClientSpec, observed provider.Client) []string {
 	desired, err := withOptions(desired)
@@ -280,7 +278,7 @@ func (p *Provider) Create(ctx context.Context, spec provider.ClientSpec) (provid
 	if err != nil {
 		// The client may exist with a secret nobody holds: with a chosen ID
 		// a retry takes it over; without one it cannot be found again.
-		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, malformed(http.MethodPost, clientsPath, err.Error()))
+		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, provider.Malformed(http.MethodPost, clientsPath, err.Error()))
 	}
 	if chosen != "" && c.ClientID != chosen {
 		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName,
@@ -389,8 +387,7 @@ func (p *Provider) Delete(ctx context.Context, clientID string, _ provider.State
 	if err != nil {
 		return fmt.Errorf("deleting client %q: %w", clientID, err)
 	}
-	switch status {
-	case http.StatusNoContent, http.StatusOK, http.StatusNotFound, http.StatusGone:
+	if provider.Deleted(status) {
 		return nil
 	}
 	return fmt.Errorf("deleting client %q: %w", clientID, statusError(status, header, body))
@@ -415,7 +412,7 @@ func (p *Provider) RotateSecret(ctx context.Context, clientID string, _ provider
 		}
 		if c.ClientSecret == "" {
 			return provider.Result{}, fmt.Errorf("rotating the secret of client %q: %w", clientID,
-				malformed(http.MethodPost, clientPath(clientID)+rotatePath, "no client_secret"))
+				provider.Malformed(http.MethodPost, clientPath(clientID)+rotatePath, "no client_secret"))
 		}
 		return provider.Result{Client: c.client()}, nil
 	}
@@ -427,6 +424,8 @@ func (p *Provider) RotateSecret(ctx context.Context, clientID string, _ provider
 	c.ClientSecret = secret
 	return provider.Result{Client: c.client()}, nil
 }
+
+var _ provider.SecretRevoker = (*Provider)(nil)
 
 // RevokeRotatedSecrets ends an overlap that RotateSecret began: Hydra
 // forgets the client's old secrets (DELETE
@@ -479,7 +478,7 @@ func (p *Provider) List(ctx context.Context, marker, page string) ([]provider.Cl
 	}
 	cs, err := parseList(body)
 	if err != nil {
-		return nil, "", fmt.Errorf("listing clients: %w", malformed(http.MethodGet, clientsPath, err.Error()))
+		return nil, "", fmt.Errorf("listing clients: %w", provider.Malformed(http.MethodGet, clientsPath, err.Error()))
 	}
 	out := make([]provider.Client, 0, len(cs))
 	for _, c := range cs {
@@ -583,10 +582,10 @@ func (p *Provider) call(ctx context.Context, method, clientID, suffix string, bo
 	}
 	c, err := parseOne(resp)
 	if err != nil {
-		return wireClient{}, malformed(method, path, err.Error())
+		return wireClient{}, provider.Malformed(method, path, err.Error())
 	}
 	if c.ClientID != clientID {
-		return wireClient{}, malformed(method, path, fmt.Sprintf("it is about client_id %q", c.ClientID))
+		return wireClient{}, provider.Malformed(method, path, fmt.Sprintf("it is about client_id %q", c.ClientID))
 	}
 	return c, nil
 }

@@ -37,19 +37,19 @@ func TestDiff(t *testing.T) {
 		{"empty Extra value is Hydra's default", provider.ClientSpec{ClientName: "app", GrantTypes: []string{"client_credentials"}, Extra: map[string]string{"subject_type": ""}}, stored, "us", nil},
 		{"chosen client_id is not compared", provider.ClientSpec{ClientName: "app", GrantTypes: []string{"client_credentials"}, Extra: map[string]string{ExtraClientID: "x"}}, stored, "us", nil},
 		{"order of lists does not matter", provider.ClientSpec{ClientName: "app", GrantTypes: []string{"client_credentials"}, Scopes: []string{"openid", "offline", "offline_access"}}, stored, "us", nil},
-		{"scopes given and different", provider.ClientSpec{ClientName: "app", GrantTypes: []string{"client_credentials"}, Scopes: []string{"read"}}, stored, "us", []string{DiffScopes}},
-		{"name", provider.ClientSpec{ClientName: "other", GrantTypes: []string{"client_credentials"}}, stored, "us", []string{DiffClientName}},
-		{"description", provider.ClientSpec{ClientName: "app", Description: "d", GrantTypes: []string{"client_credentials"}}, stored, "us", []string{DiffDescription}},
-		{"grant types", provider.ClientSpec{ClientName: "app", GrantTypes: []string{"authorization_code"}}, stored, "us", []string{DiffGrantTypes}},
-		{"audience", provider.ClientSpec{ClientName: "app", GrantTypes: []string{"client_credentials"}, Audience: []string{"a"}}, stored, "us", []string{DiffAudience}},
-		{"audience removed", provider.ClientSpec{ClientName: "app", GrantTypes: []string{"client_credentials"}}, with(func(s *provider.ClientSpec) { s.Audience = []string{"a"} }), "us", []string{DiffAudience}},
-		{"redirect URIs", provider.ClientSpec{ClientName: "app", GrantTypes: []string{"client_credentials"}, RedirectURIs: []string{"https://a/cb"}}, stored, "us", []string{DiffRedirectURIs}},
-		{"auth method", provider.ClientSpec{ClientName: "app", GrantTypes: []string{"client_credentials"}, TokenEndpointAuthMethod: "client_secret_post"}, stored, "us", []string{DiffAuthMethod}},
-		{"owner marker lost", provider.ClientSpec{ClientName: "app", GrantTypes: []string{"client_credentials"}}, with(func(s *provider.ClientSpec) { delete(s.Extra, ExtraOwner) }), "us", []string{DiffOwner}},
+		{"scopes given and different", provider.ClientSpec{ClientName: "app", GrantTypes: []string{"client_credentials"}, Scopes: []string{"read"}}, stored, "us", []string{provider.DiffScopes}},
+		{"name", provider.ClientSpec{ClientName: "other", GrantTypes: []string{"client_credentials"}}, stored, "us", []string{provider.DiffClientName}},
+		{"description", provider.ClientSpec{ClientName: "app", Description: "d", GrantTypes: []string{"client_credentials"}}, stored, "us", []string{provider.DiffDescription}},
+		{"grant types", provider.ClientSpec{ClientName: "app", GrantTypes: []string{"authorization_code"}}, stored, "us", []string{provider.DiffGrantTypes}},
+		{"audience", provider.ClientSpec{ClientName: "app", GrantTypes: []string{"client_credentials"}, Audience: []string{"a"}}, stored, "us", []string{provider.DiffAudience}},
+		{"audience removed", provider.ClientSpec{ClientName: "app", GrantTypes: []string{"client_credentials"}}, with(func(s *provider.ClientSpec) { s.Audience = []string{"a"} }), "us", []string{provider.DiffAudience}},
+		{"redirect URIs", provider.ClientSpec{ClientName: "app", GrantTypes: []string{"client_credentials"}, RedirectURIs: []string{"https://a/cb"}}, stored, "us", []string{provider.DiffRedirectURIs}},
+		{"auth method", provider.ClientSpec{ClientName: "app", GrantTypes: []string{"client_credentials"}, TokenEndpointAuthMethod: "client_secret_post"}, stored, "us", []string{provider.DiffAuthMethod}},
+		{"owner marker lost", provider.ClientSpec{ClientName: "app", GrantTypes: []string{"client_credentials"}}, with(func(s *provider.ClientSpec) { delete(s.Extra, ExtraOwner) }), "us", []string{provider.DiffOwner}},
 		{"no owner configured", provider.ClientSpec{ClientName: "app", GrantTypes: []string{"client_credentials"}}, with(func(s *provider.ClientSpec) { delete(s.Extra, ExtraOwner) }), "", nil},
 		{"extra field", provider.ClientSpec{ClientName: "app", GrantTypes: []string{"client_credentials"}, Extra: map[string]string{"client_uri": "https://app"}}, stored, "us", []string{"client_uri"}},
 		{"several, in a fixed order", provider.ClientSpec{ClientName: "x", GrantTypes: []string{"client_credentials"}, Scopes: []string{"read"}, Extra: map[string]string{"tos_uri": "t", "client_uri": "c"}}, stored, "us",
-			[]string{DiffClientName, DiffScopes, "client_uri", "tos_uri"}},
+			[]string{provider.DiffClientName, provider.DiffScopes, "client_uri", "tos_uri"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -63,7 +63,7 @@ func TestDiff(t *testing.T) {
 func TestPatchOpsSetOnlyTheDifferingFields(t *testing.T) {
 	desired := provider.ClientSpec{ClientName: "n", Description: "d", Audience: nil, Extra: map[string]string{"client_uri": "c"}}
 	observed := wireClient{Metadata: map[string]any{"team": "x", MetadataDescription: "old"}}
-	ops := patchOps([]string{DiffDescription, DiffAudience, DiffOwner, "client_uri"}, desired, observed, "us")
+	ops := patchOps([]string{provider.DiffDescription, provider.DiffAudience, provider.DiffOwner, "client_uri"}, desired, observed, "us")
 	var paths []string
 	for _, op := range ops {
 		if op.Op != "add" {

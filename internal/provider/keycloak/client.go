@@ -53,7 +53,7 @@ func (p *Provider) getJSON(ctx context.Context, path string, into any) error {
 		return err
 	}
 	if err := json.Unmarshal(a.body, into); err != nil {
-		return malformed(http.MethodGet, path, "not the JSON the admin API documents")
+		return provider.Malformed(http.MethodGet, path, "not the JSON the admin API documents")
 	}
 	return nil
 }

@@ -54,12 +54,12 @@ func (p *Provider) findByClientID(ctx context.Context, clientID string) (rep, er
 	}
 	var raws []map[string]json.RawMessage
 	if err := json.Unmarshal(a.body, &raws); err != nil {
-		return rep{}, malformed(http.MethodGet, "/clients", "not a JSON array of clients")
+		return rep{}, provider.Malformed(http.MethodGet, "/clients", "not a JSON array of clients")
 	}
 	for i, raw := range raws {
 		r, err := repOf(raw)
 		if err != nil {
-			return rep{}, malformed(http.MethodGet, "/clients", fmt.Sprintf("item %d: %v", i, err))
+			return rep{}, provider.Malformed(http.MethodGet, "/clients", fmt.Sprintf("item %d: %v", i, err))
 		}
 		if r.ClientID == clientID {
 			return r, nil
@@ -85,7 +85,7 @@ func (p *Provider) read(ctx context.Context, clientID, id string) (rep, map[stri
 	}
 	r, raw, err := parseRep(a.body)
 	if err != nil {
-		return rep{}, nil, malformed(http.MethodGet, "/clients/{id}", err.Error())
+		return rep{}, nil, provider.Malformed(http.MethodGet, "/clients/{id}", err.Error())
 	}
 	if r.ClientID != clientID {
 		return rep{}, nil, provider.Errorf(provider.KindNotFound, "Keycloak's client %s is now %q", id, r.ClientID)
@@ -407,7 +407,7 @@ func (p *Provider) put(ctx context.Context, id string, raw map[string]json.RawMe
 	delete(raw, "secret")
 	changed, err := merge(raw, fields, attrs)
 	if err != nil {
-		return malformed(http.MethodGet, "/clients/{id}", err.Error())
+		return provider.Malformed(http.MethodGet, "/clients/{id}", err.Error())
 	}
 	if !changed {
 		return nil
@@ -466,8 +466,7 @@ func (p *Provider) remove(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	switch a.status {
-	case http.StatusNoContent, http.StatusOK, http.StatusNotFound, http.StatusGone:
+	if provider.Deleted(a.status) {
 		return nil
 	}
 	return statusError(a)
@@ -518,13 +517,13 @@ func (p *Provider) List(ctx context.Context, marker, page string) ([]provider.Cl
 	}
 	var raws []map[string]json.RawMessage
 	if err := json.Unmarshal(a.body, &raws); err != nil {
-		return nil, "", fmt.Errorf("listing clients: %w", malformed(http.MethodGet, "/clients", "not a JSON array of clients"))
+		return nil, "", fmt.Errorf("listing clients: %w", provider.Malformed(http.MethodGet, "/clients", "not a JSON array of clients"))
 	}
 	out := make([]provider.Client, 0, len(raws))
 	for i, raw := range raws {
 		r, err := repOf(raw)
 		if err != nil {
-			return nil, "", fmt.Errorf("listing clients: %w", malformed(http.MethodGet, "/clients", fmt.Sprintf("item %d: %v", i, err)))
+			return nil, "", fmt.Errorf("listing clients: %w", provider.Malformed(http.MethodGet, "/clients", fmt.Sprintf("item %d: %v", i, err)))
 		}
 		if marker != "" && r.Attributes[AttributeOwner] != marker {
 			continue

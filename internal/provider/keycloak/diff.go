@@ -7,21 +7,14 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
-// Names of the managed fields, as Diff reports them.
+// Names of the Keycloak fields Diff reports beside provider's Diff names.
 const (
-	DiffClientName     = "clientName"
-	DiffDescription    = "description"
-	DiffGrantTypes     = "grantTypes"
-	DiffScopes         = "scopes"
-	DiffAudience       = "audience"
-	DiffRedirectURIs   = "redirectURIs"
-	DiffAuthMethod     = "tokenEndpointAuthMethod"
-	DiffOwner          = "owner"
-	DiffJWKS           = "jwks"
 	DiffOptionalScopes = "providerOptions.keycloak.optionalClientScopes"
 	DiffRoles          = "providerOptions.keycloak.serviceAccountRoles"
 	DiffAttributes     = "providerOptions.keycloak.attributes"
 )
+
+var _ provider.Differ = (*Provider)(nil)
 
 // Diff names the managed fields where observed differs from desired. What
 // Keycloak fills in is not drift: with no scopes asked for, the realm's
@@ -40,15 +33,15 @@ func (p *Provider) Diff(desired provider.ClientSpec, obs provider.Client) []stri
 			d = append(d, name)
 		}
 	}
-	add(DiffClientName, desired.ClientName != got.ClientName)
-	add(DiffDescription, desired.Description != got.Description)
-	add(DiffGrantTypes, !provider.SameSet(desired.GrantTypes, got.GrantTypes))
-	add(DiffScopes, len(desired.Scopes) > 0 && !provider.SameSet(desired.Scopes, got.Scopes))
-	add(DiffAudience, !provider.SameSet(desired.Audience, got.Audience))
-	add(DiffRedirectURIs, !provider.SameSet(desired.RedirectURIs, got.RedirectURIs))
-	add(DiffAuthMethod, authKind(desired.TokenEndpointAuthMethod) != authKind(got.TokenEndpointAuthMethod))
-	add(DiffOwner, p.owner != "" && got.Extra[AttributeOwner] != p.owner)
-	add(DiffJWKS, len(desired.JWKS) > 0 && !provider.SameSet(provider.KeyIDs(desired.JWKS), provider.KeyIDs(got.JWKS)))
+	add(provider.DiffClientName, desired.ClientName != got.ClientName)
+	add(provider.DiffDescription, desired.Description != got.Description)
+	add(provider.DiffGrantTypes, !provider.SameSet(desired.GrantTypes, got.GrantTypes))
+	add(provider.DiffScopes, len(desired.Scopes) > 0 && !provider.SameSet(desired.Scopes, got.Scopes))
+	add(provider.DiffAudience, !provider.SameSet(desired.Audience, got.Audience))
+	add(provider.DiffRedirectURIs, !provider.SameSet(desired.RedirectURIs, got.RedirectURIs))
+	add(provider.DiffAuthMethod, authKind(desired.TokenEndpointAuthMethod) != authKind(got.TokenEndpointAuthMethod))
+	add(provider.DiffOwner, p.owner != "" && got.Extra[AttributeOwner] != p.owner)
+	add(provider.DiffJWKS, len(desired.JWKS) > 0 && !provider.SameSet(provider.KeyIDs(desired.JWKS), provider.KeyIDs(got.JWKS)))
 	ex, _ := got.Options.(*observed)
 	if ex == nil {
 		return d

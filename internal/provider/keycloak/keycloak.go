@@ -71,11 +71,7 @@ type Provider struct {
 	rotated   time.Duration
 }
 
-var (
-	_ provider.Provider      = (*Provider)(nil)
-	_ provider.Differ        = (*Provider)(nil)
-	_ provider.SecretRevoker = (*Provider)(nil)
-)
+var _ provider.Provider = (*Provider)(nil)
 
 // New builds the adapter for cfg. It makes no request.
 func New(cfg Config) (*Provider, error) {

@@ -17,7 +17,7 @@ func (p *Provider) serviceAccountUser(ctx context.Context, id string) (string, e
 		return "", fmt.Errorf("reading the client's service-account user: %w", err)
 	}
 	if u.ID == "" {
-		return "", malformed(http.MethodGet, clientPath(id)+"/service-account-user", "field id is missing")
+		return "", provider.Malformed(http.MethodGet, clientPath(id)+"/service-account-user", "field id is missing")
 	}
 	return u.ID, nil
 }

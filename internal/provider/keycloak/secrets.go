@@ -27,7 +27,7 @@ func (p *Provider) secret(ctx context.Context, id string) (string, error) {
 		return "", fmt.Errorf("reading the client secret: %w", err)
 	}
 	if c.Value == "" {
-		return "", malformed(http.MethodGet, "/clients/{id}/client-secret", "field value is missing")
+		return "", provider.Malformed(http.MethodGet, "/clients/{id}/client-secret", "field value is missing")
 	}
 	return c.Value, nil
 }
@@ -60,7 +60,7 @@ func (p *Provider) rotate(ctx context.Context, clientID string, state provider.S
 	}
 	var c credential
 	if err := json.Unmarshal(a.body, &c); err != nil || c.Value == "" {
-		return provider.Result{}, malformed(http.MethodPost, "/clients/{id}/client-secret", "field value is missing")
+		return provider.Result{}, provider.Malformed(http.MethodPost, "/clients/{id}/client-secret", "field value is missing")
 	}
 	out := provider.Client{ClientID: clientID, ClientSecret: c.Value, Enabled: true}
 	if p.rotated > 0 {
@@ -106,6 +106,8 @@ func (p *Provider) noRotatedSecret(ctx context.Context, clientID, id string) err
 	return provider.Errorf(provider.KindConflict,
 		"the previous secret is still valid (%s) and Keycloak keeps only one: revoke it before rotating again", when)
 }
+
+var _ provider.SecretRevoker = (*Provider)(nil)
 
 // RevokeRotatedSecrets ends an overlap that RotateSecret began: Keycloak
 // forgets the rotated secret (DELETE .../client-secret/rotated). Without

@@ -27,6 +27,8 @@ func (p *Provider) Observe(ctx context.Context, clientID string, state provider.
 	return c, nil
 }
 
+var _ provider.Differ = (*Provider)(nil)
+
 // Diff names the managed fields where observed differs from desired, Okta's
 // defaults taken into account; empty when the client is up to date.
 func (p *Provider) Diff(desired provider.ClientSpec, observed provider.Client) []string {
@@ -71,7 +73,7 @@ func (p *Provider) Create(ctx context.Context, spec provider.ClientSpec) (provid
 	if err != nil {
 		// With a chosen client_id a retry takes the app over; without one
 		// it cannot be found again.
-		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, malformed(r.method, r.path, err.Error()))
+		return provider.Result{}, fmt.Errorf("registering client %q: %w", spec.ClientName, provider.Malformed(r.method, r.path, err.Error()))
 	}
 	clientID := a.Credentials.OAuthClient.ClientID
 	if spec.ClientID != "" && clientID != spec.ClientID {
@@ -269,5 +271,5 @@ func orMalformed(err error, method, path string) error {
 	if err != nil {
 		return err
 	}
-	return malformed(method, path, "field client_secret is missing")
+	return provider.Malformed(method, path, "field client_secret is missing")
 }

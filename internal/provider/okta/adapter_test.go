@@ -147,7 +147,7 @@ func TestDriftAtOktaIsCorrected(t *testing.T) {
 		t.Fatal("a client without its access policy gets a token")
 	}
 	d := p.Diff(spec, observe(t, p, id, res.State))
-	if !slices.Contains(d, okta.DiffClientName) || !slices.Contains(d, okta.DiffAccessPolicy) {
+	if !slices.Contains(d, provider.DiffClientName) || !slices.Contains(d, okta.DiffAccessPolicy) {
 		t.Fatalf("Diff = %v, want clientName and accessPolicy", d)
 	}
 	up, err := p.Update(t.Context(), id, res.State, spec)

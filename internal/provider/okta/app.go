@@ -31,13 +31,6 @@ const (
 
 // Names of the managed fields, as Diff reports them.
 const (
-	DiffClientName   = "clientName"
-	DiffDescription  = "description"
-	DiffGrantTypes   = "grantTypes"
-	DiffScopes       = "scopes"
-	DiffRedirectURIs = "redirectURIs"
-	DiffAuthMethod   = "tokenEndpointAuthMethod"
-	DiffOwner        = "owner"
 	DiffAccessPolicy = "accessPolicy"
 )
 
@@ -305,13 +298,13 @@ func diff(desired, observed provider.ClientSpec, owner string) []string {
 			d = append(d, name)
 		}
 	}
-	add(DiffClientName, label(desired) != observed.ClientName)
-	add(DiffDescription, desired.Description != observed.Description)
-	add(DiffGrantTypes, !provider.SameSet(grantTypes(desired), observed.GrantTypes))
-	add(DiffScopes, !provider.SameSet(desired.Scopes, observed.Scopes))
-	add(DiffRedirectURIs, !provider.SameSet(desired.RedirectURIs, observed.RedirectURIs))
-	add(DiffAuthMethod, provider.AuthMethod(desired.TokenEndpointAuthMethod) != provider.AuthMethod(observed.TokenEndpointAuthMethod))
-	add(DiffOwner, owner != "" && observed.Extra[ExtraOwner] != owner)
+	add(provider.DiffClientName, label(desired) != observed.ClientName)
+	add(provider.DiffDescription, desired.Description != observed.Description)
+	add(provider.DiffGrantTypes, !provider.SameSet(grantTypes(desired), observed.GrantTypes))
+	add(provider.DiffScopes, !provider.SameSet(desired.Scopes, observed.Scopes))
+	add(provider.DiffRedirectURIs, !provider.SameSet(desired.RedirectURIs, observed.RedirectURIs))
+	add(provider.DiffAuthMethod, provider.AuthMethod(desired.TokenEndpointAuthMethod) != provider.AuthMethod(observed.TokenEndpointAuthMethod))
+	add(provider.DiffOwner, owner != "" && observed.Extra[ExtraOwner] != owner)
 	add(DiffAccessPolicy, observed.Extra[ExtraAccessPolicy] == "")
 	return d
 }
@@ -320,7 +313,7 @@ func diff(desired, observed provider.ClientSpec, owner string) []string {
 // policy itself live on the access policy).
 func appFields(fields []string) bool {
 	for _, f := range fields {
-		if f != DiffScopes && f != DiffAccessPolicy {
+		if f != provider.DiffScopes && f != DiffAccessPolicy {
 			return true
 		}
 	}

@@ -39,7 +39,7 @@ func (p *Provider) getApp(ctx context.Context, clientID string, state provider.S
 	}
 	a, err := parseApp(ans.body)
 	if err != nil {
-		return wireApp{}, malformed(r.method, r.path, err.Error())
+		return wireApp{}, provider.Malformed(r.method, r.path, err.Error())
 	}
 	if a.Credentials.OAuthClient.ClientID != clientID {
 		return wireApp{}, &provider.Error{Kind: provider.KindNotFound, Description: "app " + strconv.Quote(id) + " no longer holds client_id " + strconv.Quote(clientID)}
@@ -90,7 +90,7 @@ func (p *Provider) listApps(ctx context.Context, query url.Values, page string) 
 	for i, raw := range raws {
 		a, err := parseApp(raw)
 		if err != nil {
-			return nil, "", malformed(r.method, r.path, fmt.Sprintf("item %d: %v", i, err))
+			return nil, "", provider.Malformed(r.method, r.path, fmt.Sprintf("item %d: %v", i, err))
 		}
 		a.Credentials.OAuthClient.ClientSecret = ""
 		apps = append(apps, a)
@@ -178,7 +178,7 @@ func (p *Provider) putApp(ctx context.Context, a wireApp, spec provider.ClientSp
 	}
 	out, err := parseApp(ans.body)
 	if err != nil {
-		return wireApp{}, malformed(r.method, r.path, err.Error())
+		return wireApp{}, provider.Malformed(r.method, r.path, err.Error())
 	}
 	out.Credentials.OAuthClient.ClientSecret = ""
 	return out, nil

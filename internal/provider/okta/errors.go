@@ -2,7 +2,6 @@ package okta
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,10 +9,6 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
-
-// maxDescription bounds how much of Okta's errorSummary and errorCauses
-// reaches an error message (and from there a condition).
-const maxDescription = 300
 
 // apiError is the error body of Okta's management API (the Error schema):
 // {"errorCode":"E0000007","errorSummary":"Not found: ...","errorCauses":[...]}.
@@ -37,17 +32,12 @@ func statusError(a answer, secrets ...string) error {
 			text += "; " + c.Summary
 		}
 	}
-	e := provider.StatusError(a.status, a.header)
-	e.Code = provider.CleanText(ae.Code, 16, secrets)
-	e.Description = provider.CleanText(text, maxDescription, secrets)
-	switch a.status {
-	case http.StatusBadRequest:
-		if e.Description == "" {
-			e.Description = "Okta rejected the request and gave no errorSummary (HTTP 400)"
-		}
-	case http.StatusUnauthorized, http.StatusForbidden:
-		e.Err = fmt.Errorf("HTTP %d: Okta refused the management credentials (or they lack a scope or admin role)", a.status)
-	case http.StatusTooManyRequests:
+	e := provider.AnswerError(a.status, a.header, provider.ServerText{
+		Code: ae.Code, Description: text,
+		Rejected: "Okta rejected the request and gave no errorSummary (HTTP 400)",
+		Refused:  "Okta refused the management credentials (or they lack a scope or admin role)",
+	}, secrets)
+	if a.status == http.StatusTooManyRequests {
 		e.RetryAfter = retryAfter(a.header, time.Now()) // X-Rate-Limit-Reset when there is no Retry-After
 	}
 	return e
@@ -69,10 +59,4 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 		return time.Second
 	}
 	return d.Round(time.Second)
-}
-
-// malformed is the error for a success answer the adapter cannot read.
-// what names the field at fault, never its value.
-func malformed(method, path, what string) error {
-	return provider.Errorf(provider.KindTransient, "the answer of %s %s is malformed: %s", method, path, what)
 }

@@ -74,11 +74,7 @@ type Provider struct {
 	pageSize   int
 }
 
-var (
-	_ provider.Provider      = (*Provider)(nil)
-	_ provider.Differ        = (*Provider)(nil)
-	_ provider.SecretRevoker = (*Provider)(nil)
-)
+var _ provider.Provider = (*Provider)(nil)
 
 // New builds the adapter for cfg. It makes no request.
 func New(cfg Config) (*Provider, error) {
@@ -199,7 +195,7 @@ func (p *Provider) authorize(req *http.Request) (string, error) {
 // which never holds the body.
 func decode(a answer, r request, v any) error {
 	if err := json.Unmarshal(a.body, v); err != nil {
-		return malformed(r.method, r.path, "not the JSON expected")
+		return provider.Malformed(r.method, r.path, "not the JSON expected")
 	}
 	return nil
 }

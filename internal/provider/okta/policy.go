@@ -233,7 +233,7 @@ func (p *Provider) ensureAccess(ctx context.Context, clientID string, state prov
 			return nil, err
 		}
 		if rule.ID == "" {
-			return nil, malformed(r.method, r.path, "field id is missing")
+			return nil, provider.Malformed(r.method, r.path, "field id is missing")
 		}
 		acc.ruleID = rule.ID
 	case !provider.SameSet(acc.grantTypes, grantTypes(spec)) || !provider.SameSet(ruleScopesOf(acc), scopes):
@@ -268,7 +268,7 @@ func (p *Provider) createPolicy(ctx context.Context, clientID string) (string, e
 		return "", err
 	}
 	if pol.ID == "" {
-		return "", malformed(r.method, r.path, "field id is missing")
+		return "", provider.Malformed(r.method, r.path, "field id is missing")
 	}
 	return pol.ID, nil
 }

@@ -41,7 +41,7 @@ func (p *Provider) listSecrets(ctx context.Context, appID string) ([]wireSecret,
 	}
 	for i, s := range all {
 		if s.ID == "" {
-			return nil, malformed(r.method, r.path, fmt.Sprintf("item %d: field id is missing", i))
+			return nil, provider.Malformed(r.method, r.path, fmt.Sprintf("item %d: field id is missing", i))
 		}
 	}
 	slices.SortStableFunc(all, func(a, b wireSecret) int { return createdAt(a).Compare(createdAt(b)) })
@@ -70,13 +70,13 @@ func (p *Provider) createSecret(ctx context.Context, appID, value string) (wireS
 		return wireSecret{}, err
 	}
 	if s.ID == "" {
-		return wireSecret{}, malformed(r.method, r.path, "field id is missing")
+		return wireSecret{}, provider.Malformed(r.method, r.path, "field id is missing")
 	}
 	if value != "" {
 		s.ClientSecret = value
 	}
 	if s.ClientSecret == "" {
-		return wireSecret{}, malformed(r.method, r.path, "field client_secret is missing")
+		return wireSecret{}, provider.Malformed(r.method, r.path, "field client_secret is missing")
 	}
 	return s, nil
 }
@@ -149,6 +149,8 @@ func (p *Provider) RotateSecret(ctx context.Context, clientID string, state prov
 	c.ClientSecret = s.ClientSecret
 	return provider.Result{Client: c}, nil
 }
+
+var _ provider.SecretRevoker = (*Provider)(nil)
 
 // RevokeRotatedSecrets deactivates and deletes every secret of the app but
 // the newest. It makes the adapter a provider.SecretRevoker.
