@@ -44,8 +44,7 @@ func mustCreate(t *testing.T, p provider.Provider, spec provider.ClientSpec) pro
 // and the secret of the lost attempt no longer works.
 func TestCreateRetriedAfterCrashTakesOverTheApplication(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, asgardeofake.Options{})
-	p := f.adapter(t, nil)
+	f, p := startWithAdapter(t)
 	spec := machine("billing")
 	spec.ClientID = "uid-1-1"
 	lost := mustCreate(t, p, spec) // the answer the crash lost
@@ -70,8 +69,7 @@ func TestCreateRetriedAfterCrashTakesOverTheApplication(t *testing.T) {
 // no client is left that nobody holds; the retry succeeds.
 func TestCreateThatFailsHalfwayLeavesNothing(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, asgardeofake.Options{})
-	p := f.adapter(t, nil)
+	_, p := startWithAdapter(t)
 	spec := machine("half")
 	spec.Audience = []string{"https://unknown.example.com"}
 	_, err := p.Create(ctx(t), spec)
@@ -88,8 +86,7 @@ func TestCreateThatFailsHalfwayLeavesNothing(t *testing.T) {
 // in defaults (access token type, PKCE, allowed origins).
 func TestUnchangedClientIsNotWritten(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, asgardeofake.Options{})
-	p := f.adapter(t, nil)
+	f, p := startWithAdapter(t)
 	spec := machine("quiet")
 	spec.ClientID = "quiet-1"
 	spec.Description = "the billing worker"
@@ -118,8 +115,7 @@ func TestUnchangedClientIsNotWritten(t *testing.T) {
 // Without state (lost), the application is found by its client ID.
 func TestObserveWithoutStateFindsByClientID(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, asgardeofake.Options{})
-	p := f.adapter(t, nil)
+	f, p := startWithAdapter(t)
 	res := mustCreate(t, p, machine("stateless"))
 	got, err := p.Observe(ctx(t), res.Client.ClientID, nil)
 	if err != nil || got.ClientID != res.Client.ClientID {
@@ -141,8 +137,7 @@ func TestObserveWithoutStateFindsByClientID(t *testing.T) {
 // unsupported there.
 func TestRegenerateRevokesOldSecretAndItsTokens(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, asgardeofake.Options{})
-	p := f.adapter(t, nil)
+	f, p := startWithAdapter(t)
 	res := mustCreate(t, p, machine("regen"))
 	tok, err := f.Token(ctx(t), res.Client.ClientID, res.Client.ClientSecret, "read")
 	if err != nil {
@@ -255,8 +250,7 @@ func TestAuthorizedAPIsFollowTheOptions(t *testing.T) {
 // sent, naming the field.
 func TestUnmappableScopesAreRefused(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, asgardeofake.Options{})
-	p := f.adapter(t, nil)
+	f, p := startWithAdapter(t)
 	for name, c := range map[string]struct {
 		spec provider.ClientSpec
 		want string
@@ -283,8 +277,7 @@ func TestUnmappableScopesAreRefused(t *testing.T) {
 // conflict with its description, a bad callback is invalid metadata.
 func TestServerErrorsAreTyped(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, asgardeofake.Options{})
-	p := f.adapter(t, nil)
+	f, p := startWithAdapter(t)
 	mustCreate(t, p, machine("taken"))
 	_, err := p.Create(ctx(t), machine("taken"))
 	var pe *provider.Error
@@ -386,8 +379,7 @@ func TestErrorsHoldNoSecret(t *testing.T) {
 // A public client is handed no secret, although the server keeps one.
 func TestPublicClientGetsNoSecret(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, asgardeofake.Options{})
-	p := f.adapter(t, nil)
+	_, p := startWithAdapter(t)
 	spec := provider.ClientSpec{ClientName: "spa", GrantTypes: []string{"authorization_code"}, RedirectURIs: []string{"https://spa.example.com/"},
 		TokenEndpointAuthMethod: "none", Scopes: []string{"openid"}}
 	res := mustCreate(t, p, spec)

@@ -64,6 +64,14 @@ func (f fixture) adapter(t *testing.T, mutate func(*asgardeo.Config)) provider.P
 	return p
 }
 
+// startWithAdapter starts the fake with its default options and builds
+// the adapter against it, as most tests want.
+func startWithAdapter(t *testing.T) (fixture, provider.Provider) {
+	t.Helper()
+	f := newFixture(t, asgardeofake.Options{})
+	return f, f.adapter(t, nil)
+}
+
 // specs is the suite's ValidSpec: a machine client of the orders API.
 func specs() func(t *testing.T) provider.ClientSpec {
 	var n atomic.Int64

@@ -48,8 +48,7 @@ func token(t *testing.T, srv *auth0fake.Server, id, secret, scope string) {
 // grant types and the auth method, or by providerOptions.auth0.appType.
 func TestAppTypeFollowsTheGrantTypes(t *testing.T) {
 	t.Parallel()
-	srv := auth0fake.Start(t)
-	p := newAdapter(t, srv, nil)
+	srv, p := startWithAdapter(t)
 	web := provider.ClientSpec{ClientName: "web", GrantTypes: []string{"authorization_code", "refresh_token"},
 		RedirectURIs: []string{"https://app.example.com/callback"}, TokenEndpointAuthMethod: "client_secret_post"}
 	public := provider.ClientSpec{ClientName: "spa", GrantTypes: []string{"authorization_code"},
@@ -85,8 +84,7 @@ func TestAppTypeFollowsTheGrantTypes(t *testing.T) {
 // Update corrects; with nothing changed nothing is written.
 func TestClientGrantsFollowTheSpec(t *testing.T) {
 	t.Parallel()
-	srv := auth0fake.Start(t)
-	p := newAdapter(t, srv, nil)
+	srv, p := startWithAdapter(t)
 	spec := machine(srv, "grants", "read")
 	c := mustCreate(t, p, spec)
 	if got := srv.Grants(c.ClientID); !slices.Equal(got[srv.API], []string{"read"}) || len(got) != 1 {
@@ -157,8 +155,7 @@ func TestClientGrantsFollowTheSpec(t *testing.T) {
 // refuses such a spec before registering anything.
 func TestNoGrantNoToken(t *testing.T) {
 	t.Parallel()
-	srv := auth0fake.Start(t)
-	p := newAdapter(t, srv, nil)
+	srv, p := startWithAdapter(t)
 	c := mustCreate(t, p, machine(srv, "granted", "read"))
 	_, err := srv.ClientCredentialsToken(t.Context(), c.ClientID, c.ClientSecret, "https://unknown.example.com", "", true)
 	if err == nil || !strings.Contains(err.Error(), "access_denied") {
@@ -181,8 +178,7 @@ func TestNoGrantNoToken(t *testing.T) {
 // anything is sent, naming the field.
 func TestBadInputNamesTheField(t *testing.T) {
 	t.Parallel()
-	srv := auth0fake.Start(t)
-	p := newAdapter(t, srv, nil)
+	srv, p := startWithAdapter(t)
 	base := machine(srv, "bad", "read")
 	cases := []struct {
 		name   string
@@ -220,8 +216,7 @@ func TestBadInputNamesTheField(t *testing.T) {
 // it, so the retry that follows makes the only client.
 func TestCreateWhoseAnswerIsLostLeavesNoClient(t *testing.T) {
 	t.Parallel()
-	srv := auth0fake.Start(t)
-	p := newAdapter(t, srv, nil)
+	srv, p := startWithAdapter(t)
 	spec := machine(srv, "lost", "read")
 	srv.Inject(auth0fake.Fault{Method: http.MethodPost, Path: "/api/v2/clients", DropAnswer: true})
 	_, err := p.Create(t.Context(), spec)
@@ -245,8 +240,7 @@ func TestCreateWhoseAnswerIsLostLeavesNoClient(t *testing.T) {
 // client. Under another ownership marker the key is a conflict.
 func TestCreateRetriedAfterACrashTakesOverItsClient(t *testing.T) {
 	t.Parallel()
-	srv := auth0fake.Start(t)
-	p := newAdapter(t, srv, nil)
+	srv, p := startWithAdapter(t)
 	spec := machine(srv, "crash", "read")
 	spec.CreateKey = "0b5f6c1e-uid-1"
 	first := mustCreate(t, p, spec)
@@ -283,8 +277,7 @@ func TestCreateRetriedAfterACrashTakesOverItsClient(t *testing.T) {
 // cannot be set, the client is deleted again and the error says why.
 func TestCreateThatCannotFinishIsUndone(t *testing.T) {
 	t.Parallel()
-	srv := auth0fake.Start(t)
-	p := newAdapter(t, srv, nil)
+	srv, p := startWithAdapter(t)
 	supplied := machine(srv, "supplied", "read")
 	supplied.ClientSecret = "supplied-secret-that-must-not-show-0123456789"
 	for _, c := range []struct {
@@ -319,8 +312,7 @@ func TestCreateThatCannotFinishIsUndone(t *testing.T) {
 // Retry-After's delay, or, without it, until X-RateLimit-Reset.
 func TestRateLimitedCallsCarryTheDelay(t *testing.T) {
 	t.Parallel()
-	srv := auth0fake.Start(t)
-	p := newAdapter(t, srv, nil)
+	srv, p := startWithAdapter(t)
 	c := mustCreate(t, p, machine(srv, "limited", "read"))
 	calls := map[string]func() error{
 		"Observe": func() error { _, err := p.Observe(t.Context(), c.ClientID, nil); return err },
@@ -408,8 +400,7 @@ func TestFactoryNeedsManagementCredentials(t *testing.T) {
 // page, the create and its grant.
 func TestRequestBudget(t *testing.T) {
 	t.Parallel()
-	srv := auth0fake.Start(t)
-	p := newAdapter(t, srv, nil)
+	srv, p := startWithAdapter(t)
 	spec := machine(srv, "budget", "read")
 	spec.CreateKey = "budget-uid-1"
 	var id string

@@ -47,6 +47,14 @@ func newAdapter(t *testing.T, srv *auth0fake.Server, mutate func(*auth0.Config))
 	return p
 }
 
+// startWithAdapter starts a fake tenant and builds the adapter for it, as
+// most tests want.
+func startWithAdapter(t *testing.T) (*auth0fake.Server, *auth0.Provider) {
+	t.Helper()
+	srv := auth0fake.Start(t)
+	return srv, newAdapter(t, srv, nil)
+}
+
 // canAuthenticate gets a client_credentials token at the fake for its API,
 // the way the client's auth method says.
 func canAuthenticate(srv *auth0fake.Server) func(ctx context.Context, id, secret, scope string) error {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/contract"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/faultproxy"
 	hydrasrv "github.com/oauth-client-operator/oauth-client-operator/internal/testutil/hydra"
@@ -156,15 +157,6 @@ func withID(s provider.ClientSpec, id string) provider.ClientSpec {
 	return s
 }
 
-func ids(cs []provider.Client) []string {
-	out := make([]string, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, c.ClientID)
-	}
-	slices.Sort(out)
-	return out
-}
-
 func TestListPagesThroughAllOwnedClients(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
@@ -187,8 +179,8 @@ func TestListPagesThroughAllOwnedClients(t *testing.T) {
 	if err != nil {
 		t.Fatalf("List: %v", err)
 	}
-	if !slices.Equal(ids(got), want) {
-		t.Errorf("List(paging-owner) = %v, want %v", ids(got), want)
+	if !slices.Equal(providertest.ClientIDs(got), want) {
+		t.Errorf("List(paging-owner) = %v, want %v", providertest.ClientIDs(got), want)
 	}
 	for _, c := range got {
 		if c.ClientSecret != "" {
@@ -212,11 +204,11 @@ func TestListPagesThroughAllOwnedClients(t *testing.T) {
 		t.Fatalf("List(all): %v", err)
 	}
 	if len(all) != 8 {
-		t.Errorf("List(\"\") = %v, want all 8 clients", ids(all))
+		t.Errorf("List(\"\") = %v, want all 8 clients", providertest.ClientIDs(all))
 	}
 	none, err := provider.ListAll(t.Context(), p, "nobody")
 	if err != nil || len(none) != 0 {
-		t.Errorf("List(nobody) = %v, %v; want none", ids(none), err)
+		t.Errorf("List(nobody) = %v, %v; want none", providertest.ClientIDs(none), err)
 	}
 }
 

@@ -384,13 +384,13 @@ func (p *Provider) Delete(ctx context.Context, clientID string, _ provider.State
 	}
 	path := clientPath(clientID)
 	status, header, body, err := p.send(ctx, http.MethodDelete, path, nil, nil)
+	if err == nil && !provider.Deleted(status) {
+		err = statusError(status, header, body)
+	}
 	if err != nil {
 		return fmt.Errorf("deleting client %q: %w", clientID, err)
 	}
-	if provider.Deleted(status) {
-		return nil
-	}
-	return fmt.Errorf("deleting client %q: %w", clientID, statusError(status, header, body))
+	return nil
 }
 
 // RotateSecret gives the client a new secret. Where the admin API has the

@@ -29,8 +29,7 @@ func create(t *testing.T, p *keycloak.Provider, spec provider.ClientSpec) provid
 // the operator manages.
 func TestUpdateKeepsWhatAnAdministratorAdded(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, keycloakfake.Options{})
-	p := f.adapter(t, nil)
+	f, p := startWithAdapter(t)
 	spec := machine("extended", "read")
 	spec.ClientID = "extended"
 	res := create(t, p, spec)
@@ -64,8 +63,7 @@ func TestUpdateKeepsWhatAnAdministratorAdded(t *testing.T) {
 // before anything is created.
 func TestScopesAreDefaultClientScopes(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, keycloakfake.Options{})
-	p := f.adapter(t, nil)
+	f, p := startWithAdapter(t)
 	spec := machine("scoped", "read")
 	spec.ClientID = "scoped"
 	res := create(t, p, spec)
@@ -91,8 +89,7 @@ func TestScopesAreDefaultClientScopes(t *testing.T) {
 // removes only its own mappers.
 func TestAudienceIsAMapper(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, keycloakfake.Options{})
-	p := f.adapter(t, nil)
+	f, p := startWithAdapter(t)
 	spec := machine("aud", "read")
 	spec.ClientID, spec.Audience = "aud", []string{"https://orders.example.com", "https://billing.example.com"}
 	res := create(t, p, spec)
@@ -120,8 +117,7 @@ func TestAudienceIsAMapper(t *testing.T) {
 // takes away only those it gave; a role an administrator gave stays.
 func TestServiceAccountRolesAddedAndRemovedExactly(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, keycloakfake.Options{})
-	p := f.adapter(t, nil)
+	f, p := startWithAdapter(t)
 	spec := machine("roles", "read")
 	spec.ClientID = "roles"
 	spec.Options = &v1alpha1.KeycloakClientOptions{
@@ -264,8 +260,7 @@ func TestRevokeWithoutRotationIsUnsupported(t *testing.T) {
 // every call, not only Create.
 func TestRateLimitedCarriesRetryAfter(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, keycloakfake.Options{})
-	p := f.adapter(t, nil)
+	f, p := startWithAdapter(t)
 	spec := machine("limited", "read")
 	spec.ClientID = "limited"
 	res := create(t, p, spec)
@@ -281,8 +276,7 @@ func TestRateLimitedCarriesRetryAfter(t *testing.T) {
 // operator does not send) is not drift.
 func TestUnchangedClientIsNotDrift(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, keycloakfake.Options{})
-	p := f.adapter(t, nil)
+	f, p := startWithAdapter(t)
 	for _, spec := range []provider.ClientSpec{
 		machine("post", "read", "write"),
 		{ClientName: "no scopes", GrantTypes: []string{"client_credentials"}},
@@ -310,8 +304,7 @@ func TestUnchangedClientIsNotDrift(t *testing.T) {
 // Errors never hold a secret the adapter sent, even when Keycloak echoes it.
 func TestErrorsHoldNoSecret(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, keycloakfake.Options{})
-	p := f.adapter(t, nil)
+	f, p := startWithAdapter(t)
 	spec := machine("dup", "read")
 	spec.ClientID, spec.ClientSecret = "dup", "the-supplied-secret-0123456789"
 	create(t, p, spec)
@@ -332,8 +325,7 @@ func sameSet(a, b []string) bool { return provider.SameSet(a, b) }
 // its service account's roles) and no write.
 func TestObserveIsFiveReads(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, keycloakfake.Options{})
-	p := f.adapter(t, nil)
+	f, p := startWithAdapter(t)
 	spec := machine("cost", "read")
 	spec.ClientID = "cost"
 	res := create(t, p, spec)

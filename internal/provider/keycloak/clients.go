@@ -175,11 +175,7 @@ func (p *Provider) create(ctx context.Context, spec provider.ClientSpec) (provid
 	if err := checkClientID(spec.ClientID); err != nil {
 		return provider.Result{}, err
 	}
-	opts, err := optionsOf(spec)
-	if err != nil {
-		return provider.Result{}, err
-	}
-	fields, attrs, err := switches(spec)
+	opts, fields, attrs, err := managed(spec)
 	if err != nil {
 		return provider.Result{}, err
 	}
@@ -333,11 +329,7 @@ func (p *Provider) Update(ctx context.Context, clientID string, state provider.S
 }
 
 func (p *Provider) update(ctx context.Context, clientID string, state provider.State, spec provider.ClientSpec) (provider.Result, error) {
-	opts, err := optionsOf(spec)
-	if err != nil {
-		return provider.Result{}, err
-	}
-	fields, attrs, err := switches(spec)
+	opts, fields, attrs, err := managed(spec)
 	if err != nil {
 		return provider.Result{}, err
 	}

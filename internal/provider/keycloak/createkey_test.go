@@ -3,15 +3,13 @@ package keycloak_test
 import (
 	"testing"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/keycloak/keycloakfake"
 )
 
 // TestCreateKeyIsReportedBack: the create key a client was made with is
 // stored in an attribute, read back by Observe, kept by an update, and
 // not drift.
 func TestCreateKeyIsReportedBack(t *testing.T) {
-	f := startFake(t, keycloakfake.Options{})
-	p := f.adapter(t, nil)
+	_, p := startWithAdapter(t)
 	s := machine("keyed")
 	s.ClientID, s.CreateKey = "keyed-1", "uid-1-1"
 	res, err := p.Create(ctx(t), s)

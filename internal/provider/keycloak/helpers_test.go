@@ -71,6 +71,14 @@ func (f *fakeKeycloak) adapter(t *testing.T, mutate func(*keycloak.Config)) *key
 	return p
 }
 
+// startWithAdapter starts the fake with its default options and builds
+// the adapter against it, as most tests want.
+func startWithAdapter(t *testing.T) (*fakeKeycloak, *keycloak.Provider) {
+	t.Helper()
+	f := startFake(t, keycloakfake.Options{})
+	return f, f.adapter(t, nil)
+}
+
 // ctx is a context for one call.
 func ctx(t *testing.T) context.Context {
 	t.Helper()

@@ -195,6 +195,17 @@ func (r rep) spec() provider.ClientSpec {
 	return s
 }
 
+// managed reads what the operator manages of a client from its spec: the
+// provider options, the representation's switches and its attributes.
+func managed(spec provider.ClientSpec) (options, map[string]any, map[string]string, error) {
+	opts, err := optionsOf(spec)
+	if err != nil {
+		return options{}, nil, nil, err
+	}
+	fields, attrs, err := switches(spec)
+	return opts, fields, attrs, err
+}
+
 // switches are the representation's fields and managed attributes that
 // spec's grant types and auth method set. Unknown grants are refused,
 // naming the field.

@@ -128,8 +128,8 @@ func testList(t *testing.T, h Harness, _ provider.Capabilities) {
 	if err != nil {
 		t.Fatalf("ListAll(%q): %v", marker, err)
 	}
-	if want := []string{kept.id}; !slices.Equal(ids(got), want) {
-		t.Errorf("List(%q) = %v, want %v (not the deleted %q, not %q of another marker)", marker, ids(got), want, gone.id, foreign.id)
+	if want := []string{kept.id}; !slices.Equal(ClientIDs(got), want) {
+		t.Errorf("List(%q) = %v, want %v (not the deleted %q, not %q of another marker)", marker, ClientIDs(got), want, gone.id, foreign.id)
 	}
 	for _, c := range got {
 		if c.ClientSecret != "" {
@@ -143,8 +143,8 @@ func testList(t *testing.T, h Harness, _ provider.Capabilities) {
 	if err != nil {
 		t.Fatalf("ListAll(%q): %v", other, err)
 	}
-	if want := []string{foreign.id}; !slices.Equal(ids(theirs), want) {
-		t.Errorf("List(%q) = %v, want %v", other, ids(theirs), want)
+	if want := []string{foreign.id}; !slices.Equal(ClientIDs(theirs), want) {
+		t.Errorf("List(%q) = %v, want %v", other, ClientIDs(theirs), want)
 	}
 }
 
@@ -223,8 +223,8 @@ func testChosenID(t *testing.T, h Harness, _ provider.Capabilities) {
 	r.adopt(res)
 	works(t, h, r, r.secret, "the secret the retried Create returned")
 	if p.Capabilities().List {
-		if got, err := provider.ListAll(callContext(t), p, marker); err != nil || !slices.Equal(ids(got), []string{r.id}) {
-			t.Errorf("List after a retried Create = %v, %v; want the one client %q", ids(got), err, r.id)
+		if got, err := provider.ListAll(callContext(t), p, marker); err != nil || !slices.Equal(ClientIDs(got), []string{r.id}) {
+			t.Errorf("List after a retried Create = %v, %v; want the one client %q", ClientIDs(got), err, r.id)
 		}
 	}
 
@@ -368,8 +368,8 @@ func testDisable(t *testing.T, h Harness, _ provider.Capabilities) {
 	enabled(true)
 }
 
-// ids returns the sorted client IDs of cs.
-func ids(cs []provider.Client) []string {
+// ClientIDs returns the sorted client IDs of cs.
+func ClientIDs(cs []provider.Client) []string {
 	out := make([]string, 0, len(cs))
 	for _, c := range cs {
 		out = append(out, c.ClientID)
