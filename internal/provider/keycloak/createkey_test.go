@@ -2,7 +2,6 @@ package keycloak_test
 
 import (
 	"testing"
-
 )
 
 // TestCreateKeyIsReportedBack: the create key a client was made with is
