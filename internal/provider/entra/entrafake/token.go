@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakejwt"
 	"net/http"
 	"slices"
 	"strings"
@@ -129,54 +130,54 @@ func (f *Fake) authManagement(m *ManagementApp, secret string, form map[string][
 	if get("client_assertion_type") != assertionType {
 		return "client_assertion_type must be " + assertionType, http.StatusBadRequest, "invalid_request", "50027"
 	}
-	jwt, err := parseJWT(assertion)
+	jwt, err := fakejwt.Parse(assertion)
 	if err != nil {
 		return "Invalid JWT token: " + err.Error(), http.StatusBadRequest, "invalid_client", "50027"
 	}
-	if !jwt.claims.Exp.After(now) {
+	if !time.Unix(jwt.Exp, 0).After(now) {
 		return "The provided client assertion is expired.", http.StatusUnauthorized, "invalid_client", "700024"
 	}
-	if key, ok := m.Certificates[jwt.header.X5T]; ok && jwt.header.X5T != "" {
+	if key, ok := m.Certificates[jwt.X5T]; ok && jwt.X5T != "" {
 		switch {
-		case jwt.claims.Iss != m.ClientID || jwt.claims.Sub != m.ClientID:
+		case jwt.Iss != m.ClientID || jwt.Sub != m.ClientID:
 			return "Client assertion contains an invalid issuer or subject.", http.StatusUnauthorized, "invalid_client", "700021"
-		case !slices.Contains(jwt.claims.Aud, tokenURL):
+		case !slices.Contains(jwt.Aud, tokenURL):
 			return "The audience claim of the client assertion is not the token endpoint.", http.StatusUnauthorized, "invalid_client", "700027"
-		case jwt.verify(key) != nil:
+		case jwt.Verify(key) != nil:
 			return "Client assertion failed signature validation.", http.StatusUnauthorized, "invalid_client", "7000274"
 		}
 		return "", 0, "", ""
 	}
 	var byIssuer []Federated
 	for _, fc := range m.Federated {
-		if fc.Issuer == jwt.claims.Iss {
+		if fc.Issuer == jwt.Iss {
 			byIssuer = append(byIssuer, fc)
 		}
 	}
 	if len(byIssuer) == 0 {
-		return fmt.Sprintf("No matching federated identity record found for presented assertion issuer '%s'.", jwt.claims.Iss), http.StatusBadRequest, "invalid_request", "700211"
+		return fmt.Sprintf("No matching federated identity record found for presented assertion issuer '%s'.", jwt.Iss), http.StatusBadRequest, "invalid_request", "700211"
 	}
 	var bySubject []Federated
 	for _, fc := range byIssuer {
-		if fc.Subject == jwt.claims.Sub {
+		if fc.Subject == jwt.Sub {
 			bySubject = append(bySubject, fc)
 		}
 	}
 	if len(bySubject) == 0 {
-		return fmt.Sprintf("No matching federated identity record found for presented assertion subject '%s'.", jwt.claims.Sub), http.StatusBadRequest, "invalid_request", "700213"
+		return fmt.Sprintf("No matching federated identity record found for presented assertion subject '%s'.", jwt.Sub), http.StatusBadRequest, "invalid_request", "700213"
 	}
 	for _, fc := range bySubject {
-		if !slices.Contains(jwt.claims.Aud, fc.Audience) {
+		if !slices.Contains(jwt.Aud, fc.Audience) {
 			continue
 		}
 		for kid, key := range fc.Keys {
-			if (kid == "" || kid == jwt.header.Kid) && jwt.verify(key) == nil {
+			if (kid == "" || kid == jwt.Kid) && jwt.Verify(key) == nil {
 				return "", 0, "", ""
 			}
 		}
 		return "The client assertion's signature is not from a key of the federated issuer.", http.StatusUnauthorized, "invalid_client", "5002738"
 	}
-	return fmt.Sprintf("No matching federated identity record found for presented assertion audience '%s'.", strings.Join(jwt.claims.Aud, ",")), http.StatusBadRequest, "invalid_request", "700212"
+	return fmt.Sprintf("No matching federated identity record found for presented assertion audience '%s'.", strings.Join(jwt.Aud, ",")), http.StatusBadRequest, "invalid_request", "700212"
 }
 
 // validPassword reports whether secret is one of the application's

@@ -2,14 +2,8 @@ package keycloakfake
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
-	"math/big"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakejwt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -34,62 +28,16 @@ func (s *Server) AddAdminClientWithKey(realmName, clientID string, key crypto.Pu
 // clientId, aud the realm's issuer or token endpoint, not expired. It
 // returns the client, or nil.
 func (s *Server) assertionClient(rl *realm, assertion, issuer string) *client {
-	parts := strings.Split(assertion, ".")
-	if len(parts) != 3 {
-		return nil
-	}
-	var header struct {
-		Alg string `json:"alg"`
-	}
-	var claims struct {
-		Iss string          `json:"iss"`
-		Sub string          `json:"sub"`
-		Aud json.RawMessage `json:"aud"`
-		Exp int64           `json:"exp"`
-	}
-	if decodePart(parts[0], &header) != nil || decodePart(parts[1], &claims) != nil {
-		return nil
-	}
-	c := s.byClientID(rl, claims.Iss)
-	if c == nil || c.key == nil || claims.Sub != claims.Iss || time.Unix(claims.Exp, 0).Before(s.now()) {
-		return nil
-	}
-	var auds []string
-	if json.Unmarshal(claims.Aud, &auds) != nil {
-		var one string
-		if json.Unmarshal(claims.Aud, &one) != nil {
-			return nil
-		}
-		auds = []string{one}
-	}
-	if !slices.Contains(auds, issuer) && !slices.Contains(auds, issuer+"/protocol/openid-connect/token") {
-		return nil
-	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	jwt, err := fakejwt.Parse(assertion)
 	if err != nil {
 		return nil
 	}
-	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	switch k := c.key.(type) {
-	case *rsa.PublicKey:
-		if header.Alg != "RS256" || rsa.VerifyPKCS1v15(k, crypto.SHA256, digest[:], sig) != nil {
-			return nil
-		}
-	case *ecdsa.PublicKey:
-		if header.Alg != "ES256" || len(sig) != 64 ||
-			!ecdsa.Verify(k, digest[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
-			return nil
-		}
-	default:
+	c := s.byClientID(rl, jwt.Iss)
+	if c == nil || c.key == nil || jwt.Sub != jwt.Iss || time.Unix(jwt.Exp, 0).Before(s.now()) {
+		return nil
+	}
+	if !jwt.HasAudience(issuer, issuer+"/protocol/openid-connect/token") || jwt.Verify(c.key) != nil {
 		return nil
 	}
 	return c
-}
-
-func decodePart(part string, into any) error {
-	b, err := base64.RawURLEncoding.DecodeString(part)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, into)
 }

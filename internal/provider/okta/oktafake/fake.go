@@ -290,6 +290,15 @@ func (f *Fake) nextID(prefix string) string {
 // stamp is a timestamp as Okta writes them.
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
+// bodyCauses reads a JSON request body into v and returns what is wrong
+// with it: that it is not a JSON object, or the causes check finds.
+func bodyCauses[T any](r *http.Request, v *T, check func(T) []string) []string {
+	if !decodeBody(r, v) {
+		return []string{"the body is not a JSON object"}
+	}
+	return check(*v)
+}
+
 // decodeBody reads a JSON request body into v.
 func decodeBody(r *http.Request, v any) bool {
 	return json.NewDecoder(r.Body).Decode(v) == nil

@@ -152,10 +152,7 @@ func (f *Fake) createPolicy(_ http.ResponseWriter, r *http.Request) (int, any) {
 		return status, body
 	}
 	var b policyBody
-	if !decodeBody(r, &b) {
-		return invalid("the body is not a JSON object")
-	}
-	if causes := checkPolicy(b); len(causes) > 0 {
+	if causes := bodyCauses(r, &b, checkPolicy); len(causes) > 0 {
 		return invalid(causes...)
 	}
 	for _, p := range as.policies {
@@ -191,10 +188,7 @@ func (f *Fake) replacePolicy(_ http.ResponseWriter, r *http.Request) (int, any) 
 		return status, body
 	}
 	var b policyBody
-	if !decodeBody(r, &b) {
-		return invalid("the body is not a JSON object")
-	}
-	if causes := checkPolicy(b); len(causes) > 0 {
+	if causes := bodyCauses(r, &b, checkPolicy); len(causes) > 0 {
 		return invalid(causes...)
 	}
 	p.name, p.description, p.clients, p.status, p.updated = b.Name, b.Description, b.Conditions.Clients.Include, orActive(b.Status), time.Now()
@@ -254,10 +248,7 @@ func (f *Fake) createRule(_ http.ResponseWriter, r *http.Request) (int, any) {
 		return status, body
 	}
 	var b ruleBody
-	if !decodeBody(r, &b) {
-		return invalid("the body is not a JSON object")
-	}
-	if causes := checkRule(as, b); len(causes) > 0 {
+	if causes := bodyCauses(r, &b, func(b ruleBody) []string { return checkRule(as, b) }); len(causes) > 0 {
 		return invalid(causes...)
 	}
 	now := time.Now()
@@ -304,10 +295,7 @@ func (f *Fake) replaceRule(_ http.ResponseWriter, r *http.Request) (int, any) {
 		return status, body
 	}
 	var b ruleBody
-	if !decodeBody(r, &b) {
-		return invalid("the body is not a JSON object")
-	}
-	if causes := checkRule(as, b); len(causes) > 0 {
+	if causes := bodyCauses(r, &b, func(b ruleBody) []string { return checkRule(as, b) }); len(causes) > 0 {
 		return invalid(causes...)
 	}
 	x.set(b, time.Now())

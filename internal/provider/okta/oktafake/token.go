@@ -1,15 +1,9 @@
 package oktafake
 
 import (
-	"crypto"
-	"crypto/ecdsa"
 	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
-	"encoding/json"
-	"math/big"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakejwt"
 	"net/http"
 	"slices"
 	"strings"
@@ -77,75 +71,30 @@ func (f *Fake) orgToken(w http.ResponseWriter, r *http.Request) {
 // with the service app's key (RS256 or ES256), iss and sub its client ID,
 // aud the token URL, not expired, at most an hour long, with a jti not seen
 // before. It returns the client ID, or why it refused.
-func (f *Fake) verifyAssertion(jwt, audience string) (string, string) {
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
+func (f *Fake) verifyAssertion(assertion, audience string) (string, string) {
+	jwt, err := fakejwt.Parse(assertion)
+	if err != nil {
 		return "", "The client_assertion is not a JWT."
 	}
-	var header struct {
-		Alg string `json:"alg"`
-	}
-	var claims struct {
-		Iss string          `json:"iss"`
-		Sub string          `json:"sub"`
-		Aud json.RawMessage `json:"aud"`
-		Exp int64           `json:"exp"`
-		Iat int64           `json:"iat"`
-		Jti string          `json:"jti"`
-	}
-	if !decodeSegment(parts[0], &header) || !decodeSegment(parts[1], &claims) {
-		return "", "The client_assertion is not a JWT."
-	}
-	svc, ok := f.services[claims.Sub]
-	if !ok || claims.Iss != claims.Sub {
+	svc, ok := f.services[jwt.Sub]
+	if !ok || jwt.Iss != jwt.Sub {
 		return "", "The client_assertion's iss and sub must be the client ID of a service app."
 	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
-	if err != nil || !verify(svc.key, header.Alg, []byte(parts[0]+"."+parts[1]), sig) {
+	if jwt.Verify(svc.key) != nil {
 		return "", "The client_assertion signature is invalid."
 	}
-	if !audienceIs(claims.Aud, audience) {
+	if !jwt.HasAudience(audience) {
 		return "", "The audience claim for client_assertion must be the endpoint invoked for the request."
 	}
 	now := time.Now().Unix()
-	if claims.Exp <= now || claims.Exp-max(claims.Iat, now-60) > int64(time.Hour.Seconds()) {
+	if jwt.Exp <= now || jwt.Exp-max(jwt.Iat, now-60) > int64(time.Hour.Seconds()) {
 		return "", "The client_assertion token is expired or valid for more than an hour."
 	}
-	if claims.Jti == "" || f.jtis[claims.Jti] {
+	if jwt.Jti == "" || f.jtis[jwt.Jti] {
 		return "", "The client_assertion token has no jti or was used before."
 	}
-	f.jtis[claims.Jti] = true
-	return claims.Sub, ""
-}
-
-func decodeSegment(seg string, v any) bool {
-	b, err := base64.RawURLEncoding.DecodeString(seg)
-	return err == nil && json.Unmarshal(b, v) == nil
-}
-
-func audienceIs(raw json.RawMessage, want string) bool {
-	var one string
-	if json.Unmarshal(raw, &one) == nil {
-		return one == want
-	}
-	var many []string
-	return json.Unmarshal(raw, &many) == nil && slices.Contains(many, want)
-}
-
-// verify checks a JWS signature with the public key.
-func verify(key crypto.PublicKey, alg string, input, sig []byte) bool {
-	digest := sha256.Sum256(input)
-	switch k := key.(type) {
-	case *rsa.PublicKey:
-		return alg == "RS256" && rsa.VerifyPKCS1v15(k, crypto.SHA256, digest[:], sig) == nil
-	case *ecdsa.PublicKey:
-		if alg != "ES256" || len(sig) != 64 {
-			return false
-		}
-		r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
-		return ecdsa.Verify(k, digest[:], r, s)
-	}
-	return false
+	f.jtis[jwt.Jti] = true
+	return jwt.Sub, ""
 }
 
 // customToken is a custom authorization server's token endpoint: the
