@@ -5,11 +5,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1" //nolint:gosec // x5t is the SHA-1 thumbprint by definition; it identifies the certificate
-	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"math/big"
@@ -27,6 +25,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/entra"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/entra/entrafake"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakejwt"
 )
 
 const (
@@ -168,20 +167,11 @@ func TestFactoryChecksTheBlock(t *testing.T) {
 // signJWT signs an RS256 JWT with the claims of a service-account token.
 func signJWT(t *testing.T, key *rsa.PrivateKey, kid, iss, sub, aud string) string {
 	t.Helper()
-	enc := func(v any) string {
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return base64.RawURLEncoding.EncodeToString(b)
-	}
 	now := time.Now()
-	in := enc(map[string]string{"alg": "RS256", "kid": kid, "typ": "JWT"}) + "." +
-		enc(map[string]any{"iss": iss, "sub": sub, "aud": []string{aud}, "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix()})
-	sum := sha256.Sum256([]byte(in))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
+	jwt, err := fakejwt.SignRS256(key, map[string]any{"kid": kid, "typ": "JWT"},
+		map[string]any{"iss": iss, "sub": sub, "aud": []string{aud}, "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return in + "." + base64.RawURLEncoding.EncodeToString(sig)
+	return jwt
 }

@@ -1,9 +1,7 @@
 package okta_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -69,22 +67,12 @@ func TestCreateRetriedAfterACrashTakesTheAppOver(t *testing.T) {
 // management sends one management request to the fake with the API token.
 func (o *org) management(t *testing.T, method, path string, body any) int {
 	t.Helper()
-	b, err := json.Marshal(body)
+	a, err := provider.Send(t.Context(), http.DefaultClient, provider.Request{Method: method, URL: o.url + path, Body: body,
+		Header: map[string]string{"Authorization": "SSWS " + apiToken}, MaxAnswer: provider.MaxAnswer})
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := http.NewRequestWithContext(t.Context(), method, o.url+path, bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "SSWS "+apiToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode
+	return a.Status
 }
 
 func observe(t *testing.T, p provider.Provider, id string, state provider.State) provider.Client {

@@ -1,12 +1,8 @@
 package oktafake_test
 
 import (
-	"bytes"
-	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -17,8 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/okta/oktafake"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/contract"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakejwt"
 )
 
 const (
@@ -61,20 +59,11 @@ func start(t *testing.T) string {
 // assertion signs an RS256 client assertion with claims.
 func assertion(t *testing.T, k *rsa.PrivateKey, claims map[string]any) string {
 	t.Helper()
-	enc := func(v any) string {
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return base64.RawURLEncoding.EncodeToString(b)
-	}
-	input := enc(map[string]string{"alg": "RS256", "typ": "JWT"}) + "." + enc(claims)
-	digest := sha256.Sum256([]byte(input))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, digest[:])
+	jwt, err := fakejwt.SignRS256(k, map[string]any{"typ": "JWT"}, claims)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
+	return jwt
 }
 
 func post(t *testing.T, u string, form url.Values) (int, string) {
@@ -147,28 +136,17 @@ func TestOrgTokenEndpointChecksTheAssertion(t *testing.T) {
 // call sends a management request with the API token.
 func call(t *testing.T, method, u string, body any) (int, map[string]any) {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(t.Context(), method, u, rd)
+	a, err := provider.Send(t.Context(), http.DefaultClient, provider.Request{Method: method, URL: u, Body: body,
+		Header: map[string]string{"Authorization": "SSWS " + apiToken}, MaxAnswer: provider.MaxAnswer})
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "SSWS "+apiToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
 	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	if resp.Header.Get("X-Rate-Limit-Remaining") == "" || resp.Header.Get("X-Rate-Limit-Reset") == "" {
+	_ = json.Unmarshal(a.Body, &out)
+	if a.Header.Get("X-Rate-Limit-Remaining") == "" || a.Header.Get("X-Rate-Limit-Reset") == "" {
 		t.Errorf("%s %s: no X-Rate-Limit-* headers", method, u)
 	}
-	return resp.StatusCode, out
+	return a.Status, out
 }
 
 // Okta's rules for an app's secrets and lifecycle: two secrets at most,

@@ -9,11 +9,13 @@ package fakejwt
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"maps"
 	"math/big"
 	"slices"
 	"strings"
@@ -101,6 +103,31 @@ func (t *Token) Verify(key crypto.PublicKey) error {
 		return nil
 	}
 	return errors.New("no RSA or ECDSA key to check the signature with")
+}
+
+// SignRS256 makes a compact JWS of header and claims signed RS256 with key,
+// for a test to send; "alg" is set in header.
+func SignRS256(key *rsa.PrivateKey, header, claims map[string]any) (string, error) {
+	header = maps.Clone(header)
+	if header == nil {
+		header = map[string]any{}
+	}
+	header["alg"] = "RS256"
+	h, err := json.Marshal(header)
+	if err != nil {
+		return "", err
+	}
+	c, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	in := base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(c)
+	sum := sha256.Sum256([]byte(in))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
+	if err != nil {
+		return "", err
+	}
+	return in + "." + base64.RawURLEncoding.EncodeToString(sig), nil
 }
 
 func decode(part string, v any) bool {
