@@ -25,7 +25,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/entra"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/entra/entrafake"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakejwt"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 )
 
 const (
@@ -168,7 +168,7 @@ func TestFactoryChecksTheBlock(t *testing.T) {
 func signJWT(t *testing.T, key *rsa.PrivateKey, kid, iss, sub, aud string) string {
 	t.Helper()
 	now := time.Now()
-	jwt, err := fakejwt.SignRS256(key, map[string]any{"kid": kid, "typ": "JWT"},
+	jwt, err := fakeauth.SignRS256(key, map[string]any{"kid": kid, "typ": "JWT"},
 		map[string]any{"iss": iss, "sub": sub, "aud": []string{aud}, "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix()})
 	if err != nil {
 		t.Fatal(err)

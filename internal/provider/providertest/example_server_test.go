@@ -68,6 +68,20 @@ func (s *memoryServer) begin(token string) error {
 
 func (s *memoryServer) end() { s.mu.Unlock() }
 
+// lookup is begin, and the client id; the lock is held only without an
+// error.
+func (s *memoryServer) lookup(token, id string) (*memoryClient, error) {
+	if err := s.begin(token); err != nil {
+		return nil, err
+	}
+	c, ok := s.clients[id]
+	if !ok {
+		s.end()
+		return nil, errUnknownClient
+	}
+	return c, nil
+}
+
 // view is what the server answers about c.
 func (c *memoryClient) view(id string) provider.Client {
 	spec := c.spec
@@ -121,26 +135,20 @@ func (s *memoryServer) create(token, owner string, spec provider.ClientSpec) (pr
 }
 
 func (s *memoryServer) get(token, id string) (provider.Client, error) {
-	if err := s.begin(token); err != nil {
+	c, err := s.lookup(token, id)
+	if err != nil {
 		return provider.Client{}, err
 	}
 	defer s.end()
-	c, ok := s.clients[id]
-	if !ok {
-		return provider.Client{}, errUnknownClient
-	}
 	return c.view(id), nil
 }
 
 func (s *memoryServer) update(token, id string, spec provider.ClientSpec) (provider.Client, error) {
-	if err := s.begin(token); err != nil {
+	c, err := s.lookup(token, id)
+	if err != nil {
 		return provider.Client{}, err
 	}
 	defer s.end()
-	c, ok := s.clients[id]
-	if !ok {
-		return provider.Client{}, errUnknownClient
-	}
 	if err := validate(spec); err != nil {
 		return provider.Client{}, err
 	}
@@ -160,14 +168,11 @@ func (s *memoryServer) delete(token, id string) error {
 }
 
 func (s *memoryServer) rotate(token, id string, overlap bool) (provider.Client, error) {
-	if err := s.begin(token); err != nil {
+	c, err := s.lookup(token, id)
+	if err != nil {
 		return provider.Client{}, err
 	}
 	defer s.end()
-	c, ok := s.clients[id]
-	if !ok {
-		return provider.Client{}, errUnknownClient
-	}
 	switch {
 	case !overlap:
 		c.secrets = []memorySecret{newSecret("")}
@@ -180,27 +185,21 @@ func (s *memoryServer) rotate(token, id string, overlap bool) (provider.Client, 
 }
 
 func (s *memoryServer) revoke(token, id string) error {
-	if err := s.begin(token); err != nil {
+	c, err := s.lookup(token, id)
+	if err != nil {
 		return err
 	}
 	defer s.end()
-	c, ok := s.clients[id]
-	if !ok {
-		return errUnknownClient
-	}
 	c.secrets = c.secrets[len(c.secrets)-1:]
 	return nil
 }
 
 func (s *memoryServer) setEnabled(token, id string, enabled bool) error {
-	if err := s.begin(token); err != nil {
+	c, err := s.lookup(token, id)
+	if err != nil {
 		return err
 	}
 	defer s.end()
-	c, ok := s.clients[id]
-	if !ok {
-		return errUnknownClient
-	}
 	c.enabled = enabled
 	return nil
 }

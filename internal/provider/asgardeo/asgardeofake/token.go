@@ -2,8 +2,8 @@ package asgardeofake
 
 import (
 	"crypto/rand"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 )
@@ -43,13 +43,7 @@ func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 		tokenError(w, http.StatusBadRequest, "invalid_request", "The request is not a form.")
 		return
 	}
-	id, secretValue, basic := r.BasicAuth()
-	if basic { // RFC 6749 §2.3.1: form-encoded before Basic
-		id, _ = url.QueryUnescape(id)
-		secretValue, _ = url.QueryUnescape(secretValue)
-	} else {
-		id, secretValue = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-	}
+	id, secretValue, _ := fakeauth.ClientSecret(r, r.PostForm)
 	if r.PostForm.Get("grant_type") != "client_credentials" {
 		tokenError(w, http.StatusBadRequest, "unsupported_grant_type", "Only client_credentials is served by this fake.")
 		return

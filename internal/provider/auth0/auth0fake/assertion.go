@@ -3,7 +3,7 @@ package auth0fake
 import (
 	"crypto/rsa"
 	"errors"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakejwt"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 	"time"
 )
 
@@ -24,7 +24,7 @@ func (t *Tenant) RegisterPublicKey(key *rsa.PublicKey) {
 // (with trailing slash), not expired. It returns the client ID. t.mu is
 // held.
 func (t *Tenant) checkAssertion(assertion string) (string, error) {
-	jwt, err := fakejwt.Parse(assertion)
+	jwt, err := fakeauth.Parse(assertion)
 	if err != nil {
 		return "", err
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 	"mime"
 	"net/http"
 	"net/url"
@@ -51,13 +52,7 @@ func (t *Tenant) token(w http.ResponseWriter, r *http.Request) {
 		tokenError(w, http.StatusForbidden, "unsupported_grant_type", fmt.Sprintf("Unsupported grant type: %s", g))
 		return
 	}
-	id, secret, basic := r.BasicAuth()
-	if basic { // RFC 6749 §2.3.1: form-encoded before Basic
-		id, _ = url.QueryUnescape(id)
-		secret, _ = url.QueryUnescape(secret)
-	} else {
-		id, secret = form.Get("client_id"), form.Get("client_secret")
-	}
+	id, secret, basic := fakeauth.ClientSecret(r, form)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if form.Get("client_assertion_type") == clientAssertionType {

@@ -4,7 +4,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakejwt"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 	"net/http"
 	"slices"
 	"strings"
@@ -130,7 +130,7 @@ func (f *Fake) authManagement(m *ManagementApp, secret string, form map[string][
 	if get("client_assertion_type") != assertionType {
 		return "client_assertion_type must be " + assertionType, http.StatusBadRequest, "invalid_request", "50027"
 	}
-	jwt, err := fakejwt.Parse(assertion)
+	jwt, err := fakeauth.Parse(assertion)
 	if err != nil {
 		return "Invalid JWT token: " + err.Error(), http.StatusBadRequest, "invalid_client", "50027"
 	}

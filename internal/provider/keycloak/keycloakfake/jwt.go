@@ -2,7 +2,7 @@ package keycloakfake
 
 import (
 	"crypto"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakejwt"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 	"slices"
 	"time"
 )
@@ -28,7 +28,7 @@ func (s *Server) AddAdminClientWithKey(realmName, clientID string, key crypto.Pu
 // clientId, aud the realm's issuer or token endpoint, not expired. It
 // returns the client, or nil.
 func (s *Server) assertionClient(rl *realm, assertion, issuer string) *client {
-	jwt, err := fakejwt.Parse(assertion)
+	jwt, err := fakeauth.Parse(assertion)
 	if err != nil {
 		return nil
 	}

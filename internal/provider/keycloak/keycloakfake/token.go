@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 	"io"
 	"net/http"
 	"net/url"
@@ -38,13 +39,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		issuer := "http://" + r.Host + s.prefix + "/realms/" + rl.name
 		c = s.assertionClient(rl, r.PostForm.Get("client_assertion"), issuer)
 	} else {
-		id, secret, basic := r.BasicAuth()
-		if basic {
-			id, _ = url.QueryUnescape(id)
-			secret, _ = url.QueryUnescape(secret)
-		} else {
-			id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-		}
+		id, secret, _ := fakeauth.ClientSecret(r, r.PostForm)
 		if c = s.byClientID(rl, id); c != nil && !s.secretWorks(rl, c, secret) {
 			c = nil
 		}

@@ -16,7 +16,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/okta/oktafake"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/contract"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakejwt"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 )
 
 const (
@@ -59,7 +59,7 @@ func start(t *testing.T) string {
 // assertion signs an RS256 client assertion with claims.
 func assertion(t *testing.T, k *rsa.PrivateKey, claims map[string]any) string {
 	t.Helper()
-	jwt, err := fakejwt.SignRS256(k, map[string]any{"typ": "JWT"}, claims)
+	jwt, err := fakeauth.SignRS256(k, map[string]any{"typ": "JWT"}, claims)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,7 @@ package oktafake
 import (
 	"crypto/rand"
 	"crypto/subtle"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakejwt"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 	"net/http"
 	"slices"
 	"strings"
@@ -72,7 +72,7 @@ func (f *Fake) orgToken(w http.ResponseWriter, r *http.Request) {
 // aud the token URL, not expired, at most an hour long, with a jti not seen
 // before. It returns the client ID, or why it refused.
 func (f *Fake) verifyAssertion(assertion, audience string) (string, string) {
-	jwt, err := fakejwt.Parse(assertion)
+	jwt, err := fakeauth.Parse(assertion)
 	if err != nil {
 		return "", "The client_assertion is not a JWT."
 	}

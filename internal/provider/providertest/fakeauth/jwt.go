@@ -1,10 +1,4 @@
-// Package fakejwt reads and checks the signed JWTs that fakes of
-// authorization servers are sent as client assertions (RFC 7523) or
-// federated tokens: the JWS compact serialization (RFC 7515) and the
-// RS256 and ES256 signatures (RFC 7518 §3.3, §3.4), which every such server
-// reads alike. Which claims a server wants (its audience, a lifetime, a
-// jti) stays in each fake, as its vendor documents it.
-package fakejwt
+package fakeauth
 
 import (
 	"crypto"
