@@ -17,11 +17,7 @@ func TestValidate(t *testing.T) {
 		change(c)
 		return Source{ClientCredentials: c}
 	}
-	tests := []struct {
-		name    string
-		src     Source
-		wantErr string
-	}{
+	tests := []validateCase{
 		{name: "initial access token", src: Source{InitialAccessToken: "iat"}},
 		{name: "bearer token", src: Source{BearerToken: "tok"}},
 		{name: "client credentials", src: valid(func(*ClientCredentials) {})},
@@ -53,6 +49,21 @@ func TestValidate(t *testing.T) {
 			c.ExtraHeaders = map[string]string{"X-Api-Key": testAPIKey + "\r\nEvil: 1"}
 		}), wantErr: "clientCredentials.extraHeaders[X-Api-Key]: value holds characters"},
 	}
+	checkValidate(t, tests, "")
+}
+
+// validateCase is a Source and what Validate must say of it: nothing, or
+// an error containing wantErr.
+type validateCase struct {
+	name    string
+	src     Source
+	wantErr string
+}
+
+// checkValidate runs Validate on each case; no error holds a secret, nor
+// any of the key material of keyText (when not empty).
+func checkValidate(t *testing.T, tests []validateCase, keyText string) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.src.Validate()
@@ -66,6 +77,9 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("Validate = %v, want an error containing %q", err, tt.wantErr)
 			}
 			assertNoSecret(t, err.Error())
+			if keyText != "" {
+				assertNoKeyMaterial(t, err.Error(), keyText)
+			}
 		})
 	}
 }
@@ -132,11 +146,7 @@ func TestValidateAssertionsAndGrants(t *testing.T) {
 		change(j)
 		return Source{JWTBearer: j}
 	}
-	tests := []struct {
-		name    string
-		src     Source
-		wantErr string
-	}{
+	tests := []validateCase{
 		{name: "private key", src: cc(func(*ClientCredentials) {})},
 		{name: "private key, JSON, all assertion fields", src: cc(func(c *ClientCredentials) {
 			c.AuthStyle = AuthStyleJSON
@@ -204,22 +214,7 @@ func TestValidateAssertionsAndGrants(t *testing.T) {
 		{name: "jwt bearer reserved header", src: jb(func(j *JWTBearer) { j.ExtraHeaders = map[string]string{"Host": "x"} }), wantErr: "jwtBearer.extraHeaders[Host]"},
 		{name: "jwt bearer and client credentials", src: Source{JWTBearer: &JWTBearer{}, ClientCredentials: &ClientCredentials{}}, wantErr: "got clientCredentials and jwtBearer"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := tt.src.Validate()
-			if tt.wantErr == "" {
-				if err != nil {
-					t.Fatalf("Validate: %v", err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("Validate = %v, want an error containing %q", err, tt.wantErr)
-			}
-			assertNoSecret(t, err.Error())
-			assertNoKeyMaterial(t, err.Error(), keyText)
-		})
-	}
+	checkValidate(t, tests, keyText)
 }
 
 func TestFingerprintCoversNewFields(t *testing.T) {
