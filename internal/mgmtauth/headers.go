@@ -3,6 +3,8 @@ package mgmtauth
 import (
 	"net/http"
 	"slices"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
 // HeaderClient returns a client that adds headers to every request it sends
@@ -10,23 +12,19 @@ import (
 // redirect policy and cookie jar. With no headers it returns hc itself (or
 // http.DefaultClient when hc is nil).
 func HeaderClient(hc *http.Client, headers map[string]string) *http.Client {
-	if hc == nil {
-		hc = http.DefaultClient
-	}
 	if len(headers) == 0 {
+		if hc == nil {
+			return http.DefaultClient
+		}
 		return hc
-	}
-	base := hc.Transport
-	if base == nil {
-		base = http.DefaultTransport
 	}
 	h := make(http.Header, len(headers))
 	for k, v := range headers {
 		h.Set(k, v)
 	}
-	c := *hc
-	c.Transport = &headerTransport{base: base, headers: h}
-	return &c
+	return provider.WrapTransport(hc, func(base http.RoundTripper) http.RoundTripper {
+		return &headerTransport{base: base, headers: h}
+	})
 }
 
 // headerTransport sets fixed headers on each request. The header values may

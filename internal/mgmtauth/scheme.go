@@ -114,16 +114,9 @@ func (m multiScheme) Apply(req *http.Request) error {
 // error from s fails the request and is reachable with errors.As through
 // the *url.Error the client returns.
 func SchemeClient(hc *http.Client, s Scheme) *http.Client {
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	base := hc.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	c := *hc
-	c.Transport = &schemeTransport{base: base, scheme: s}
-	return &c
+	return provider.WrapTransport(hc, func(base http.RoundTripper) http.RoundTripper {
+		return &schemeTransport{base: base, scheme: s}
+	})
 }
 
 // schemeTransport applies a scheme to a copy of each request.

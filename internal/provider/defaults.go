@@ -28,6 +28,22 @@ func HTTPClient(hc *http.Client) *http.Client {
 	return hc
 }
 
+// WrapTransport is a copy of hc (http.DefaultClient when nil), with its
+// timeout, redirect policy and cookie jar, whose requests go through
+// wrap(base): base is hc's transport, or http.DefaultTransport.
+func WrapTransport(hc *http.Client, wrap func(base http.RoundTripper) http.RoundTripper) *http.Client {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	c := *hc
+	c.Transport = wrap(base)
+	return &c
+}
+
 // PageSize is the page size an adapter asks for: size, or def when size is
 // zero. A negative size, or one above limit where limit is not zero, is
 // InvalidMetadata naming the adapter (name).

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
 // Budget is one server's request budget. It outlives the HTTP clients
@@ -199,13 +201,9 @@ func (e *timeoutError) Temporary() bool { return true }
 
 // Client returns a copy of hc whose requests go through b.
 func (b *Budget) Client(hc *http.Client) *http.Client {
-	base := hc.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	c := *hc
-	c.Transport = &Transport{Base: base, Budget: b}
-	return &c
+	return provider.WrapTransport(hc, func(base http.RoundTripper) http.RoundTripper {
+		return &Transport{Base: base, Budget: b}
+	})
 }
 
 // Budgets holds one Budget per server key.

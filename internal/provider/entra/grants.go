@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -90,7 +91,7 @@ func requiredAccess(gs []grant) []requiredResourceAccess {
 	out := []requiredResourceAccess{}
 	for _, g := range gs {
 		ra := requiredResourceAccess{ResourceAppID: g.AppID, ResourceAccess: []resourceAccess{}}
-		for _, id := range sortedKeys(g.Roles) {
+		for _, id := range slices.Sorted(maps.Keys(g.Roles)) {
 			ra.ResourceAccess = append(ra.ResourceAccess, resourceAccess{ID: id, Type: "Role"})
 		}
 		out = append(out, ra)
@@ -110,7 +111,7 @@ func (p *Provider) assign(ctx context.Context, clientSP string, before, want []g
 	for _, g := range want {
 		resources[g.SPID] = g
 	}
-	for _, spID := range sortedKeys(resources) {
+	for _, spID := range slices.Sorted(maps.Keys(resources)) {
 		g := resources[spID]
 		have, err := p.assignments(ctx, spID, clientSP)
 		if err != nil {
@@ -173,15 +174,6 @@ func decodeGrants(s string) []grant {
 	var gs []grant
 	_ = json.Unmarshal([]byte(s), &gs) // unreadable state only loses the user's wording
 	return gs
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // describe names the resource APIs of apps that the state does not know
