@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest"
 )
 
 func TestURLs(t *testing.T) {
@@ -216,15 +217,7 @@ func TestFetchNetworkErrorIsTransient(t *testing.T) {
 }
 
 func TestFetchTimeoutIsTransient(t *testing.T) {
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
+	srv := providertest.Silent(t)
 
 	hc := &http.Client{Timeout: 50 * time.Millisecond}
 	_, err := Fetch(context.Background(), hc, srv.URL)

@@ -419,15 +419,7 @@ func TestNetworkErrorsAreTransient(t *testing.T) {
 }
 
 func TestTimeoutIsTransient(t *testing.T) {
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
+	srv := providertest.Silent(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	_, err := newAdapter(t, srv.URL+"/reg", nil).Create(ctx, ccSpec)

@@ -23,6 +23,23 @@ type answer struct {
 	body        string
 }
 
+// Silent starts a loopback server that answers no request: each waits
+// until its client gives up or the test ends. Its URL is for a test of
+// timeouts.
+func Silent(t *testing.T) *httptest.Server {
+	t.Helper()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	return srv
+}
+
 // faulty starts a loopback server that gives every request a, and returns
 // a provider (Harness.NewAt) that sends its requests there.
 func faulty(t *testing.T, h Harness, a answer) provider.Provider {
