@@ -15,6 +15,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/asgardeo"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/asgardeo/asgardeofake"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/contract"
 )
 
@@ -29,15 +30,6 @@ func machine(name string) provider.ClientSpec {
 		Audience: []string{ordersAPI}, Scopes: []string{"read"}}
 }
 
-func mustCreate(t *testing.T, p provider.Provider, spec provider.ClientSpec) provider.Result {
-	t.Helper()
-	res, err := p.Create(ctx(t), spec)
-	if err != nil {
-		t.Fatalf("Create(%q): %v", spec.ClientName, err)
-	}
-	return res
-}
-
 // A create that reached the server but whose answer was lost (the
 // operator crashed) is retried with the same chosen client ID: the
 // application is found by its client ID and taken over, not made twice,
@@ -47,8 +39,8 @@ func TestCreateRetriedAfterCrashTakesOverTheApplication(t *testing.T) {
 	f, p := startWithAdapter(t)
 	spec := machine("billing")
 	spec.ClientID = "uid-1-1"
-	lost := mustCreate(t, p, spec) // the answer the crash lost
-	again := mustCreate(t, p, spec)
+	lost := providertest.MustCreate(t, p, spec) // the answer the crash lost
+	again := providertest.MustCreate(t, p, spec)
 	if again.Client.ClientID != spec.ClientID || again.State[asgardeo.StateApplicationID] != lost.State[asgardeo.StateApplicationID] {
 		t.Fatalf("retried Create made client %q in application %q, want %q in %q", again.Client.ClientID,
 			again.State[asgardeo.StateApplicationID], spec.ClientID, lost.State[asgardeo.StateApplicationID])
@@ -79,7 +71,7 @@ func TestCreateThatFailsHalfwayLeavesNothing(t *testing.T) {
 	if clients, err := provider.ListAll(ctx(t), p, ""); err != nil || len(clients) != 0 {
 		t.Errorf("after the failed Create: %d clients (%v), want none", len(clients), err)
 	}
-	mustCreate(t, p, machine("half"))
+	providertest.MustCreate(t, p, machine("half"))
 }
 
 // With nothing changed, Update writes nothing, although the server fills
@@ -92,7 +84,7 @@ func TestUnchangedClientIsNotWritten(t *testing.T) {
 	spec.Description = "the billing worker"
 	spec.GrantTypes = []string{"client_credentials", "authorization_code"}
 	spec.RedirectURIs = []string{"https://app.example.com/cb", "https://app.example.com/cb2?x=1"}
-	res := mustCreate(t, p, spec)
+	res := providertest.MustCreate(t, p, spec)
 	got, err := p.Observe(ctx(t), res.Client.ClientID, res.State)
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +108,7 @@ func TestUnchangedClientIsNotWritten(t *testing.T) {
 func TestObserveWithoutStateFindsByClientID(t *testing.T) {
 	t.Parallel()
 	f, p := startWithAdapter(t)
-	res := mustCreate(t, p, machine("stateless"))
+	res := providertest.MustCreate(t, p, machine("stateless"))
 	got, err := p.Observe(ctx(t), res.Client.ClientID, nil)
 	if err != nil || got.ClientID != res.Client.ClientID {
 		t.Fatalf("Observe without state = %q, %v", got.ClientID, err)
@@ -138,7 +130,7 @@ func TestObserveWithoutStateFindsByClientID(t *testing.T) {
 func TestRegenerateRevokesOldSecretAndItsTokens(t *testing.T) {
 	t.Parallel()
 	f, p := startWithAdapter(t)
-	res := mustCreate(t, p, machine("regen"))
+	res := providertest.MustCreate(t, p, machine("regen"))
 	tok, err := f.Token(ctx(t), res.Client.ClientID, res.Client.ClientSecret, "read")
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +152,7 @@ func TestOverlapKeepsTokensOfTheOldSecret(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, asgardeofake.Options{MultipleSecrets: true})
 	p := f.adapter(t, nil)
-	res := mustCreate(t, p, machine("overlap"))
+	res := providertest.MustCreate(t, p, machine("overlap"))
 	if !p.Capabilities().OverlapSecrets {
 		t.Fatal("the multiple-secrets API was not detected")
 	}
@@ -194,7 +186,7 @@ func TestOverlapKeepsTokensOfTheOldSecret(t *testing.T) {
 func TestAFreshAdapterOverlapsAndRevokes(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, asgardeofake.Options{MultipleSecrets: true})
-	res := mustCreate(t, f.adapter(t, nil), machine("fresh"))
+	res := providertest.MustCreate(t, f.adapter(t, nil), machine("fresh"))
 	tok, err := f.Token(ctx(t), res.Client.ClientID, res.Client.ClientSecret, "read")
 	if err != nil {
 		t.Fatal(err)
@@ -223,7 +215,7 @@ func TestAuthorizedAPIsFollowTheOptions(t *testing.T) {
 	spec := provider.ClientSpec{ClientName: "apis", GrantTypes: []string{"client_credentials"}, Scopes: []string{"charge", "read"},
 		Options: &v1alpha1.AsgardeoClientOptions{AccessTokenType: "JWT", AuthorizedAPIs: []v1alpha1.AsgardeoAuthorizedAPI{
 			{ID: billing, Scopes: []string{"charge"}}, {Identifier: ordersAPI, Scopes: []string{"read"}}}}}
-	res := mustCreate(t, p, spec)
+	res := providertest.MustCreate(t, p, spec)
 	if _, err := f.Token(ctx(t), res.Client.ClientID, res.Client.ClientSecret, "charge read"); err != nil {
 		t.Fatalf("token with both APIs' scopes: %v", err)
 	}
@@ -269,7 +261,7 @@ func TestUnmappableScopesAreRefused(t *testing.T) {
 		}
 	}
 	// OIDC scopes need no API.
-	mustCreate(t, p, provider.ClientSpec{ClientName: "oidc-only", GrantTypes: []string{"authorization_code"},
+	providertest.MustCreate(t, p, provider.ClientSpec{ClientName: "oidc-only", GrantTypes: []string{"authorization_code"},
 		RedirectURIs: []string{"https://app.example.com/cb"}, Scopes: []string{"openid", "profile"}})
 }
 
@@ -278,7 +270,7 @@ func TestUnmappableScopesAreRefused(t *testing.T) {
 func TestServerErrorsAreTyped(t *testing.T) {
 	t.Parallel()
 	f, p := startWithAdapter(t)
-	mustCreate(t, p, machine("taken"))
+	providertest.MustCreate(t, p, machine("taken"))
 	_, err := p.Create(ctx(t), machine("taken"))
 	var pe *provider.Error
 	if !errors.As(err, &pe) || pe.Kind != provider.KindConflict || pe.Code != "APP-60007" || !strings.Contains(pe.Description, "already exists") {
@@ -309,7 +301,7 @@ func TestRateLimitedCarriesRetryAfter(t *testing.T) {
 	if !errors.Is(err, provider.ErrRateLimited) || provider.RetryAfter(err) != 7*time.Second {
 		t.Fatalf("Create answered 429: %v (RetryAfter %s), want RateLimited after 7s", err, provider.RetryAfter(err))
 	}
-	res := mustCreate(t, p, machine("throttled"))
+	res := providertest.MustCreate(t, p, machine("throttled"))
 	f.Throttle(1, 3)
 	if err := p.SetEnabled(ctx(t), res.Client.ClientID, res.State, false); !errors.Is(err, provider.ErrRateLimited) || provider.RetryAfter(err) != 3*time.Second {
 		t.Errorf("SetEnabled answered 429: %v, want RateLimited after 3s", err)
@@ -330,7 +322,7 @@ func TestFactory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustCreate(t, p, machine("carbon"))
+	providertest.MustCreate(t, p, machine("carbon"))
 }
 
 // The scopes a login asks for by default are exactly the ones the
@@ -382,7 +374,7 @@ func TestPublicClientGetsNoSecret(t *testing.T) {
 	_, p := startWithAdapter(t)
 	spec := provider.ClientSpec{ClientName: "spa", GrantTypes: []string{"authorization_code"}, RedirectURIs: []string{"https://spa.example.com/"},
 		TokenEndpointAuthMethod: "none", Scopes: []string{"openid"}}
-	res := mustCreate(t, p, spec)
+	res := providertest.MustCreate(t, p, spec)
 	if res.Client.ClientSecret != "" {
 		t.Error("Create returned a secret for a public client")
 	}
@@ -399,7 +391,7 @@ func TestObserveReportsTheShownSecretOnlyWhenThereIsOne(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, asgardeofake.Options{MultipleSecrets: true})
 	p := f.adapter(t, nil)
-	res := mustCreate(t, p, machine("shown"))
+	res := providertest.MustCreate(t, p, machine("shown"))
 	got, err := p.Observe(ctx(t), res.Client.ClientID, res.State)
 	if err != nil || got.ClientSecret != res.Client.ClientSecret {
 		t.Fatalf("Observe after Create: secret matches %t, %v", got.ClientSecret == res.Client.ClientSecret, err)

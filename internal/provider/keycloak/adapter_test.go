@@ -12,17 +12,8 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/keycloak"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/keycloak/keycloakfake"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest"
 )
-
-// create registers spec and fails the test on error.
-func create(t *testing.T, p *keycloak.Provider, spec provider.ClientSpec) provider.Result {
-	t.Helper()
-	res, err := p.Create(ctx(t), spec)
-	if err != nil {
-		t.Fatalf("Create(%q): %v", spec.ClientID, err)
-	}
-	return res
-}
 
 // An administrator's changes outside the managed fields survive an update:
 // it is a full-representation PUT of what was read, changed only where
@@ -32,7 +23,7 @@ func TestUpdateKeepsWhatAnAdministratorAdded(t *testing.T) {
 	f, p := startWithAdapter(t)
 	spec := machine("extended", "read")
 	spec.ClientID = "extended"
-	res := create(t, p, spec)
+	res := providertest.MustCreate(t, p, spec)
 	f.Edit(realm, "extended", func(rep map[string]any) {
 		rep["rootUrl"] = "https://admin.example.com"
 		rep["attributes"].(map[string]any)["admin.note"] = "kept by hand"
@@ -66,7 +57,7 @@ func TestScopesAreDefaultClientScopes(t *testing.T) {
 	f, p := startWithAdapter(t)
 	spec := machine("scoped", "read")
 	spec.ClientID = "scoped"
-	res := create(t, p, spec)
+	res := providertest.MustCreate(t, p, spec)
 	if got, _ := f.Client(realm, "scoped"); !slices.Equal(got.DefaultScopes, []string{"read"}) {
 		t.Errorf("default client scopes = %v, want [read]", got.DefaultScopes)
 	}
@@ -92,7 +83,7 @@ func TestAudienceIsAMapper(t *testing.T) {
 	f, p := startWithAdapter(t)
 	spec := machine("aud", "read")
 	spec.ClientID, spec.Audience = "aud", []string{"https://orders.example.com", "https://billing.example.com"}
-	res := create(t, p, spec)
+	res := providertest.MustCreate(t, p, spec)
 	got, _ := f.Client(realm, "aud")
 	if !sameSet(got.Audiences, spec.Audience) {
 		t.Fatalf("audience mappers for %v, want %v", got.Audiences, spec.Audience)
@@ -124,7 +115,7 @@ func TestServiceAccountRolesAddedAndRemovedExactly(t *testing.T) {
 		ServiceAccountRealmRoles:  []string{"reporting"},
 		ServiceAccountClientRoles: []v1alpha1.KeycloakClientRoles{{ClientID: "orders-api", Roles: []string{"orders.read", "orders.write"}}},
 	}
-	res := create(t, p, spec)
+	res := providertest.MustCreate(t, p, spec)
 	got, _ := f.Client(realm, "roles")
 	if !slices.Equal(got.RealmRoles, []string{"default-roles-apps", "reporting"}) || !slices.Equal(got.ClientRoles, []string{"orders-api/orders.read", "orders-api/orders.write"}) {
 		t.Fatalf("service-account roles: realm %v, client %v", got.RealmRoles, got.ClientRoles)
@@ -189,7 +180,7 @@ func TestCreateAfterACrashFindsTheClient(t *testing.T) {
 		t.Fatal("the fake did not make the client (the test's crash point is wrong)")
 	}
 	p := f.adapter(t, nil)
-	res := create(t, p, spec)
+	res := providertest.MustCreate(t, p, spec)
 	if res.Client.ClientID != spec.ClientID {
 		t.Fatalf("the retried Create made %q", res.Client.ClientID)
 	}
@@ -223,7 +214,7 @@ func TestRotatedSecretExpiresOnItsOwn(t *testing.T) {
 	p := f.adapter(t, func(c *keycloak.Config) { c.RotatedSecretLifetime = time.Hour })
 	spec := machine("overlap", "read")
 	spec.ClientID = "overlap"
-	res := create(t, p, spec)
+	res := providertest.MustCreate(t, p, spec)
 	old := res.Client.ClientSecret
 	rot, err := p.RotateSecret(ctx(t), "overlap", res.State)
 	if err != nil {
@@ -263,7 +254,7 @@ func TestRateLimitedCarriesRetryAfter(t *testing.T) {
 	f, p := startWithAdapter(t)
 	spec := machine("limited", "read")
 	spec.ClientID = "limited"
-	res := create(t, p, spec)
+	res := providertest.MustCreate(t, p, spec)
 	f.LimitNext(1, "GET /admin/realms/apps/clients/")
 	_, err := p.Observe(ctx(t), "limited", res.State)
 	if !errors.Is(err, provider.ErrRateLimited) || provider.RetryAfter(err) != 7*time.Second {
@@ -283,7 +274,7 @@ func TestUnchangedClientIsNotDrift(t *testing.T) {
 		{ClientName: "web", GrantTypes: []string{"authorization_code", "refresh_token"}, RedirectURIs: []string{"https://app.example.com/cb"}, TokenEndpointAuthMethod: "client_secret_post"},
 		{ClientName: "spa", GrantTypes: []string{"authorization_code"}, RedirectURIs: []string{"https://spa.example.com/cb"}, TokenEndpointAuthMethod: "none"},
 	} {
-		res := create(t, p, spec)
+		res := providertest.MustCreate(t, p, spec)
 		f.ResetRequests()
 		observed, err := p.Observe(ctx(t), res.Client.ClientID, res.State)
 		if err != nil {
@@ -307,7 +298,7 @@ func TestErrorsHoldNoSecret(t *testing.T) {
 	f, p := startWithAdapter(t)
 	spec := machine("dup", "read")
 	spec.ClientID, spec.ClientSecret = "dup", "the-supplied-secret-0123456789"
-	create(t, p, spec)
+	providertest.MustCreate(t, p, spec)
 	other := f.adapter(t, func(c *keycloak.Config) { c.Owner = "someone-else" })
 	_, err := other.Create(ctx(t), spec)
 	if !errors.Is(err, provider.ErrConflict) {
@@ -328,7 +319,7 @@ func TestObserveIsFiveReads(t *testing.T) {
 	f, p := startWithAdapter(t)
 	spec := machine("cost", "read")
 	spec.ClientID = "cost"
-	res := create(t, p, spec)
+	res := providertest.MustCreate(t, p, spec)
 	f.ResetRequests()
 	if _, err := p.Observe(ctx(t), "cost", res.State); err != nil {
 		t.Fatal(err)

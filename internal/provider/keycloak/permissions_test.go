@@ -12,6 +12,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/keycloak"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/keycloak/keycloakfake"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest"
 )
 
 // The roles docs/providers/keycloak.md lists for the operator's service
@@ -48,7 +49,7 @@ func TestUserRolesAreNeededOnlyForServiceAccountRoles(t *testing.T) {
 	p := f.adapter(t, func(c *keycloak.Config) { c.Token = provider.StaticToken(clientsOnly, "Bearer") })
 	spec := machine("plain", "read")
 	spec.ClientID = "plain"
-	res := create(t, p, spec)
+	res := providertest.MustCreate(t, p, spec)
 	if _, err := p.RotateSecret(ctx(t), "plain", res.State); err != nil {
 		t.Errorf("RotateSecret with the client roles only: %v", err)
 	}

@@ -4,6 +4,7 @@
 package providertest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -166,6 +167,17 @@ func create(t *testing.T, p provider.Provider, spec provider.ClientSpec) *regist
 		}
 	})
 	return r
+}
+
+// MustCreate registers spec at p for an adapter's own tests, failing t on
+// an error.
+func MustCreate(t *testing.T, p provider.Provider, spec provider.ClientSpec) provider.Result {
+	t.Helper()
+	res, err := p.Create(callContext(t), spec)
+	if err != nil {
+		t.Fatalf("Create(%q): %v", cmp.Or(spec.ClientID, spec.ClientName), err)
+	}
+	return res
 }
 
 // callContext returns a context for one call, ended with the test.

@@ -163,13 +163,9 @@ func (t *Tenant) Requests() []Request {
 // ManagementWrites returns the Management API requests that could change
 // something (not GET), received so far.
 func (t *Tenant) ManagementWrites() []Request {
-	var out []Request
-	for _, r := range t.Requests() {
-		if r.Method != http.MethodGet && strings.HasPrefix(r.Path, "/api/v2/") {
-			out = append(out, r)
-		}
-	}
-	return out
+	return slices.DeleteFunc(t.Requests(), func(r Request) bool {
+		return r.Method == http.MethodGet || !strings.HasPrefix(r.Path, "/api/v2/")
+	})
 }
 
 // ResetRequests forgets the requests received so far.

@@ -265,13 +265,7 @@ func (s *Server) Requests() []string {
 
 // Writes are the admin API requests so far that change something.
 func (s *Server) Writes() []string {
-	var out []string
-	for _, r := range s.Requests() {
-		if !strings.HasPrefix(r, http.MethodGet+" ") {
-			out = append(out, r)
-		}
-	}
-	return out
+	return slices.DeleteFunc(s.Requests(), func(r string) bool { return strings.HasPrefix(r, http.MethodGet+" ") })
 }
 
 // ResetRequests forgets the requests served so far.
