@@ -2,10 +2,11 @@ package asgardeofake
 
 import (
 	"crypto/rand"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 )
 
 // TokenURL is the organization's token endpoint (the issuer) at base, the

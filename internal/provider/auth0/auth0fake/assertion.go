@@ -3,8 +3,9 @@ package auth0fake
 import (
 	"crypto/rsa"
 	"errors"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 )
 
 // clientAssertionType is RFC 7523's client assertion type.

@@ -4,12 +4,13 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 	"mime"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 )
 
 // tokenError answers the token endpoint's way:

@@ -4,11 +4,12 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 )
 
 // tokenLifetime is how long the fake's access tokens live.

@@ -2,9 +2,10 @@ package keycloakfake
 
 import (
 	"crypto"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 	"slices"
 	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 )
 
 // assertionType is the client_assertion_type of a private_key_jwt client.

@@ -3,11 +3,12 @@ package oktafake
 import (
 	"crypto/rand"
 	"crypto/subtle"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 )
 
 const (
