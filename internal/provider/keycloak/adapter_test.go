@@ -21,8 +21,7 @@ import (
 func TestUpdateKeepsWhatAnAdministratorAdded(t *testing.T) {
 	t.Parallel()
 	f, p := startWithAdapter(t)
-	spec := machine("extended", "read")
-	spec.ClientID = "extended"
+	spec := machineID("extended", "read")
 	res := providertest.MustCreate(t, p, spec)
 	f.Edit(realm, "extended", func(rep map[string]any) {
 		rep["rootUrl"] = "https://admin.example.com"
@@ -55,8 +54,7 @@ func TestUpdateKeepsWhatAnAdministratorAdded(t *testing.T) {
 func TestScopesAreDefaultClientScopes(t *testing.T) {
 	t.Parallel()
 	f, p := startWithAdapter(t)
-	spec := machine("scoped", "read")
-	spec.ClientID = "scoped"
+	spec := machineID("scoped", "read")
 	res := providertest.MustCreate(t, p, spec)
 	if got, _ := f.Client(realm, "scoped"); !slices.Equal(got.DefaultScopes, []string{"read"}) {
 		t.Errorf("default client scopes = %v, want [read]", got.DefaultScopes)
@@ -109,8 +107,7 @@ func TestAudienceIsAMapper(t *testing.T) {
 func TestServiceAccountRolesAddedAndRemovedExactly(t *testing.T) {
 	t.Parallel()
 	f, p := startWithAdapter(t)
-	spec := machine("roles", "read")
-	spec.ClientID = "roles"
+	spec := machineID("roles", "read")
 	spec.Options = &v1alpha1.KeycloakClientOptions{
 		ServiceAccountRealmRoles:  []string{"reporting"},
 		ServiceAccountClientRoles: []v1alpha1.KeycloakClientRoles{{ClientID: "orders-api", Roles: []string{"orders.read", "orders.write"}}},
@@ -212,8 +209,7 @@ func TestRotatedSecretExpiresOnItsOwn(t *testing.T) {
 	f := startFake(t, keycloakfake.Options{})
 	f.SetSecretRotation(realm, &keycloakfake.Rotation{Expiration: 30 * 24 * time.Hour, RotatedExpiration: time.Hour})
 	p := f.adapter(t, func(c *keycloak.Config) { c.RotatedSecretLifetime = time.Hour })
-	spec := machine("overlap", "read")
-	spec.ClientID = "overlap"
+	spec := machineID("overlap", "read")
 	res := providertest.MustCreate(t, p, spec)
 	old := res.Client.ClientSecret
 	rot, err := p.RotateSecret(ctx(t), "overlap", res.State)
@@ -252,8 +248,7 @@ func TestRevokeWithoutRotationIsUnsupported(t *testing.T) {
 func TestRateLimitedCarriesRetryAfter(t *testing.T) {
 	t.Parallel()
 	f, p := startWithAdapter(t)
-	spec := machine("limited", "read")
-	spec.ClientID = "limited"
+	spec := machineID("limited", "read")
 	res := providertest.MustCreate(t, p, spec)
 	f.LimitNext(1, "GET /admin/realms/apps/clients/")
 	_, err := p.Observe(ctx(t), "limited", res.State)
@@ -317,8 +312,7 @@ func sameSet(a, b []string) bool { return provider.SameSet(a, b) }
 func TestObserveIsFiveReads(t *testing.T) {
 	t.Parallel()
 	f, p := startWithAdapter(t)
-	spec := machine("cost", "read")
-	spec.ClientID = "cost"
+	spec := machineID("cost", "read")
 	res := providertest.MustCreate(t, p, spec)
 	f.ResetRequests()
 	if _, err := p.Observe(ctx(t), "cost", res.State); err != nil {

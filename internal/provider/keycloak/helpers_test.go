@@ -91,3 +91,10 @@ func ctx(t *testing.T) context.Context {
 func machine(name string, scopes ...string) provider.ClientSpec {
 	return provider.ClientSpec{ClientName: name, GrantTypes: []string{"client_credentials"}, Scopes: scopes, TokenEndpointAuthMethod: "client_secret_basic"}
 }
+
+// machineID is machine with id as both its name and its chosen client ID.
+func machineID(id string, scopes ...string) provider.ClientSpec {
+	spec := machine(id, scopes...)
+	spec.ClientID = id
+	return spec
+}

@@ -47,8 +47,7 @@ func TestUserRolesAreNeededOnlyForServiceAccountRoles(t *testing.T) {
 	f := startFake(t, keycloakfake.Options{})
 	clientsOnly := f.AdminToken(keycloakfake.RoleManageClients, keycloakfake.RoleViewClients, keycloakfake.RoleQueryClients)
 	p := f.adapter(t, func(c *keycloak.Config) { c.Token = provider.StaticToken(clientsOnly, "Bearer") })
-	spec := machine("plain", "read")
-	spec.ClientID = "plain"
+	spec := machineID("plain", "read")
 	res := providertest.MustCreate(t, p, spec)
 	if _, err := p.RotateSecret(ctx(t), "plain", res.State); err != nil {
 		t.Errorf("RotateSecret with the client roles only: %v", err)
