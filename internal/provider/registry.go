@@ -42,8 +42,10 @@ type Config struct {
 
 // Typed wraps an adapter constructor that takes its own provider block, so
 // the adapter never sees another block's type: a missing block, or a block
-// of another provider, is refused with an error naming spec.<name>.
-func Typed[B any](name string, build func(ctx context.Context, cfg Config, block *B) (Provider, error)) Factory {
+// of another provider, is refused with an error naming spec.<name>. build
+// may return its own adapter type (its New's result as it is): a failed
+// build is a nil Provider, never a nil pointer in one.
+func Typed[B any, P Provider](name string, build func(ctx context.Context, cfg Config, block *B) (P, error)) Factory {
 	return func(ctx context.Context, cfg Config) (Provider, error) {
 		if cfg.Block == nil {
 			return nil, Errorf(KindInvalidMetadata, "spec.%s: the provider block is missing", name)
@@ -55,7 +57,11 @@ func Typed[B any](name string, build func(ctx context.Context, cfg Config, block
 		if block == nil {
 			return nil, Errorf(KindInvalidMetadata, "spec.%s: the provider block is missing", name)
 		}
-		return build(ctx, cfg, block)
+		p, err := build(ctx, cfg, block)
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
 	}
 }
 

@@ -10,14 +10,10 @@ import (
 // Factory builds the adapter for an AuthServer's auth0 block: the tenant
 // domain from the block, spec.credentials (the operator's machine-to-machine
 // application, audience https://DOMAIN/api/v2/) as the Management API token.
-var Factory = provider.Typed(Name, func(_ context.Context, cfg provider.Config, block *v1alpha1.Auth0Provider) (provider.Provider, error) {
+var Factory = provider.Typed(Name, func(_ context.Context, cfg provider.Config, block *v1alpha1.Auth0Provider) (*Provider, error) {
 	if cfg.Management == nil {
 		return nil, provider.Errorf(provider.KindInvalidMetadata,
 			"spec.credentials: Auth0's Management API needs a token; set spec.credentials.clientCredentials for the operator's machine-to-machine application, with audience https://%s/api/v2/", block.Domain)
 	}
-	p, err := New(Config{Domain: block.Domain, HTTPClient: cfg.HTTPClient, Token: cfg.Management, Owner: cfg.Owner})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return New(Config{Domain: block.Domain, HTTPClient: cfg.HTTPClient, Token: cfg.Management, Owner: cfg.Owner})
 })

@@ -27,7 +27,7 @@ var clouds = map[v1alpha1.EntraCloud]cloud{
 // scope GRAPH/.default) as Graph's authentication. The issuer must be the
 // tenant's, on the cloud's login host, so that the token URL delivered to
 // workloads is the tenant's v2.0 token endpoint.
-var Factory = provider.Typed(Name, func(_ context.Context, cfg provider.Config, b *v1alpha1.EntraProvider) (provider.Provider, error) {
+var Factory = provider.Typed(Name, func(_ context.Context, cfg provider.Config, b *v1alpha1.EntraProvider) (*Provider, error) {
 	graph := b.GraphURL
 	if graph == "" {
 		name := b.Cloud
@@ -51,11 +51,7 @@ var Factory = provider.Typed(Name, func(_ context.Context, cfg provider.Config, 
 	if b.SecretLifetime != nil {
 		lifetime = b.SecretLifetime.Duration
 	}
-	p, err := New(Config{GraphURL: graph, HTTPClient: cfg.HTTPClient, Token: cfg.Management, Owner: cfg.Owner, SecretLifetime: lifetime})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return New(Config{GraphURL: graph, HTTPClient: cfg.HTTPClient, Token: cfg.Management, Owner: cfg.Owner, SecretLifetime: lifetime})
 })
 
 // checkIssuer refuses an issuer that is not on the cloud's login host or,

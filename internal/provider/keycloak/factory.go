@@ -10,7 +10,7 @@ import (
 // Factory builds the adapter for an AuthServer's keycloak block, with
 // spec.credentials (client credentials of the operator's service account)
 // as the admin API's token.
-var Factory = provider.Typed(Name, func(_ context.Context, cfg provider.Config, b *v1alpha1.KeycloakProvider) (provider.Provider, error) {
+var Factory = provider.Typed(Name, func(_ context.Context, cfg provider.Config, b *v1alpha1.KeycloakProvider) (*Provider, error) {
 	c := Config{
 		BaseURL: b.BaseURL, AdminPathPrefix: b.AdminPathPrefix, Realm: b.Realm,
 		HTTPClient: cfg.HTTPClient, Token: cfg.Management, Owner: cfg.Owner,
@@ -21,9 +21,5 @@ var Factory = provider.Typed(Name, func(_ context.Context, cfg provider.Config, 
 		}
 		c.RotatedSecretLifetime = r.RotatedSecretLifetime.Duration
 	}
-	p, err := New(c)
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return New(c)
 })

@@ -12,7 +12,7 @@ import (
 // AuthServer's issuerURL must be the issuer of the block's authorization
 // server, so that the token URL delivered to workloads is the one whose
 // policies the adapter manages.
-var Factory = provider.Typed(Name, func(_ context.Context, cfg provider.Config, block *v1alpha1.OktaProvider) (provider.Provider, error) {
+var Factory = provider.Typed(Name, func(_ context.Context, cfg provider.Config, block *v1alpha1.OktaProvider) (*Provider, error) {
 	p, err := New(Config{
 		OrgURL: block.OrgURL, AuthorizationServerID: block.AuthorizationServerID,
 		HTTPClient: cfg.HTTPClient, Token: cfg.Management, Owner: cfg.Owner,

@@ -39,7 +39,7 @@ type Config struct {
 }
 
 // Factory builds the adapter from the AuthServer's preRegistered block.
-var Factory = provider.Typed(Name, func(_ context.Context, cfg provider.Config, b *v1alpha1.PreRegisteredProvider) (provider.Provider, error) {
+var Factory = provider.Typed(Name, func(_ context.Context, cfg provider.Config, b *v1alpha1.PreRegisteredProvider) (*Provider, error) {
 	c := Config{TokenURL: cfg.Endpoints.Token, HTTPClient: cfg.HTTPClient}
 	if a := b.ClientAuthentication; a != nil {
 		c.Style, c.ExtraParams, c.ExtraHeaders = mgmtauth.AuthStyle(a.Style), a.ExtraParams, a.ExtraHeaders
