@@ -30,10 +30,7 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("starts a real Hydra")
-	}
-	srv := hydrasrv.StartT(t, hydrasrv.Options{})
+	srv := startHydra(t)
 	return &rig{srv: srv, admin: srv.CountAdmin(t, hydrasrv.ProxyOptions{})}
 }
 

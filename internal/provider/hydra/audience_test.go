@@ -7,17 +7,13 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
-	hydrasrv "github.com/oauth-client-operator/oauth-client-operator/internal/testutil/hydra"
 )
 
 // Both adapters register spec.audience at a real Hydra, which keeps it:
 // the admin API and RFC 7591 registration (issue 12, defect 4).
 func TestAudienceIsRegisteredAtHydra(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("starts a real Hydra")
-	}
-	srv := hydrasrv.StartT(t, hydrasrv.Options{})
+	srv := startHydra(t)
 	admin, err := hydra.New(hydra.Config{AdminURL: srv.AdminURL, PublicIssuer: srv.Issuer, Owner: "audience-test"})
 	if err != nil {
 		t.Fatal(err)

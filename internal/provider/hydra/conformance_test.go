@@ -18,10 +18,7 @@ import (
 // the genericError its document promises.)
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("starts a real Hydra")
-	}
-	srv := hydrasrv.StartT(t, hydrasrv.Options{})
+	srv := startHydra(t)
 	const apiKey = "conformance-api-key" //nolint:gosec // G101: the test gateway's made-up bearer, not a credential
 	gateway := srv.CountAdmin(t, hydrasrv.ProxyOptions{Bearer: apiKey})
 

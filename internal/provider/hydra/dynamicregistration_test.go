@@ -36,10 +36,7 @@ func newDynamicRegistration(t *testing.T, srv *hydrasrv.Server) provider.Provide
 // dynamic-registration adapter against the same real Hydra.
 func TestDynamicRegistrationConformance(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("starts a real Hydra")
-	}
-	srv := hydrasrv.StartT(t, hydrasrv.Options{})
+	srv := startHydra(t)
 	var n atomic.Int64
 	providertest.Run(t, providertest.Harness{
 		New: func(t *testing.T) provider.Provider { return newDynamicRegistration(t, srv) },
@@ -72,10 +69,7 @@ func TestDynamicRegistrationConformance(t *testing.T) {
 // test of the fix.
 func TestDynamicRegistrationAgainstHydraFacts(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("starts a real Hydra")
-	}
-	srv := hydrasrv.StartT(t, hydrasrv.Options{})
+	srv := startHydra(t)
 	dcr := newDynamicRegistration(t, srv)
 	ctx := t.Context()
 
