@@ -329,10 +329,7 @@ func createDevServer(t *testing.T, ns string, spec v1alpha1.AuthServerSpec) *v1a
 // registration Secret instead of the server's initial access token.
 func createDevServerWithToken(t *testing.T, ns, token string, spec v1alpha1.AuthServerSpec) *v1alpha1.AuthServer {
 	t.Helper()
-	mustCreate(t, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "dev-registration", Namespace: ns},
-		StringData: map[string]string{"token": token},
-	})
+	createSecret(t, ns, "dev-registration", map[string]string{"token": token})
 	spec.DynamicRegistration = &v1alpha1.DynamicRegistrationProvider{}
 	spec.Credentials = &v1alpha1.ManagementCredentials{
 		InitialAccessToken: &v1alpha1.SecretKeySelector{Name: "dev-registration", Key: "token"},
