@@ -16,15 +16,10 @@ import (
 var env *kube.Env
 
 func TestMain(m *testing.M) {
-	var err error
-	env, err = kube.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = env.Stop()
-	os.Exit(code)
+	os.Exit(kube.Run(func(e *kube.Env) int {
+		env = e
+		return m.Run()
+	}))
 }
 
 // object parses a manifest; every case gets a unique name so cases never
