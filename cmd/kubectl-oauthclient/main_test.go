@@ -24,8 +24,8 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/tier"
 )
 
+// The API server's client and the auth server, for every test.
 var (
-	env  *kube.Env
 	k8s  client.Client
 	auth *authserver.Server
 )
@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 func runTests(m *testing.M) int {
 	tier.Enable() // envtest and the auth server: all of it is integration tier
 	return kube.Run(func(e *kube.Env) int {
-		env, k8s = e, e.Client
+		k8s = e.Client
 		var err error
 		if auth, err = authserver.Start(context.Background(), authserver.Options{}); err != nil {
 			fmt.Fprintln(os.Stderr, err)
