@@ -74,6 +74,8 @@ func startCountedHydra(t *testing.T) (*hydra.Server, *hydra.CountingProxy, strin
 	return h, admin, hydraNamespace(t, h, admin.URL)
 }
 
+// hydraForTest starts a real Ory Hydra that stops when the test ends; with
+// -short it skips the test.
 func hydraForTest(t *testing.T) *hydra.Server {
 	t.Helper()
 	if testing.Short() {
