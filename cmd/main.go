@@ -19,16 +19,8 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/oauth-client-operator/oauth-client-operator/controllers"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/adapters"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/asgardeo"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/auth0"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/dynamicregistration"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/entra"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/keycloak"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/okta"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/preregistered"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/scheme"
 )
 
@@ -37,20 +29,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "manager:", err)
 		os.Exit(1)
 	}
-}
-
-// registry lists the provider adapters compiled into the manager.
-func registry() *provider.Registry {
-	r := provider.NewRegistry()
-	r.Register(dynamicregistration.Name, dynamicregistration.New)
-	r.Register(hydra.Name, hydra.Factory)
-	r.Register(okta.Name, okta.Factory)
-	r.Register(auth0.Name, auth0.Factory)
-	r.Register(asgardeo.Name, asgardeo.Factory)
-	r.Register(entra.Name, entra.Factory)
-	r.Register(keycloak.Name, keycloak.Factory)
-	r.Register(preregistered.Name, preregistered.Factory)
-	return r
 }
 
 func run() error {
@@ -89,7 +67,7 @@ func run() error {
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 
-	opts.Registry = registry()
+	opts.Registry = adapters.Registry()
 	opts.OperatorNamespace = operatorNamespace
 
 	cfg, err := ctrl.GetConfig()

@@ -20,7 +20,6 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/keycloak/keycloakfake"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/okta/oktafake"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/hydra"
 )
 
 // TestStableClientIDAtHydra runs spec.clientID and adoption against a real
@@ -30,22 +29,14 @@ import (
 // takes it over and, as Hydra v2.3.0 can neither show the secret nor keep
 // two, regenerates the secret and says so.
 func TestStableClientIDAtHydra(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Ory Hydra")
-	}
 	ctx := context.Background()
-	h := hydra.StartT(t, hydra.Options{})
-	admin := h.CountAdmin(t, hydra.ProxyOptions{})
-	ns := createNamespace(t)
-	hydraServer(t, h, ns, "hydra", v1alpha1.ProviderBlocks{Hydra: &v1alpha1.HydraProvider{AdminURL: admin.URL}})
+	h, admin, ns := startCountedHydra(t)
 	spec := func(id string) v1alpha1.OAuthClientSpec {
 		return v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "hydra"}, ClientID: id, Scopes: []string{"read", "write"}}
 	}
 
 	t.Run("the same manifest deleted and applied again keeps its client ID", func(t *testing.T) {
-		newClient(t, ns, "billing", spec("billing"))
-		first := waitReady(t, ns, "billing")
-		s := secretOf(t, ns, "billing")
+		first, s := applyReady(t, ns, "billing", spec("billing"))
 		if first.Status.ClientID != "billing" || string(s.Data["client_id"]) != "billing" {
 			t.Fatalf("client ID %q (Secret %q), want spec.clientID billing", first.Status.ClientID, s.Data["client_id"])
 		}
@@ -285,17 +276,7 @@ func TestAdoptionRotatesWithOverlapAtFakeOkta(t *testing.T) {
 	works := func(id, secret string) error {
 		return oktafake.ClientCredentials(ctx, nil, tokenURL, id, secret, "read")
 	}
-	ns := createNamespace(t)
-	mustCreate(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "okta-api", Namespace: ns}, StringData: map[string]string{"token": apiToken}})
-	mustCreate(t, &v1alpha1.AuthServer{
-		ObjectMeta: metav1.ObjectMeta{Name: "okta", Namespace: ns},
-		Spec: v1alpha1.AuthServerSpec{
-			IssuerURL:      srv.URL + "/oauth2/default",
-			Credentials:    &v1alpha1.ManagementCredentials{SSWSToken: &v1alpha1.SecretKeySelector{Name: "okta-api", Key: "token"}},
-			ProviderBlocks: v1alpha1.ProviderBlocks{Okta: &v1alpha1.OktaProvider{OrgURL: srv.URL}},
-		},
-	})
-	waitServer(t, &v1alpha1.AuthServer{}, ns, "okta", v1alpha1.ReasonReady)
+	ns := oktaNamespace(t, srv, apiToken)
 	spec := v1alpha1.OAuthClientSpec{
 		ServerRef: v1alpha1.ServerReference{Name: "okta"}, ClientID: "shared-app", ClientName: "shared", Scopes: []string{"read"},
 		DeletionPolicy: v1alpha1.DeletionPolicyOrphan, Rotation: rotation(0, 5*time.Second),

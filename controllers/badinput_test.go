@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 )
 
@@ -34,13 +32,7 @@ func TestBadInputTheSchemaCannotSee(t *testing.T) {
 	})
 
 	t.Run("server that is not ready", func(t *testing.T) {
-		mustCreate(t, &v1alpha1.AuthServer{
-			ObjectMeta: metav1.ObjectMeta{Name: "nowhere", Namespace: ns},
-			Spec: v1alpha1.AuthServerSpec{
-				IssuerURL:      "http://127.0.0.1:1",
-				ProviderBlocks: v1alpha1.ProviderBlocks{DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{}},
-			},
-		})
+		createServer(t, ns, "nowhere", "http://127.0.0.1:1", nil)
 		newClient(t, ns, "waiting", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "nowhere"}})
 		cond := waitReason(t, ns, "waiting", v1alpha1.ReasonServerNotReady)
 		if !strings.Contains(cond.Message, `AuthServer "nowhere" is not ready`) {

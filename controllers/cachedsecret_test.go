@@ -16,9 +16,8 @@ import (
 // credentials back.
 func TestEditedSecretDataIsPutBack(t *testing.T) {
 	ns := newNamespace(t)
-	newClient(t, ns, "edited", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
-	waitReady(t, ns, "edited")
-	want := secretOf(t, ns, "edited").Data["client_secret"]
+	_, delivered := applyReady(t, ns, "edited", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
+	want := delivered.Data["client_secret"]
 
 	sec := secretOf(t, ns, "edited")
 	patch := client.MergeFrom(sec.DeepCopy())

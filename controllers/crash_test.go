@@ -8,6 +8,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/crashtest"
 )
 
 // TestCrashAtEveryPoint stops the operator right after each step that
@@ -54,58 +55,52 @@ func TestCrashAtEveryPoint(t *testing.T) {
 		crashpoint.AfterStateRemove:   {act: del, gone: true},
 		crashpoint.AfterDisableDelete: {act: disable, disabled: true},
 	}
-	for _, point := range crashpoint.All {
-		sc, ok := scenarios[point]
-		if !ok {
-			t.Fatalf("crash point %s has no scenario", point)
+	crashtest.EachPoint(t, scenarios, func(t *testing.T, point string, sc scenario) {
+		crashpoint.Reset()
+		defer crashpoint.Reset()
+		ns := newNamespace(t)
+		name := ns + "/c"
+		spec := v1alpha1.OAuthClientSpec{Scopes: []string{"read"}, Rotation: rotation(0, 2*time.Second)}
+		if sc.act != nil {
+			newClient(t, ns, "c", spec)
+			waitReady(t, ns, "c")
+			crashpoint.Arm(point)
+			sc.act(t, ns)
+		} else {
+			crashpoint.Arm(point)
+			newClient(t, ns, "c", spec)
 		}
-		t.Run(point, func(t *testing.T) {
-			crashpoint.Reset()
-			defer crashpoint.Reset()
-			ns := newNamespace(t)
-			name := ns + "/c"
-			spec := v1alpha1.OAuthClientSpec{Scopes: []string{"read"}, Rotation: rotation(0, 2*time.Second)}
-			if sc.act != nil {
-				newClient(t, ns, "c", spec)
-				waitReady(t, ns, "c")
-				crashpoint.Arm(point)
-				sc.act(t, ns)
-			} else {
-				crashpoint.Arm(point)
-				newClient(t, ns, "c", spec)
-			}
-			waitFor(t, "the crash point", func() (bool, string) {
-				return crashpoint.Hits(point) == 1, "not reached"
-			})
-			go func() { time.Sleep(200 * time.Millisecond); crashpoint.Release() }()
-			restartManager(t, 0)
-
-			switch {
-			case sc.gone:
-				waitGone(t, &v1alpha1.OAuthClient{}, ns, "c")
-			case sc.disabled:
-				waitReason(t, ns, "c", v1alpha1.ReasonDisabled)
-			default:
-				waitFor(t, "Ready after the crash", func() (bool, string) {
-					oac := getClient(t, ns, "c")
-					ready, why := isReady(oac.Status.Conditions, oac.Generation)
-					return ready && (point != crashpoint.AfterRetireDelete || oac.Status.SecretVersion == 2), why
-				})
-				if _, err := token(t, secretOf(t, ns, "c"), "read"); err != nil {
-					t.Fatalf("the Secret's credentials do not work after the crash: %v", err)
-				}
-			}
-			want := sc.unknownClients
-			if !sc.gone && !sc.disabled {
-				want++ // the current client
-			}
-			// Retirements finish within the 2s grace period.
-			waitFor(t, fmt.Sprintf("%d clients named %s at the server", want, name), func() (bool, string) {
-				n := remoteClientsNamed(t, name)
-				return n == want, fmt.Sprintf("%d", n)
-			})
+		waitFor(t, "the crash point", func() (bool, string) {
+			return crashpoint.Hits(point) == 1, "not reached"
 		})
-	}
+		go func() { time.Sleep(200 * time.Millisecond); crashpoint.Release() }()
+		restartManager(t, 0)
+
+		switch {
+		case sc.gone:
+			waitGone(t, &v1alpha1.OAuthClient{}, ns, "c")
+		case sc.disabled:
+			waitReason(t, ns, "c", v1alpha1.ReasonDisabled)
+		default:
+			waitFor(t, "Ready after the crash", func() (bool, string) {
+				oac := getClient(t, ns, "c")
+				ready, why := isReady(oac.Status.Conditions, oac.Generation)
+				return ready && (point != crashpoint.AfterRetireDelete || oac.Status.SecretVersion == 2), why
+			})
+			if _, err := token(t, secretOf(t, ns, "c"), "read"); err != nil {
+				t.Fatalf("the Secret's credentials do not work after the crash: %v", err)
+			}
+		}
+		want := sc.unknownClients
+		if !sc.gone && !sc.disabled {
+			want++ // the current client
+		}
+		// Retirements finish within the 2s grace period.
+		waitFor(t, fmt.Sprintf("%d clients named %s at the server", want, name), func() (bool, string) {
+			n := remoteClientsNamed(t, name)
+			return n == want, fmt.Sprintf("%d", n)
+		})
+	})
 }
 
 // remoteClientsNamed counts the server's clients with client_name name.

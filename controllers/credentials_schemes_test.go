@@ -29,6 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/keys"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/mgmtauth"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
 )
@@ -65,10 +66,7 @@ func TestPrivateKeyJWTManagementAtTheRealServer(t *testing.T) {
 	mgmtID := mgmt["client_id"].(string)
 
 	ns := createNamespace(t)
-	mustCreate(t, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "operator-keys", Namespace: ns},
-		StringData: map[string]string{"rsa.pem": rsaPEM, "ec.jwk": ecJWK, "unregistered.pem": unregistered},
-	})
+	createSecret(t, ns, "operator-keys", map[string]string{"rsa.pem": rsaPEM, "ec.jwk": ecJWK, "unregistered.pem": unregistered})
 	withKey := func(key *v1alpha1.PrivateKeySelector) *v1alpha1.ManagementCredentials {
 		return &v1alpha1.ManagementCredentials{ClientCredentials: &v1alpha1.ClientCredentialsAuth{
 			ClientID: mgmtID, PrivateKey: key, Scopes: []string{"read"},
@@ -247,10 +245,7 @@ func TestStaticHeaderSchemesReachTheServer(t *testing.T) {
 	gw.setUpstream(t, open.URL)
 
 	ns := createNamespace(t)
-	mustCreate(t, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "gateway", Namespace: ns},
-		StringData: map[string]string{"ssws": ssws, "api-key": apiKey, "wrong": wrong},
-	})
+	createSecret(t, ns, "gateway", map[string]string{"ssws": ssws, "api-key": apiKey, "wrong": wrong})
 	for _, tc := range []struct {
 		server string
 		creds  *v1alpha1.ManagementCredentials
@@ -365,20 +360,6 @@ func TestBadManagementKeyInput(t *testing.T) {
 
 // ---- helpers of this file ----
 
-// createServer creates a dynamic-registration AuthServer name in ns with
-// the given credentials.
-func createServer(t *testing.T, ns, name, issuer string, creds *v1alpha1.ManagementCredentials) {
-	t.Helper()
-	as := &v1alpha1.AuthServer{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
-		Spec: v1alpha1.AuthServerSpec{
-			IssuerURL: issuer, Credentials: creds,
-			ProviderBlocks: v1alpha1.ProviderBlocks{DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{}},
-		},
-	}
-	mustCreate(t, as)
-}
-
 // deleteClientAtEnd deletes the OAuthClient when the test ends, before the
 // test's servers stop, so that its remote client goes with it.
 func deleteClientAtEnd(t *testing.T, ns, name string) {
@@ -396,15 +377,18 @@ func deleteClientAtEnd(t *testing.T, ns, name string) {
 // rsaKeyPEM is a new 2048-bit RSA key as PKCS#8 PEM.
 func rsaKeyPEM(t *testing.T) string {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	pemKey, _ := rsaKey(t)
+	return pemKey
+}
+
+// rsaKey is a new 2048-bit RSA key as PKCS#8 PEM, and its public key.
+func rsaKey(t *testing.T) (string, *rsa.PublicKey) {
+	t.Helper()
+	pair, err := keys.Generate(keys.RS256, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	return string(pair.PrivatePEM), pair.Signer().Public().(*rsa.PublicKey)
 }
 
 // ecKeyJWK is a new P-256 key as a private JWK with the given kid.

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
@@ -57,23 +56,16 @@ func TestClientCredentialsManagementFollowsItsSecret(t *testing.T) {
 	seen.add(firstSecret)
 
 	ns := createNamespace(t)
-	mustCreate(t, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "mgmt", Namespace: ns},
-		StringData: map[string]string{"secret": firstSecret},
+	createSecret(t, ns, "mgmt", map[string]string{"secret": firstSecret})
+	readyServer(t, ns, "dev", v1alpha1.AuthServerSpec{
+		IssuerURL:      open.Issuer,
+		ProviderBlocks: v1alpha1.ProviderBlocks{DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{}},
+		Credentials: &v1alpha1.ManagementCredentials{ClientCredentials: &v1alpha1.ClientCredentialsAuth{
+			ClientID:     mgmtID,
+			ClientSecret: &v1alpha1.SecretKeySelector{Name: "mgmt", Key: "secret"},
+			Scopes:       []string{"read"},
+		}},
 	})
-	mustCreate(t, &v1alpha1.AuthServer{
-		ObjectMeta: metav1.ObjectMeta{Name: "dev", Namespace: ns},
-		Spec: v1alpha1.AuthServerSpec{
-			IssuerURL:      open.Issuer,
-			ProviderBlocks: v1alpha1.ProviderBlocks{DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{}},
-			Credentials: &v1alpha1.ManagementCredentials{ClientCredentials: &v1alpha1.ClientCredentialsAuth{
-				ClientID:     mgmtID,
-				ClientSecret: &v1alpha1.SecretKeySelector{Name: "mgmt", Key: "secret"},
-				Scopes:       []string{"read"},
-			}},
-		},
-	})
-	waitServer(t, &v1alpha1.AuthServer{}, ns, "dev", v1alpha1.ReasonReady)
 	newClient(t, ns, "billing", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
 	waitReady(t, ns, "billing")
 	tokens := func() int {

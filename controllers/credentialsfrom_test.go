@@ -10,7 +10,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/hydra"
 )
 
 // TestCredentialsFromAtHydra brings the client's secret from a Secret to a
@@ -19,14 +18,8 @@ import (
 // registered, verified and delivered, and a changed source reaches Hydra
 // and the delivered Secret. The operator never writes the source.
 func TestCredentialsFromAtHydra(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Ory Hydra")
-	}
 	ctx := context.Background()
-	h := hydra.StartT(t, hydra.Options{})
-	admin := h.CountAdmin(t, hydra.ProxyOptions{})
-	ns := createNamespace(t)
-	hydraServer(t, h, ns, "hydra", v1alpha1.ProviderBlocks{Hydra: &v1alpha1.HydraProvider{AdminURL: admin.URL}})
+	h, admin, ns := startCountedHydra(t)
 	ref := v1alpha1.ServerReference{Name: "hydra"}
 	before, err := h.AdminClientCount(ctx)
 	if err != nil {

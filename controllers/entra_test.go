@@ -34,21 +34,16 @@ func TestOAuthClientsAtEntraFake(t *testing.T) {
 	ctx := context.Background()
 	srv := entrafake.Start(t)
 	ns := createNamespace(t)
-	mustCreate(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "entra-operator", Namespace: ns},
-		Data: map[string][]byte{"client-secret": []byte(srv.ManagementSecret)}})
+	createSecret(t, ns, "entra-operator", map[string]string{"client-secret": srv.ManagementSecret})
 	seen.add(srv.ManagementSecret)
-	mustCreate(t, &v1alpha1.AuthServer{
-		ObjectMeta: metav1.ObjectMeta{Name: "entra", Namespace: ns},
-		Spec: v1alpha1.AuthServerSpec{
-			IssuerURL: srv.Issuer(srv.URL),
-			Credentials: &v1alpha1.ManagementCredentials{ClientCredentials: &v1alpha1.ClientCredentialsAuth{
-				ClientID: srv.ManagementID, ClientSecret: &v1alpha1.SecretKeySelector{Name: "entra-operator", Key: "client-secret"},
-				AuthStyle: v1alpha1.AuthStyleForm, Scopes: []string{entrafake.GraphResource + "/.default"},
-			}},
-			ProviderBlocks: v1alpha1.ProviderBlocks{Entra: &v1alpha1.EntraProvider{TenantID: srv.Tenant, GraphURL: srv.URL}},
-		},
+	readyServer(t, ns, "entra", v1alpha1.AuthServerSpec{
+		IssuerURL: srv.Issuer(srv.URL),
+		Credentials: &v1alpha1.ManagementCredentials{ClientCredentials: &v1alpha1.ClientCredentialsAuth{
+			ClientID: srv.ManagementID, ClientSecret: &v1alpha1.SecretKeySelector{Name: "entra-operator", Key: "client-secret"},
+			AuthStyle: v1alpha1.AuthStyleForm, Scopes: []string{entrafake.GraphResource + "/.default"},
+		}},
+		ProviderBlocks: v1alpha1.ProviderBlocks{Entra: &v1alpha1.EntraProvider{TenantID: srv.Tenant, GraphURL: srv.URL}},
 	})
-	waitServer(t, &v1alpha1.AuthServer{}, ns, "entra", v1alpha1.ReasonReady)
 	ref := v1alpha1.ServerReference{Name: "entra"}
 	roles := func(rs ...v1alpha1.EntraAppRoles) *v1alpha1.ProviderOptions {
 		return &v1alpha1.ProviderOptions{Entra: &v1alpha1.EntraClientOptions{AppRoles: rs}}

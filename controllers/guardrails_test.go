@@ -252,9 +252,7 @@ func TestClientOutsideTheServersPolicyIsRefusedNamingTheField(t *testing.T) {
 // nothing; loosening it again makes it Ready with the same client.
 func TestPolicyChangeReportsExistingClientsWithoutTouchingThem(t *testing.T) {
 	ns := newNamespace(t)
-	newClient(t, ns, "app", v1alpha1.OAuthClientSpec{Scopes: []string{"read", "write"}})
-	oac := waitReady(t, ns, "app")
-	before := secretOf(t, ns, "app")
+	oac, before := applyReady(t, ns, "app", v1alpha1.OAuthClientSpec{Scopes: []string{"read", "write"}})
 
 	setPolicy := func(p *v1alpha1.ClientPolicy) {
 		var as v1alpha1.AuthServer
@@ -292,9 +290,7 @@ func TestPolicyChangeReportsExistingClientsWithoutTouchingThem(t *testing.T) {
 // OAuthClient's UID names the real holder, or none (defect 3 of issue 12).
 func TestCopiedSecretConflictNamesTheRealHolder(t *testing.T) {
 	ns := newNamespace(t)
-	newClient(t, ns, "billing", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
-	billing := waitReady(t, ns, "billing")
-	original := secretOf(t, ns, "billing")
+	billing, original := applyReady(t, ns, "billing", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
 
 	// A copy under the name another OAuthClient asks for, labels and all.
 	copied := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "reports", Namespace: ns, Labels: original.Labels}, Data: original.Data}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
@@ -22,15 +21,8 @@ import (
 // at the server, rotation, and deletion.
 func TestOAuthClientsAtHydra(t *testing.T) {
 	t.Parallel() // its own namespace and server; no restart, crash point or global
-	if testing.Short() {
-		t.Skip("starts Ory Hydra")
-	}
 	ctx := context.Background()
-	h := hydra.StartT(t, hydra.Options{})
-	admin := h.CountAdmin(t, hydra.ProxyOptions{})
-
-	ns := createNamespace(t)
-	hydraServer(t, h, ns, "hydra", v1alpha1.ProviderBlocks{Hydra: &v1alpha1.HydraProvider{AdminURL: admin.URL}})
+	h, admin, ns := startCountedHydra(t)
 
 	newClient(t, ns, "billing", v1alpha1.OAuthClientSpec{
 		ServerRef: v1alpha1.ServerReference{Name: "hydra"}, Scopes: []string{"read", "write"},
@@ -38,7 +30,6 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 	oac := waitReady(t, ns, "billing")
 	s := secretOf(t, ns, "billing")
 	id, secret := string(s.Data["client_id"]), string(s.Data["client_secret"])
-	seen.add(secret)
 	if want := string(oac.UID) + "-1"; id != want || oac.Status.ClientID != id {
 		t.Errorf("client ID %q (status %q), want the operator's choice %q", id, oac.Status.ClientID, want)
 	}
@@ -54,8 +45,7 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 	}
 
 	t.Run("50 Ready clients: a full resync writes nothing to Hydra or the API server", func(t *testing.T) {
-		quietNS := createNamespace(t)
-		hydraServer(t, h, quietNS, "hydra", v1alpha1.ProviderBlocks{Hydra: &v1alpha1.HydraProvider{AdminURL: admin.URL}})
+		quietNS := hydraNamespace(t, h, admin.URL)
 		const n = 50
 		for i := range n {
 			spec := v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "hydra"}, Scopes: []string{"read"}}
@@ -272,14 +262,10 @@ func TestOAuthClientsAtHydra(t *testing.T) {
 // When Hydra stops, the AuthServer's Ready condition follows what its
 // OAuthClients see at once, not at its next periodic check (an hour here).
 func TestAuthServerFollowsItsClientsWhenHydraStops(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Ory Hydra")
-	}
 	ctx := context.Background()
-	h := hydra.StartT(t, hydra.Options{})
+	h := hydraForTest(t)
 	withTimings(t, time.Hour, time.Hour)
-	ns := createNamespace(t)
-	hydraServer(t, h, ns, "hydra", v1alpha1.ProviderBlocks{Hydra: &v1alpha1.HydraProvider{AdminURL: h.AdminURL}})
+	ns := hydraNamespace(t, h, h.AdminURL)
 	newClient(t, ns, "app", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "hydra"}, Scopes: []string{"read"}})
 	waitReady(t, ns, "app")
 	seen.add(string(secretOf(t, ns, "app").Data["client_secret"]))
@@ -313,17 +299,6 @@ func recordVersion(t *testing.T, oac *v1alpha1.OAuthClient) string {
 		t.Fatal(err)
 	}
 	return s.ResourceVersion
-}
-
-// hydraServer creates AuthServer name in ns at Hydra h with the given
-// provider block, and waits until it is Ready.
-func hydraServer(t *testing.T, h *hydra.Server, ns, name string, blocks v1alpha1.ProviderBlocks) {
-	t.Helper()
-	mustCreate(t, &v1alpha1.AuthServer{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
-		Spec:       v1alpha1.AuthServerSpec{IssuerURL: h.Issuer, ProviderBlocks: blocks},
-	})
-	waitServer(t, &v1alpha1.AuthServer{}, ns, name, v1alpha1.ReasonReady)
 }
 
 // waitForLists waits until Hydra behind admin was asked for n listings of

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
@@ -54,7 +53,6 @@ func TestOAuthClientsAtKeycloak(t *testing.T) {
 	oac := waitReady(t, ns, "billing")
 	s := secretOf(t, ns, "billing")
 	id, secret := string(s.Data["client_id"]), string(s.Data["client_secret"])
-	seen.add(secret)
 	if want := string(oac.UID) + "-1"; id != want {
 		t.Errorf("clientId %q, want the operator's choice %q", id, want)
 	}
@@ -72,18 +70,9 @@ func TestOAuthClientsAtKeycloak(t *testing.T) {
 
 	t.Run("a resync with nothing changed writes nothing to Keycloak", func(t *testing.T) {
 		fake.ResetRequests()
-		waitFor(t, "two resyncs", func() (bool, string) {
-			reads := 0
-			for _, r := range fake.Requests() {
-				if r == "GET /admin/realms/"+realm+"/clients/"+v.ID {
-					reads++
-				}
-			}
-			return reads >= 2, fmt.Sprintf("%d reads", reads)
-		})
-		if w := fake.Writes(); len(w) > 0 {
-			t.Errorf("resyncs wrote to Keycloak: %v", w)
-		}
+		waitQuietResyncs(t, "Keycloak", func() int {
+			return countOf(fake.Requests(), "GET /admin/realms/"+realm+"/clients/"+v.ID)
+		}, fake.Writes)
 	})
 
 	t.Run("a scope and a role change reach Keycloak", func(t *testing.T) {
@@ -270,23 +259,19 @@ func startKeycloak(t *testing.T) *keycloakEnv {
 // as the management client of realm master, and waits until it is Ready.
 func (k *keycloakEnv) authServer(t *testing.T, ns, name string) {
 	t.Helper()
-	mustCreate(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name + "-mgmt", Namespace: ns}, StringData: map[string]string{"secret": keycloakMgmtSecret}})
-	mustCreate(t, &v1alpha1.AuthServer{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
-		Spec: v1alpha1.AuthServerSpec{
-			IssuerURL: k.issuer,
-			Credentials: &v1alpha1.ManagementCredentials{ClientCredentials: &v1alpha1.ClientCredentialsAuth{
-				TokenURL:     k.base + "/realms/master/protocol/openid-connect/token",
-				ClientID:     "oauth-client-operator",
-				ClientSecret: &v1alpha1.SecretKeySelector{Name: name + "-mgmt", Key: "secret"},
-			}},
-			ProviderBlocks: v1alpha1.ProviderBlocks{Keycloak: &v1alpha1.KeycloakProvider{
-				BaseURL: k.base, Realm: k.realm,
-				SecretRotation: &v1alpha1.KeycloakSecretRotation{RotatedSecretLifetime: metav1.Duration{Duration: 24 * time.Hour}},
-			}},
-		},
+	createSecret(t, ns, name+"-mgmt", map[string]string{"secret": keycloakMgmtSecret})
+	readyServer(t, ns, name, v1alpha1.AuthServerSpec{
+		IssuerURL: k.issuer,
+		Credentials: &v1alpha1.ManagementCredentials{ClientCredentials: &v1alpha1.ClientCredentialsAuth{
+			TokenURL:     k.base + "/realms/master/protocol/openid-connect/token",
+			ClientID:     "oauth-client-operator",
+			ClientSecret: &v1alpha1.SecretKeySelector{Name: name + "-mgmt", Key: "secret"},
+		}},
+		ProviderBlocks: v1alpha1.ProviderBlocks{Keycloak: &v1alpha1.KeycloakProvider{
+			BaseURL: k.base, Realm: k.realm,
+			SecretRotation: &v1alpha1.KeycloakSecretRotation{RotatedSecretLifetime: metav1.Duration{Duration: 24 * time.Hour}},
+		}},
 	})
-	waitServer(t, &v1alpha1.AuthServer{}, ns, name, v1alpha1.ReasonReady)
 }
 
 // works is nil when the credentials get a token with scope at the realm.

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/hydra"
 )
 
 // A private_key_jwt OAuthClient at a real Ory Hydra v2.3.0 through the
@@ -17,13 +16,8 @@ import (
 // by key overlap ends with Hydra holding only the new key, which works,
 // while the old one is refused.
 func TestKeyBasedClientAtHydra(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Ory Hydra")
-	}
 	ctx := context.Background()
-	h := hydra.StartT(t, hydra.Options{})
-	ns := createNamespace(t)
-	hydraServer(t, h, ns, "hydra", v1alpha1.ProviderBlocks{Hydra: &v1alpha1.HydraProvider{AdminURL: h.AdminURL}})
+	h, ns := startHydra(t)
 
 	spec := keySpec(rotation(0, 2*time.Second))
 	spec.ServerRef = v1alpha1.ServerReference{Name: "hydra"}

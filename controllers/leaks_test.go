@@ -13,7 +13,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/hydra"
 )
 
 // The leaked-client scan at a real Ory Hydra finds the client of an
@@ -24,13 +23,8 @@ import (
 // grace period, a client left on purpose by deletionPolicy Orphan, or a
 // client of another operator instance.
 func TestLeakedClientsAtHydra(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Ory Hydra")
-	}
 	ctx := context.Background()
-	h := hydra.StartT(t, hydra.Options{})
-	ns := createNamespace(t)
-	hydraServer(t, h, ns, "hydra", v1alpha1.ProviderBlocks{Hydra: &v1alpha1.HydraProvider{AdminURL: h.AdminURL}})
+	h, ns := startHydra(t)
 	names := []string{"live", "rotated", "orphaned", "leaky"}
 	t.Cleanup(func() { // before Hydra stops
 		for _, name := range names {

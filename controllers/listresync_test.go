@@ -11,21 +11,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/hydra"
 )
 
 // At a server that can list (Hydra), a resync reads the clients with one
 // paged List instead of one read per client, and still finds a client
 // changed or deleted at the server.
 func TestResyncByListFindsClientsChangedOrDeletedAtTheServer(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Ory Hydra")
-	}
 	ctx := context.Background()
-	h := hydra.StartT(t, hydra.Options{})
-	admin := h.CountAdmin(t, hydra.ProxyOptions{})
-	ns := createNamespace(t)
-	hydraServer(t, h, ns, "hydra", v1alpha1.ProviderBlocks{Hydra: &v1alpha1.HydraProvider{AdminURL: admin.URL}})
+	h, admin, ns := startCountedHydra(t)
 
 	const n = 20
 	ids := map[string]string{}

@@ -10,13 +10,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
 )
 
 // scrape gathers the operator's metrics as Prometheus would, reading the
@@ -65,15 +64,7 @@ func kstatusOf(t *testing.T, obj client.Object) status.Status {
 	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
 		t.Fatal(err)
 	}
-	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := status.Compute(&unstructured.Unstructured{Object: u})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.Status
+	return kube.KStatus(t, obj)
 }
 
 // TestMetricsThroughALifecycle: after apply, an on-demand rotation and a

@@ -165,9 +165,7 @@ func TestDeletingDuringGracePeriodRemovesBothClients(t *testing.T) {
 
 func TestDisableAndEnable(t *testing.T) {
 	ns := newNamespace(t)
-	newClient(t, ns, "switch", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
-	oac := waitReady(t, ns, "switch")
-	before := secretOf(t, ns, "switch")
+	oac, before := applyReady(t, ns, "switch", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
 
 	oac.Spec.Disabled = true
 	if err := k8s.Update(context.Background(), oac); err != nil {

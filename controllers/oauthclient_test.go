@@ -121,9 +121,7 @@ func TestDriftAtTheServerIsCorrectedOnResync(t *testing.T) {
 
 func TestClientDeletedAtTheServerIsRegisteredAnew(t *testing.T) {
 	ns := newNamespace(t)
-	newClient(t, ns, "gone", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
-	oac := waitReady(t, ns, "gone")
-	old := secretOf(t, ns, "gone")
+	oac, old := applyReady(t, ns, "gone", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
 	if err := auth.AdminDeleteClient(context.Background(), oac.Status.ClientID); err != nil {
 		t.Fatal(err)
 	}
@@ -149,9 +147,7 @@ func TestClientDeletedAtTheServerIsRegisteredAnew(t *testing.T) {
 
 func TestDeleteRemovesRemoteClientAndSecret(t *testing.T) {
 	ns := newNamespace(t)
-	newClient(t, ns, "temp", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
-	oac := waitReady(t, ns, "temp")
-	s := secretOf(t, ns, "temp")
+	oac, s := applyReady(t, ns, "temp", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
 	recordState(t, oac)
 	if err := k8s.Delete(context.Background(), oac); err != nil {
 		t.Fatal(err)
@@ -217,9 +213,7 @@ func TestForeignSecretIsNeverTouched(t *testing.T) {
 
 func TestServerDownThenBack(t *testing.T) {
 	ns := newNamespace(t)
-	newClient(t, ns, "steady", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
-	oac := waitReady(t, ns, "steady")
-	before := secretOf(t, ns, "steady")
+	oac, before := applyReady(t, ns, "steady", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
 
 	if err := auth.Stop(); err != nil {
 		t.Fatal(err)

@@ -2,10 +2,6 @@ package controllers_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -13,7 +9,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/okta/oktafake"
@@ -39,17 +34,7 @@ func TestOAuthClientsAtFakeOkta(t *testing.T) {
 		return oktafake.ClientCredentials(ctx, nil, tokenURL, string(s.Data["client_id"]), string(s.Data["client_secret"]), scope)
 	}
 
-	ns := createNamespace(t)
-	mustCreate(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "okta-api", Namespace: ns}, StringData: map[string]string{"token": apiToken}})
-	mustCreate(t, &v1alpha1.AuthServer{
-		ObjectMeta: metav1.ObjectMeta{Name: "okta", Namespace: ns},
-		Spec: v1alpha1.AuthServerSpec{
-			IssuerURL:      srv.URL + "/oauth2/default",
-			Credentials:    &v1alpha1.ManagementCredentials{SSWSToken: &v1alpha1.SecretKeySelector{Name: "okta-api", Key: "token"}},
-			ProviderBlocks: v1alpha1.ProviderBlocks{Okta: &v1alpha1.OktaProvider{OrgURL: srv.URL}},
-		},
-	})
-	waitServer(t, &v1alpha1.AuthServer{}, ns, "okta", v1alpha1.ReasonReady)
+	ns := oktaNamespace(t, srv, apiToken)
 
 	newClient(t, ns, "billing", v1alpha1.OAuthClientSpec{
 		ServerRef: v1alpha1.ServerReference{Name: "okta"}, ClientName: "billing", Scopes: []string{"read", "write"},
@@ -58,7 +43,6 @@ func TestOAuthClientsAtFakeOkta(t *testing.T) {
 	oac := waitReady(t, ns, "billing")
 	s := secretOf(t, ns, "billing")
 	id := string(s.Data["client_id"])
-	seen.add(string(s.Data["client_secret"]))
 	if want := string(oac.UID) + "-1"; id != want {
 		t.Errorf("client ID %q, want the operator's choice %q", id, want)
 	}
@@ -110,7 +94,6 @@ func TestOAuthClientsAtFakeOkta(t *testing.T) {
 		requestRotation(t, ns, "billing", "okta-1")
 		waitVersion(t, ns, "billing", 2)
 		s = secretOf(t, ns, "billing")
-		seen.add(string(s.Data["client_secret"]))
 		if got := string(s.Data["client_id"]); got != id {
 			t.Errorf("Overlap rotation changed the client: %s → %s", id, got)
 		}
@@ -137,7 +120,6 @@ func TestOAuthClientsAtFakeOkta(t *testing.T) {
 		requestRotation(t, ns, "billing", "okta-2")
 		waitVersion(t, ns, "billing", 3)
 		s = secretOf(t, ns, "billing")
-		seen.add(string(s.Data["client_secret"]))
 		if err := token(s, "read"); err != nil {
 			t.Errorf("the third secret gets no token: %v", err)
 		}
@@ -163,7 +145,6 @@ func TestOAuthClientsAtFakeOkta(t *testing.T) {
 		}
 		waitReady(t, ns, "billing")
 		s = secretOf(t, ns, "billing")
-		seen.add(string(s.Data["client_secret"]))
 		if got := string(s.Data["client_id"]); got != id {
 			t.Errorf("enabling changed the client: %s → %s", id, got)
 		}
@@ -180,7 +161,6 @@ func TestOAuthClientsAtFakeOkta(t *testing.T) {
 			return ready && fake.Has(c.Status.ClientID), why
 		})
 		s = secretOf(t, ns, "billing")
-		seen.add(string(s.Data["client_secret"]))
 		id = string(s.Data["client_id"])
 		if err := token(s, "read admin"); err != nil {
 			t.Errorf("the new credentials get no token: %v", err)
@@ -222,6 +202,21 @@ func startFakeOkta(t *testing.T, apiToken string) (*oktafake.Fake, *httptest.Ser
 	return fake, srv
 }
 
+// oktaNamespace creates a namespace with AuthServer "okta" for the fake
+// org srv, logged in with the API token apiToken, and waits until it is
+// Ready.
+func oktaNamespace(t *testing.T, srv *httptest.Server, apiToken string) string {
+	t.Helper()
+	ns := createNamespace(t)
+	createSecret(t, ns, "okta-api", map[string]string{"token": apiToken})
+	readyServer(t, ns, "okta", v1alpha1.AuthServerSpec{
+		IssuerURL:      srv.URL + "/oauth2/default",
+		Credentials:    &v1alpha1.ManagementCredentials{SSWSToken: &v1alpha1.SecretKeySelector{Name: "okta-api", Key: "token"}},
+		ProviderBlocks: v1alpha1.ProviderBlocks{Okta: &v1alpha1.OktaProvider{OrgURL: srv.URL}},
+	})
+	return ns
+}
+
 // TestFakeOktaWithAServiceApp logs the operator in as Okta recommends: a
 // service app with a private_key_jwt assertion at the org authorization
 // server, granted the okta.* scopes of docs/providers/okta.md.
@@ -229,33 +224,21 @@ func TestFakeOktaWithAServiceApp(t *testing.T) {
 	t.Parallel() // its own namespace and server; no restart, crash point or global
 	ctx := context.Background()
 	fake, srv := startFakeOkta(t, "")
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	pemKey, public := rsaKey(t)
 	seen.add(pemKey)
 	scopes := []string{"okta.apps.read", "okta.apps.manage", "okta.authorizationServers.read", "okta.authorizationServers.manage"}
-	fake.AddServiceApp("0oaoperator", &key.PublicKey, scopes...)
+	fake.AddServiceApp("0oaoperator", public, scopes...)
 
 	ns := createNamespace(t)
-	mustCreate(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "okta-operator", Namespace: ns}, StringData: map[string]string{"key.pem": pemKey}})
-	mustCreate(t, &v1alpha1.AuthServer{
-		ObjectMeta: metav1.ObjectMeta{Name: "okta", Namespace: ns},
-		Spec: v1alpha1.AuthServerSpec{
-			IssuerURL: srv.URL + "/oauth2/default",
-			Credentials: &v1alpha1.ManagementCredentials{ClientCredentials: &v1alpha1.ClientCredentialsAuth{
-				TokenURL: srv.URL + "/oauth2/v1/token", ClientID: "0oaoperator", Scopes: scopes,
-				PrivateKey: &v1alpha1.PrivateKeySelector{SecretKeySelector: v1alpha1.SecretKeySelector{Name: "okta-operator", Key: "key.pem"}},
-			}},
-			ProviderBlocks: v1alpha1.ProviderBlocks{Okta: &v1alpha1.OktaProvider{OrgURL: srv.URL}},
-		},
+	createSecret(t, ns, "okta-operator", map[string]string{"key.pem": pemKey})
+	readyServer(t, ns, "okta", v1alpha1.AuthServerSpec{
+		IssuerURL: srv.URL + "/oauth2/default",
+		Credentials: &v1alpha1.ManagementCredentials{ClientCredentials: &v1alpha1.ClientCredentialsAuth{
+			TokenURL: srv.URL + "/oauth2/v1/token", ClientID: "0oaoperator", Scopes: scopes,
+			PrivateKey: &v1alpha1.PrivateKeySelector{SecretKeySelector: v1alpha1.SecretKeySelector{Name: "okta-operator", Key: "key.pem"}},
+		}},
+		ProviderBlocks: v1alpha1.ProviderBlocks{Okta: &v1alpha1.OktaProvider{OrgURL: srv.URL}},
 	})
-	waitServer(t, &v1alpha1.AuthServer{}, ns, "okta", v1alpha1.ReasonReady)
 	newClient(t, ns, "worker", v1alpha1.OAuthClientSpec{ServerRef: v1alpha1.ServerReference{Name: "okta"}, Scopes: []string{"read"}})
 	waitReady(t, ns, "worker")
 	s := deliveredSecret(t, ns, "worker")

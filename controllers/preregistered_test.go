@@ -22,13 +22,9 @@ import (
 func TestPreRegisteredServer(t *testing.T) {
 	ctx := context.Background()
 	ns := createNamespace(t)
-	mustCreate(t, &v1alpha1.AuthServer{
-		ObjectMeta: metav1.ObjectMeta{Name: "dashboard", Namespace: ns},
-		Spec: v1alpha1.AuthServerSpec{IssuerURL: auth.Issuer, ProviderBlocks: v1alpha1.ProviderBlocks{
-			PreRegistered: &v1alpha1.PreRegisteredProvider{ClientAuthentication: &v1alpha1.ClientAuthentication{Style: v1alpha1.ClientAuthForm}},
-		}},
-	})
-	waitServer(t, &v1alpha1.AuthServer{}, ns, "dashboard", v1alpha1.ReasonReady)
+	readyServer(t, ns, "dashboard", v1alpha1.AuthServerSpec{IssuerURL: auth.Issuer, ProviderBlocks: v1alpha1.ProviderBlocks{
+		PreRegistered: &v1alpha1.PreRegisteredProvider{ClientAuthentication: &v1alpha1.ClientAuthentication{Style: v1alpha1.ClientAuthForm}},
+	}})
 	ref := v1alpha1.ServerReference{Name: "dashboard"}
 	id, secret := dashboardClient(t, "client_secret_post")
 

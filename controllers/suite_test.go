@@ -27,15 +27,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/controllers"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/asgardeo"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/auth0"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/dynamicregistration"
-	entraprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/entra"
-	hydraprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
-	keycloakprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/keycloak"
-	oktaprovider "github.com/oauth-client-operator/oauth-client-operator/internal/provider/okta"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/preregistered"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/adapters"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/tier"
@@ -82,14 +74,15 @@ func runSuite(m *testing.M) int {
 	tier.Enable() // the suite starts envtest and the auth server: all of it is integration tier
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var err error
-	if env, err = kube.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
-	k8s = env.Client
+	return kube.Run(func(e *kube.Env) int {
+		env, k8s = e, e.Client
+		return runWithAPIServer(ctx, m)
+	})
+}
 
+// runWithAPIServer starts the auth server and the manager, runs the tests
+// and scans for leaked secrets.
+func runWithAPIServer(ctx context.Context, m *testing.M) int {
 	dataFile, err := os.CreateTemp("", "authserver-*.json")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -165,18 +158,9 @@ func startManager(ctx context.Context) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	reg := provider.NewRegistry()
-	reg.Register(dynamicregistration.Name, dynamicregistration.New)
-	reg.Register(hydraprovider.Name, hydraprovider.Factory)
-	reg.Register(oktaprovider.Name, oktaprovider.Factory)
-	reg.Register(auth0.Name, auth0.Factory)
-	reg.Register(asgardeo.Name, asgardeo.Factory)
-	reg.Register(entraprovider.Name, entraprovider.Factory)
-	reg.Register(keycloakprovider.Name, keycloakprovider.Factory)
-	reg.Register(preregistered.Name, preregistered.Factory)
 	mctx, cancel := context.WithCancel(logr.NewContext(ctx, logger))
 	if err := controllers.Setup(mctx, mgr, controllers.Options{
-		Registry: reg, OperatorNamespace: operatorNamespace,
+		Registry: adapters.Registry(), OperatorNamespace: operatorNamespace,
 		ResyncPeriod: timings.resync, CredentialCheckPeriod: timings.credentialCheck,
 		HTTPTimeout: timings.httpTimeout, MaxConcurrentReconciles: 4, SourceCheckPeriod: time.Second,
 		LeakScanInterval: timings.leakScan,
@@ -329,10 +313,7 @@ func createDevServer(t *testing.T, ns string, spec v1alpha1.AuthServerSpec) *v1a
 // registration Secret instead of the server's initial access token.
 func createDevServerWithToken(t *testing.T, ns, token string, spec v1alpha1.AuthServerSpec) *v1alpha1.AuthServer {
 	t.Helper()
-	mustCreate(t, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "dev-registration", Namespace: ns},
-		StringData: map[string]string{"token": token},
-	})
+	createSecret(t, ns, "dev-registration", map[string]string{"token": token})
 	spec.DynamicRegistration = &v1alpha1.DynamicRegistrationProvider{}
 	spec.Credentials = &v1alpha1.ManagementCredentials{
 		InitialAccessToken: &v1alpha1.SecretKeySelector{Name: "dev-registration", Key: "token"},

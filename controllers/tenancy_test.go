@@ -36,19 +36,9 @@ import (
 
 func TestTenancyAuthServerReadsOnlyItsOwnNamespace(t *testing.T) {
 	nsA, nsB := createNamespace(t), createNamespace(t)
-	mustCreate(t, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "shared-registration", Namespace: nsB},
-		StringData: map[string]string{"token": initialAccessToken},
-	})
-	mustCreate(t, &v1alpha1.AuthServer{
-		ObjectMeta: metav1.ObjectMeta{Name: "borrower", Namespace: nsA},
-		Spec: v1alpha1.AuthServerSpec{
-			IssuerURL:      auth.Issuer,
-			ProviderBlocks: v1alpha1.ProviderBlocks{DynamicRegistration: &v1alpha1.DynamicRegistrationProvider{}},
-			Credentials: &v1alpha1.ManagementCredentials{
-				InitialAccessToken: &v1alpha1.SecretKeySelector{Name: "shared-registration", Key: "token"},
-			},
-		},
+	createSecret(t, nsB, "shared-registration", map[string]string{"token": initialAccessToken})
+	createServer(t, nsA, "borrower", auth.Issuer, &v1alpha1.ManagementCredentials{
+		InitialAccessToken: &v1alpha1.SecretKeySelector{Name: "shared-registration", Key: "token"},
 	})
 	cond := waitServer(t, &v1alpha1.AuthServer{}, nsA, "borrower", v1alpha1.ReasonCredentialsMissing)
 	for _, want := range []string{"spec.credentials.initialAccessToken", nsA + "/shared-registration", "not found"} {
@@ -88,10 +78,7 @@ func TestTenancyClusterAuthServerReadsOnlyTheOperatorNamespace(t *testing.T) {
 	tenant := createNamespace(t)
 	name := "cluster-" + tenant
 	// The same name in a tenant namespace, with a working token: not used.
-	mustCreate(t, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: tenant},
-		StringData: map[string]string{"token": initialAccessToken},
-	})
+	createSecret(t, tenant, name, map[string]string{"token": initialAccessToken})
 	cas := &v1alpha1.ClusterAuthServer{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: v1alpha1.AuthServerSpec{
@@ -161,9 +148,7 @@ func TestTLSWithCABundle(t *testing.T) {
 				return
 			}
 
-			newClient(t, ns, "tls", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
-			oac := waitReady(t, ns, "tls")
-			s := secretOf(t, ns, "tls")
+			oac, s := applyReady(t, ns, "tls", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}})
 			if got := string(s.Data["token_url"]); !strings.HasPrefix(got, issuer+"/") {
 				t.Errorf("token_url %q is not on the TLS issuer %s", got, issuer)
 			}

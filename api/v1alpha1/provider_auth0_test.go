@@ -3,7 +3,6 @@ package v1alpha1_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 )
 
@@ -31,10 +30,7 @@ func TestAuth0BlocksAreValidated(t *testing.T) {
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			name := fmt.Sprintf("auth0-%d", i)
-			manifest := fmt.Sprintf(authServerHead, name) + tc.spec
-			if tc.kind == "client" {
-				manifest = fmt.Sprintf(oauthClientHead, name) + tc.spec
-			}
+			manifest := manifestOf(tc.kind, name, tc.spec)
 			obj := object(t, manifest)
 			err := env.Client.Create(context.Background(), obj)
 			if tc.want == nil {
@@ -44,14 +40,7 @@ func TestAuth0BlocksAreValidated(t *testing.T) {
 				_ = env.Client.Delete(context.Background(), obj)
 				return
 			}
-			if err == nil {
-				t.Fatalf("the API server accepted an invalid manifest:\n%s", manifest)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("message does not contain %q:\n%v", w, err)
-				}
-			}
+			checkRefusal(t, manifest, err, tc.want)
 		})
 	}
 }

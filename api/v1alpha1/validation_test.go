@@ -16,15 +16,10 @@ import (
 var env *kube.Env
 
 func TestMain(m *testing.M) {
-	var err error
-	env, err = kube.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = env.Stop()
-	os.Exit(code)
+	os.Exit(kube.Run(func(e *kube.Env) int {
+		env = e
+		return m.Run()
+	}))
 }
 
 // object parses a manifest; every case gets a unique name so cases never
@@ -49,12 +44,9 @@ const clusterAuthServerHead = "apiVersion: oauth.clientoperator.io/v1alpha1\nkin
 const credsHead = "  issuerURL: https://auth.example.com\n  dynamicRegistration: {}\n  credentials:\n" //nolint:gosec // G101: the start of a manifest, not a credential
 
 func TestInvalidManifestsAreRefusedNamingTheField(t *testing.T) {
-	cases := []struct {
-		name, kind, spec string
-		// want are substrings of the API server's message: the field path and
-		// what is wrong.
-		want []string
-	}{
+	// want: substrings of the API server's message, the field path and
+	// what is wrong.
+	cases := []admissionCase{
 		{"missing serverRef", "nosrv", "", []string{"spec.serverRef"}},
 		{"serverRef kind unknown", "client", "  serverRef: {name: dev, kind: Issuer}\n", []string{"spec.serverRef.kind", "Unsupported value"}},
 		{"serverRef name empty", "client", "  serverRef: {name: \"\"}\n", []string{"spec.serverRef.name"}},
@@ -139,31 +131,7 @@ func TestInvalidManifestsAreRefusedNamingTheField(t *testing.T) {
 	if len(cases) < 20 {
 		t.Fatalf("the issue asks for at least 20 invalid manifests, have %d", len(cases))
 	}
-	for i, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			name := fmt.Sprintf("invalid-%d", i)
-			var manifest string
-			switch tc.kind {
-			case "client":
-				manifest = fmt.Sprintf(oauthClientHead, name) + tc.spec
-			case "nosrv":
-				manifest = fmt.Sprintf("apiVersion: oauth.clientoperator.io/v1alpha1\nkind: OAuthClient\nmetadata: {name: %s}\nspec: {clientName: x}\n", name)
-			case "server":
-				manifest = fmt.Sprintf(authServerHead, name) + tc.spec
-			case "cluster":
-				manifest = fmt.Sprintf(clusterAuthServerHead, name) + tc.spec
-			}
-			err := env.Client.Create(context.Background(), object(t, manifest))
-			if err == nil {
-				t.Fatalf("the API server accepted an invalid manifest:\n%s", manifest)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("message does not contain %q:\n%v", w, err)
-				}
-			}
-		})
-	}
+	refusedAtAdmission(t, "core", cases)
 }
 
 func TestValidManifestsAreAcceptedWithDefaults(t *testing.T) {

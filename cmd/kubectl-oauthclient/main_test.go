@@ -24,8 +24,8 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/tier"
 )
 
+// The API server's client and the auth server, for every test.
 var (
-	env  *kube.Env
 	k8s  client.Client
 	auth *authserver.Server
 )
@@ -36,19 +36,16 @@ func TestMain(m *testing.M) {
 
 func runTests(m *testing.M) int {
 	tier.Enable() // envtest and the auth server: all of it is integration tier
-	var err error
-	if env, err = kube.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
-	k8s = env.Client
-	if auth, err = authserver.Start(context.Background(), authserver.Options{}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = auth.Stop() }()
-	return m.Run()
+	return kube.Run(func(e *kube.Env) int {
+		k8s = e.Client
+		var err error
+		if auth, err = authserver.Start(context.Background(), authserver.Options{}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer func() { _ = auth.Stop() }()
+		return m.Run()
+	})
 }
 
 // kubectl runs the plugin with args against the test's API server, and

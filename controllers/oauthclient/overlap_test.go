@@ -52,16 +52,25 @@ func withRevoker(e *env) *revokingProvider {
 	return rp
 }
 
-// With Overlap the client keeps its ID, the previous secret is recorded
-// for revocation at the end of the grace period (a crash cannot forget
-// it), and is revoked then; the client stays.
-func TestOverlapRevokesThePreviousSecretWhenTheGracePeriodEnds(t *testing.T) {
+// overlapRotated registers a client at a fake server that keeps two
+// secrets and can revoke one, and rotates it once by overlap; it returns
+// the test's env, the server and the client's ID.
+func overlapRotated(t *testing.T) (*env, *revokingProvider, string) {
+	t.Helper()
 	e := newEnv(t, config{caps: provider.Capabilities{RegenerateSecret: true, OverlapSecrets: true, MaxSecrets: 2}})
 	rp := withRevoker(e)
 	e.ok()
 	id := e.record().ClientID
 	e.requestRotation("overlap-1")
 	e.ok()
+	return e, rp, id
+}
+
+// With Overlap the client keeps its ID, the previous secret is recorded
+// for revocation at the end of the grace period (a crash cannot forget
+// it), and is revoked then; the client stays.
+func TestOverlapRevokesThePreviousSecretWhenTheGracePeriodEnds(t *testing.T) {
+	e, rp, id := overlapRotated(t)
 	rec := e.record()
 	if rec.ClientID != id || len(rec.Retiring) != 1 || !rec.Retiring[0].SecretsOnly || rec.Retiring[0].ClientID != id {
 		t.Fatalf("after an Overlap rotation: client %s, retiring %+v; want client %s with its previous secret retiring", rec.ClientID, rec.Retiring, id)
@@ -93,12 +102,7 @@ func TestOverlapRevokesThePreviousSecretWhenTheGracePeriodEnds(t *testing.T) {
 // grace period: revoking would cut the previous secret short, and a server
 // that keeps two secrets would refuse a third.
 func TestOverlapRotatedAgainWaitsForTheRunningOverlap(t *testing.T) {
-	e := newEnv(t, config{caps: provider.Capabilities{RegenerateSecret: true, OverlapSecrets: true, MaxSecrets: 2}})
-	rp := withRevoker(e)
-	e.ok()
-	id := e.record().ClientID
-	e.requestRotation("overlap-1")
-	e.ok()
+	e, rp, id := overlapRotated(t)
 	e.requestRotation("overlap-2")
 	e.ok()
 	if got := rp.revocations(); len(got) != 0 {

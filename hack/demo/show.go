@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -54,7 +55,7 @@ func (d *demo) show(ctx context.Context) error {
 	d.step("Secret %s/%s: its keys (secret values are never shown)", d.secretNS, d.secretName)
 	d.info("owner: %s, credential version %s", owners(secret.OwnerReferences), secret.Annotations[v1alpha1.AnnotationVersion])
 	rows = nil
-	for _, k := range sortedKeys(secret.Data) {
+	for _, k := range slices.Sorted(maps.Keys(secret.Data)) {
 		rows = append(rows, []string{k, describeValue(k, secret.Data[k])})
 	}
 	d.table(rows)
@@ -103,14 +104,4 @@ func (d *demo) table(rows [][]string) {
 		_, _ = fmt.Fprintln(w, "    "+strings.Join(r, "\t"))
 	}
 	_ = w.Flush()
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

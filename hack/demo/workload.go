@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,7 +34,7 @@ func (d *demo) mount(ctx context.Context) error {
 	if err := mountSecret(d.mounted, secret.Data, time.Now()); err != nil {
 		return err
 	}
-	d.info("%s", strings.Join(sortedKeys(secret.Data), "  "))
+	d.info("%s", strings.Join(slices.Sorted(maps.Keys(secret.Data)), "  "))
 	return nil
 }
 

@@ -5,26 +5,12 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
 )
-
-// compute is what kstatus (and so Flux's health checks) says of obj.
-func compute(t *testing.T, obj runtime.Object) status.Status {
-	t.Helper()
-	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := status.Compute(&unstructured.Unstructured{Object: u})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.Status
-}
 
 // withReady is conds after the controller set Ready and then Set ran, as
 // the reconcilers do.
@@ -74,7 +60,7 @@ func TestLifecycle(t *testing.T) {
 		if s.ready != "" {
 			oac.Status.Conditions = withReady(oac.Status.Conditions, s.ready, s.reason, s.observed)
 		}
-		if got := compute(t, oac); got != s.want {
+		if got := kube.KStatus(t, oac); got != s.want {
 			t.Errorf("OAuthClient %s: kstatus %s, want %s (conditions %v)", s.name, got, s.want, oac.Status.Conditions)
 		}
 	}
@@ -99,7 +85,7 @@ func TestLifecycle(t *testing.T) {
 			if kind == v1alpha1.KindAuthServer {
 				obj = &v1alpha1.AuthServer{TypeMeta: tm, ObjectMeta: metav1.ObjectMeta{Name: "corp", Namespace: "team-a", Generation: s.generation}, Status: st}
 			}
-			if got := compute(t, obj); got != s.want {
+			if got := kube.KStatus(t, obj); got != s.want {
 				t.Errorf("%s %s: kstatus %s, want %s", kind, s.name, got, s.want)
 			}
 		}

@@ -58,20 +58,20 @@ func TestSummarize(t *testing.T) {
 	}
 }
 
-func TestParseProcStatus(t *testing.T) {
-	tests := []struct {
-		name    string
-		text    string
-		want    procMemory
-		wantErr bool
-	}{
-		{"both", "Name:\tmanager\nVmHWM:\t  2048 kB\nVmRSS:\t  1024 kB\n", procMemory{PeakRSS: 2048 * 1024, RSS: 1024 * 1024}, false},
-		{"missing", "Name:\tmanager\nVmRSS:\t  1024 kB\n", procMemory{}, true},
-		{"bad unit", "VmHWM:\t2 MB\nVmRSS:\t1 kB\n", procMemory{}, true},
-	}
-	for _, tt := range tests {
+// parseCase is a line a parser reads, and what it should make of it.
+type parseCase[T comparable] struct {
+	name, in string
+	want     T
+	wantErr  bool
+}
+
+// runParseCases runs parse on each case's input: an error exactly where
+// the case wants one, and otherwise the value it wants.
+func runParseCases[T comparable](t *testing.T, parse func(string) (T, error), cases []parseCase[T]) {
+	t.Helper()
+	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseProcStatus(strings.NewReader(tt.text))
+			got, err := parse(tt.in)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
 			}
@@ -82,59 +82,39 @@ func TestParseProcStatus(t *testing.T) {
 	}
 }
 
+func TestParseProcStatus(t *testing.T) {
+	runParseCases(t, func(text string) (procMemory, error) { return parseProcStatus(strings.NewReader(text)) }, []parseCase[procMemory]{
+		{"both", "Name:\tmanager\nVmHWM:\t  2048 kB\nVmRSS:\t  1024 kB\n", procMemory{PeakRSS: 2048 * 1024, RSS: 1024 * 1024}, false},
+		{"missing", "Name:\tmanager\nVmRSS:\t  1024 kB\n", procMemory{}, true},
+		{"bad unit", "VmHWM:\t2 MB\nVmRSS:\t1 kB\n", procMemory{}, true},
+	})
+}
+
 func TestParseStat(t *testing.T) {
-	tests := []struct {
-		name    string
-		line    string
-		want    procStat
-		wantErr bool
-	}{
+	runParseCases(t, parseStat, []parseCase[procStat]{
 		{
 			name: "plain",
-			line: "4242 (kube-apiserver) S 100 4242 100 0 -1 4194560 1 0 0 0 250 50 0 0 20 0 12 0 1 1 1",
+			in:   "4242 (kube-apiserver) S 100 4242 100 0 -1 4194560 1 0 0 0 250 50 0 0 20 0 12 0 1 1 1",
 			want: procStat{comm: "kube-apiserver", ppid: 100, cpu: 3},
 		},
 		{
 			name: "comm with spaces and parens",
-			line: "7 (a (b) c) R 1 7 1 0 -1 0 0 0 0 0 10 10 0 0",
+			in:   "7 (a (b) c) R 1 7 1 0 -1 0 0 0 0 0 10 10 0 0",
 			want: procStat{comm: "a (b) c", ppid: 1, cpu: 0.2},
 		},
-		{name: "truncated", line: "7 (x) R 1 7", wantErr: true},
-		{name: "no comm", line: "7 x R 1", wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseStat(tt.line)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
-			}
-			if err == nil && got != tt.want {
-				t.Errorf("got %+v, want %+v", got, tt.want)
-			}
-		})
-	}
+		{name: "truncated", in: "7 (x) R 1 7", wantErr: true},
+		{name: "no comm", in: "7 x R 1", wantErr: true},
+	})
 }
 
 func TestParseMachineBusy(t *testing.T) {
-	tests := []struct {
-		name    string
-		line    string
-		want    float64
-		wantErr bool
-	}{
+	rounded := func(line string) (float64, error) {
+		busy, err := parseMachineBusy(line)
+		return round(busy), err
+	}
+	runParseCases(t, rounded, []parseCase[float64]{
 		{"busy fields only", "cpu  100 20 30 5000 70 1 2 3 0 0", 1.56, false},
 		{"not the cpu line", "cpu0 1 2 3 4 5 6 7 8", 0, true},
 		{"too short", "cpu 1 2 3", 0, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseMachineBusy(tt.line)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
-			}
-			if err == nil && round(got) != tt.want {
-				t.Errorf("got %v, want %v", got, tt.want)
-			}
-		})
-	}
+	})
 }

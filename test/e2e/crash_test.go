@@ -14,6 +14,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/crashtest"
 )
 
 // outcome is how an OAuthClient should end after a crash scenario.
@@ -63,16 +64,10 @@ func TestManagerKilledAtEveryCrashPoint(t *testing.T) {
 		crashpoint.AfterStateRemove:   {act: deleteClient, outcome: endsDeleted},
 		crashpoint.AfterDisableDelete: {act: disableClient, outcome: endsDisabled},
 	}
-	for _, point := range crashpoint.All {
-		sc, ok := scenarios[point]
-		if !ok {
-			t.Fatalf("crash point %s has no scenario", point)
-		}
-		t.Run(point, func(t *testing.T) {
-			t.Parallel()
-			runCrashScenario(t, h, operatorNS, point, sc)
-		})
-	}
+	crashtest.EachPoint(t, scenarios, func(t *testing.T, point string, sc crashScenario) {
+		t.Parallel()
+		runCrashScenario(t, h, operatorNS, point, sc)
+	})
 }
 
 // runCrashScenario runs one crash point's scenario with client "c".

@@ -21,7 +21,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,7 +33,6 @@ import (
 const (
 	defaultTTL     = 10 * time.Minute
 	startupTimeout = 60 * time.Second
-	stopTimeout    = 10 * time.Second
 	depsHint       = "run `make authserver-deps` (npm ci in hack/authserver)"
 )
 
@@ -88,14 +86,7 @@ type Server struct {
 	endpoints endpoints
 	http      *http.Client
 
-	mu   sync.Mutex
-	proc *process
-}
-
-// process is one run of node.
-type process struct {
-	child  *proc.Child
-	stderr *logbuf.Tail
+	slot proc.Slot // the node process
 }
 
 // endpoints are the URLs read from the discovery document.
@@ -129,6 +120,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		node:       node,
 		http:       &http.Client{Timeout: 30 * time.Second},
 	}
+	s.slot = proc.Slot{Name: "the auth server", OnStop: s.http.CloseIdleConnections}
 	port := opts.Port
 	if opts.Issuer != "" && port == 0 {
 		// The READY line then shows the advertised issuer, not the port.
@@ -168,11 +160,7 @@ func StartT(t testing.TB, opts Options) *Server {
 
 // Stop ends the server (SIGTERM to its process group, SIGKILL after 10s) and
 // waits for it. Stopping a stopped server does nothing.
-func (s *Server) Stop() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stopLocked()
-}
+func (s *Server) Stop() error { return s.slot.Stop() }
 
 // Restart stops the server and starts it again on the same port with the
 // same options. With a DataFile the clients and tokens survive.
@@ -186,9 +174,9 @@ func (s *Server) Restart(ctx context.Context) error {
 
 // start runs one node process on port and waits until it serves discovery.
 func (s *Server) start(ctx context.Context, port int) (endpoints, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.proc != nil {
+	s.slot.Lock()
+	defer s.slot.Unlock()
+	if s.slot.Running() {
 		return endpoints{}, errors.New("starting the auth server: already running")
 	}
 	if _, ok := ctx.Deadline(); !ok {
@@ -198,33 +186,32 @@ func (s *Server) start(ctx context.Context, port int) (endpoints, error) {
 	}
 
 	ready := make(chan string, 1)
-	p := &process{stderr: logbuf.NewTail(4096)}
+	stderr := logbuf.NewTail(4096)
 	cmd := exec.Command(s.node, s.args(port)...) //nolint:gosec // G204: starts node on the repository's dev auth server, for tests
 	cmd.Dir = s.dir
 	cmd.Env = s.env()
 	cmd.Stdout = &readyWriter{ready: ready, rest: s.opts.Stdout}
-	cmd.Stderr = p.stderr
+	cmd.Stderr = stderr
 	if s.opts.Stderr != nil {
-		cmd.Stderr = io.MultiWriter(p.stderr, s.opts.Stderr)
+		cmd.Stderr = io.MultiWriter(stderr, s.opts.Stderr)
 	}
 	child, err := proc.Start(cmd)
 	if err != nil {
 		return endpoints{}, fmt.Errorf("starting the auth server with %s: %w", s.node, err)
 	}
-	p.child = child
-	s.proc = p
+	s.slot.Fill(child, stderr)
 
 	fail := func(err error) (endpoints, error) {
-		_ = s.stopLocked()
+		_ = s.slot.StopLocked()
 		return endpoints{}, err
 	}
 	var issuer string
 	select {
 	case issuer = <-ready:
-	case <-p.child.Done():
-		return fail(fmt.Errorf("starting the auth server: it exited (%v) before it was ready: %s", p.child.Err(), p.stderr.String()))
+	case <-child.Done():
+		return fail(fmt.Errorf("starting the auth server: it exited (%v) before it was ready: %s", child.Err(), stderr.String()))
 	case <-ctx.Done():
-		return fail(fmt.Errorf("starting the auth server: waiting for READY: %w: %s", ctx.Err(), p.stderr.String()))
+		return fail(fmt.Errorf("starting the auth server: waiting for READY: %w: %s", ctx.Err(), stderr.String()))
 	}
 	if s.URL == "" {
 		if port == 0 {
@@ -302,20 +289,6 @@ func (s *Server) discover(ctx context.Context) (endpoints, error) {
 		return eps, fmt.Errorf("decoding the auth server's discovery document: %w", err)
 	}
 	return eps, nil
-}
-
-// stopLocked ends the running process, if any; s.mu is held.
-func (s *Server) stopLocked() error {
-	p := s.proc
-	if p == nil {
-		return nil
-	}
-	s.proc = nil
-	defer s.http.CloseIdleConnections()
-	if err := p.child.Stop(stopTimeout); err != nil {
-		return fmt.Errorf("stopping the auth server: %w: %s", err, p.stderr.String())
-	}
-	return nil
 }
 
 // serverDir finds hack/authserver: AUTHSERVER_DIR, or below the directory

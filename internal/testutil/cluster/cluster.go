@@ -297,17 +297,7 @@ func (c *Cluster) startControlPlane(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := poll(ctx, time.Minute, "etcd healthy", func() (bool, error) {
-		if err := etcd.exited(); err != nil {
-			return false, err
-		}
-		resp, err := http.Get(clientURL + "/health")
-		if err != nil {
-			return false, nil
-		}
-		_ = resp.Body.Close()
-		return resp.StatusCode == http.StatusOK, nil
-	}); err != nil {
+	if err := waitHealthy(ctx, etcd, "etcd healthy", clientURL+"/health"); err != nil {
 		return err
 	}
 
@@ -433,17 +423,7 @@ func (c *Cluster) startNode(ctx context.Context) error {
 		return err
 	}
 	healthz := "http://" + net.JoinHostPort(c.cfg.NodeIP, "10256") + "/healthz"
-	if err := poll(ctx, time.Minute, "kube-proxy synced", func() (bool, error) {
-		if err := proxy.exited(); err != nil {
-			return false, err
-		}
-		resp, err := http.Get(healthz) //nolint:gosec // G107: the kube-proxy healthz URL on the node address
-		if err != nil {
-			return false, nil
-		}
-		_ = resp.Body.Close()
-		return resp.StatusCode == http.StatusOK, nil
-	}); err != nil {
+	if err := waitHealthy(ctx, proxy, "kube-proxy synced", healthz); err != nil {
 		return err
 	}
 	// Pods need the default ServiceAccount and the root CA ConfigMap,
@@ -493,6 +473,22 @@ func (c *Cluster) command(ctx context.Context, bin string, args ...string) (stri
 		return string(out), fmt.Errorf("%s %s: %w\n%s", filepath.Base(bin), strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return string(out), nil
+}
+
+// waitHealthy waits up to a minute until url (a health endpoint of p)
+// answers 200 OK, and fails at once when p exits.
+func waitHealthy(ctx context.Context, p *process, what, url string) error {
+	return poll(ctx, time.Minute, what, func() (bool, error) {
+		if err := p.exited(); err != nil {
+			return false, err
+		}
+		resp, err := http.Get(url) //nolint:gosec // G107: a health endpoint of the cluster's own process, on its address
+		if err != nil {
+			return false, nil
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, nil
+	})
 }
 
 // poll calls cond every 200ms until it reports true, returns an error, or

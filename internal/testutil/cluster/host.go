@@ -308,25 +308,51 @@ func ours(chain string) bool {
 	return slices.ContainsFunc(chainPrefixes, func(p string) bool { return strings.HasPrefix(chain, p) })
 }
 
+// savedRules is what iptables-save (or ip6tables-save) shows of ours:
+// our chains, table by table in the order listed, and the rules of other
+// chains that jump to them.
+type savedRules struct {
+	chains []tableEntry // text: the chain's name
+	jumps  []tableEntry // text: the rule without its leading "-A "
+}
+
+// tableEntry is a line of iptables-save and the table it stands in.
+type tableEntry struct{ table, text string }
+
+// readRules runs tool-save and parses what it prints; ok is false when the
+// tool is missing or fails.
+func readRules(tool string) (rules savedRules, ok bool) {
+	out, err := run(tool + "-save")
+	if err != nil {
+		return rules, false
+	}
+	table := ""
+	for line := range strings.SplitSeq(out, "\n") {
+		switch {
+		case strings.HasPrefix(line, "*"):
+			table = line[1:]
+		case strings.HasPrefix(line, ":"):
+			if name := strings.Fields(line[1:])[0]; ours(name) {
+				rules.chains = append(rules.chains, tableEntry{table, name})
+			}
+		case strings.HasPrefix(line, "-A "):
+			f := strings.Fields(line)
+			if len(f) > 1 && !ours(f[1]) && slices.ContainsFunc(f, func(w string) bool { return ours(w) }) {
+				rules.jumps = append(rules.jumps, tableEntry{table, strings.TrimPrefix(line, "-A ")})
+			}
+		}
+	}
+	return rules, true
+}
+
 // iptablesLeftovers lists, for iptables and ip6tables, the tables holding
 // chains of ours.
 func iptablesLeftovers() []string {
 	var left []string
 	for _, tool := range []string{"iptables", "ip6tables"} {
-		out, err := run(tool + "-save")
-		if err != nil {
-			continue
-		}
-		table := ""
-		for line := range strings.SplitSeq(out, "\n") {
-			switch {
-			case strings.HasPrefix(line, "*"):
-				table = line[1:]
-			case strings.HasPrefix(line, ":"):
-				if name := strings.Fields(line[1:])[0]; ours(name) {
-					left = append(left, fmt.Sprintf("%s -t %s chain %s", tool, table, name))
-				}
-			}
+		rules, _ := readRules(tool)
+		for _, c := range rules.chains {
+			left = append(left, fmt.Sprintf("%s -t %s chain %s", tool, c.table, c.text))
 		}
 	}
 	return left
@@ -337,31 +363,16 @@ func iptablesLeftovers() []string {
 func removeChains() error {
 	var errs []error
 	for _, tool := range []string{"iptables", "ip6tables"} {
-		out, err := run(tool + "-save")
-		if err != nil {
+		rules, ok := readRules(tool)
+		if !ok {
 			continue
 		}
-		table := ""
-		type rule struct{ table, spec string }
-		var jumps []rule
 		chains := map[string][]string{}
-		for line := range strings.SplitSeq(out, "\n") {
-			switch {
-			case strings.HasPrefix(line, "*"):
-				table = line[1:]
-			case strings.HasPrefix(line, ":"):
-				if name := strings.Fields(line[1:])[0]; ours(name) {
-					chains[table] = append(chains[table], name)
-				}
-			case strings.HasPrefix(line, "-A "):
-				f := strings.Fields(line)
-				if len(f) > 1 && !ours(f[1]) && slices.ContainsFunc(f, func(w string) bool { return ours(w) }) {
-					jumps = append(jumps, rule{table, strings.TrimPrefix(line, "-A ")})
-				}
-			}
+		for _, c := range rules.chains {
+			chains[c.table] = append(chains[c.table], c.text)
 		}
-		for _, j := range jumps {
-			args := append([]string{"-w", "-t", j.table, "-D"}, splitRule(j.spec)...)
+		for _, j := range rules.jumps {
+			args := append([]string{"-w", "-t", j.table, "-D"}, splitRule(j.text)...)
 			if _, err := run(tool, args...); err != nil {
 				errs = append(errs, err)
 			}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -123,15 +124,9 @@ func (p *CountingProxy) Counts() map[string]int {
 // Writes returns the recorded requests that may change something at Hydra:
 // every method but GET, HEAD and OPTIONS.
 func (p *CountingProxy) Writes() []Request {
-	var w []Request
-	for _, r := range p.Requests() {
-		switch r.Method {
-		case http.MethodGet, http.MethodHead, http.MethodOptions:
-		default:
-			w = append(w, r)
-		}
-	}
-	return w
+	return slices.DeleteFunc(p.Requests(), func(r Request) bool {
+		return r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions
+	})
 }
 
 // Reset forgets the recorded requests.

@@ -36,7 +36,6 @@ import (
 
 const (
 	startupTimeout = 60 * time.Second
-	stopTimeout    = 10 * time.Second
 	// buildTimeout bounds hack/hydra.sh when it has to build Hydra.
 	buildTimeout = 15 * time.Minute
 	// startAttempts: a free port can be taken between proc.FreePorts and
@@ -85,14 +84,7 @@ type Server struct {
 	stderr     io.Writer
 	http       *http.Client
 
-	mu   sync.Mutex
-	proc *process
-}
-
-// process is one run of `hydra serve all`.
-type process struct {
-	child  *proc.Child
-	output *logbuf.Tail
+	slot proc.Slot // the `hydra serve all` process
 }
 
 var (
@@ -148,6 +140,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{bin: bin, dir: opts.Dir, stderr: opts.Stderr, http: &http.Client{Timeout: 30 * time.Second}}
+	s.slot = proc.Slot{Name: "Hydra", OnStop: s.http.CloseIdleConnections}
 	if s.dir == "" {
 		if s.dir, err = os.MkdirTemp("", "hydra-"); err != nil {
 			return nil, fmt.Errorf("starting Hydra: %w", err)
@@ -252,38 +245,37 @@ func (s *Server) configure(opts Options) error {
 // start runs `hydra serve all` and waits until it is ready, its signing
 // keys included.
 func (s *Server) start(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.proc != nil {
+	s.slot.Lock()
+	defer s.slot.Unlock()
+	if s.slot.Running() {
 		return errors.New("starting Hydra: already running")
 	}
-	p := &process{output: logbuf.NewTail(8192)}
+	output := logbuf.NewTail(8192)
 	cmd := exec.Command(s.bin, "serve", "all", "--dev", "--sqa-opt-out", "--config", s.configPath) //nolint:gosec // G204: the Hydra binary the harness built (or HYDRA_BIN), fixed arguments and its own temp config
 	cmd.Env = s.env()
 	cmd.Dir = s.dir
-	var out io.Writer = p.output
+	var out io.Writer = output
 	if s.stderr != nil {
-		out = io.MultiWriter(p.output, s.stderr)
+		out = io.MultiWriter(output, s.stderr)
 	}
 	cmd.Stdout, cmd.Stderr = out, out
 	child, err := proc.Start(cmd)
 	if err != nil {
 		return fmt.Errorf("starting Hydra (%s): %w", s.bin, err)
 	}
-	p.child = child
-	s.proc = p
+	s.slot.Fill(child, output)
 	for _, u := range []string{s.AdminURL + "/health/ready", s.PublicURL + "/health/ready"} {
-		if err := proc.WaitOK(ctx, u, p.child.Done()); err != nil {
-			_ = s.stopLocked()
-			if errors.Is(err, proc.ErrExited) && strings.Contains(p.output.String(), "address already in use") {
-				return fmt.Errorf("starting Hydra: %w: %s", errPortTaken, p.output.String())
+		if err := proc.WaitOK(ctx, u, child.Done()); err != nil {
+			_ = s.slot.StopLocked()
+			if errors.Is(err, proc.ErrExited) && strings.Contains(output.String(), "address already in use") {
+				return fmt.Errorf("starting Hydra: %w: %s", errPortTaken, output.String())
 			}
-			return fmt.Errorf("starting Hydra: waiting for %s: %w: %s", u, err, p.output.String())
+			return fmt.Errorf("starting Hydra: waiting for %s: %w: %s", u, err, output.String())
 		}
 	}
-	if err := s.seedKeys(ctx, p.child.Done()); err != nil {
-		_ = s.stopLocked()
-		return fmt.Errorf("starting Hydra: %w: %s", err, p.output.String())
+	if err := s.seedKeys(ctx, child.Done()); err != nil {
+		_ = s.slot.StopLocked()
+		return fmt.Errorf("starting Hydra: %w: %s", err, output.String())
 	}
 	return nil
 }
@@ -304,11 +296,7 @@ func (s *Server) env() []string {
 // Stop ends Hydra (SIGTERM to its process group, SIGKILL after 10s) and
 // waits for it; the database stays, so Restart brings the same clients
 // back. Stopping a stopped server does nothing.
-func (s *Server) Stop() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stopLocked()
-}
+func (s *Server) Stop() error { return s.slot.Stop() }
 
 // Restart starts a stopped Hydra again on the same ports with the same
 // database. A running one is stopped first.
@@ -335,19 +323,6 @@ func (s *Server) removeDir() {
 	if s.ownDir {
 		_ = os.RemoveAll(s.dir)
 	}
-}
-
-func (s *Server) stopLocked() error {
-	p := s.proc
-	if p == nil {
-		return nil
-	}
-	s.proc = nil
-	defer s.http.CloseIdleConnections()
-	if err := p.child.Stop(stopTimeout); err != nil {
-		return fmt.Errorf("stopping Hydra: %w: %s", err, p.output.String())
-	}
-	return nil
 }
 
 // ClientCredentialsToken gets an access token for the client with the

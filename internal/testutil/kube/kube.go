@@ -94,6 +94,19 @@ func StartT(t testing.TB) *Env {
 	return e
 }
 
+// Run is for a TestMain: it starts an API server, runs body with it and
+// stops it, and returns body's exit code, or 1 (the reason on stderr) when
+// the server does not start.
+func Run(body func(*Env) int) int {
+	e, err := Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() { _ = e.Stop() }()
+	return body(e)
+}
+
 // Stop stops the API server.
 func (e *Env) Stop() error { return e.env.Stop() }
 
