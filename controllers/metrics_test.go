@@ -17,6 +17,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics/fromcache"
 )
 
 // scrape gathers the operator's metrics as Prometheus would, reading the
@@ -24,7 +25,7 @@ import (
 func scrape(t *testing.T) []*dto.MetricFamily {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(metrics.NewCollector(k8s))
+	reg.MustRegister(metrics.NewCollector(fromcache.Reader(k8s)))
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatalf("scrape: %v", err)
