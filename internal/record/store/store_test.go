@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/managedfields"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
@@ -16,20 +17,30 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/scheme"
 )
 
+// fakeAPI is controller-runtime's fake client behind funcs. The store
+// writes by plain creates and updates, so the deduced type converter
+// serves; the default one parses the schema of every built-in type first
+// (about a second), for server-side apply, which the store does not use.
+func fakeAPI(funcs interceptor.Funcs) client.WithWatch {
+	return fake.NewClientBuilder().WithScheme(scheme.New()).
+		WithTypeConverters(managedfields.NewDeducedTypeConverter()).
+		WithInterceptorFuncs(funcs).Build()
+}
+
 // A record whose save fails (say, a rotated registration access token the
 // server already switched to) is kept and saved by the next load, never
 // forgotten.
 func TestUnsavedRecordIsSavedLater(t *testing.T) {
 	ctx := context.Background()
 	failing := true
-	c := fake.NewClientBuilder().WithScheme(scheme.New()).WithInterceptorFuncs(interceptor.Funcs{
+	c := fakeAPI(interceptor.Funcs{
 		Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
 			if failing {
 				return errors.New("etcd is having a bad day")
 			}
 			return c.Update(ctx, obj, opts...)
 		},
-	}).Build()
+	})
 	store := New(c, c, "op")
 	oac := &v1alpha1.OAuthClient{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: "t", UID: "u1"}}
 
@@ -55,12 +66,12 @@ func TestUnsavedRecordIsSavedLater(t *testing.T) {
 func TestNoneYetSparesTheReadUntilARecordIsSaved(t *testing.T) {
 	ctx := context.Background()
 	gets := 0
-	c := fake.NewClientBuilder().WithScheme(scheme.New()).WithInterceptorFuncs(interceptor.Funcs{
+	c := fakeAPI(interceptor.Funcs{
 		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
 			gets++
 			return c.Get(ctx, key, obj, opts...)
 		},
-	}).Build()
+	})
 	store := New(c, c, "op")
 	oac := &v1alpha1.OAuthClient{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: "t", UID: "u2"}}
 
