@@ -2,7 +2,6 @@ package record
 
 import (
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
@@ -16,11 +15,5 @@ func OrphanedName(uid types.UID) string { return "oauthclient-orphaned-" + strin
 // leaves it alone while the note exists. The note holds the client ID
 // only, no credential; deleting it hands the client to the scan.
 func OrphanNote(oac *v1alpha1.OAuthClient, namespace string, r *Record) *corev1.Secret {
-	l := oac.OwnerLabels()
-	l[v1alpha1.LabelManagedBy] = OrphanManagedBy
-	return &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: OrphanedName(oac.UID), Namespace: namespace, Labels: l},
-		Type:       corev1.SecretTypeOpaque,
-		Data:       map[string][]byte{keyClientID: []byte(r.ClientID)},
-	}
+	return ownedSecret(oac, OrphanedName(oac.UID), namespace, OrphanManagedBy, map[string][]byte{keyClientID: []byte(r.ClientID)})
 }

@@ -17,11 +17,17 @@ const (
 
 // Secret is the record Secret, in namespace, that holds r for oac.
 func Secret(oac *v1alpha1.OAuthClient, namespace string, r *Record) *corev1.Secret {
+	return ownedSecret(oac, SecretName(oac.UID), namespace, ManagedBy, Encode(r))
+}
+
+// ownedSecret is a Secret named name in namespace, with oac's owner labels
+// and the managed-by value managedBy.
+func ownedSecret(oac *v1alpha1.OAuthClient, name, namespace, managedBy string, data map[string][]byte) *corev1.Secret {
 	l := oac.OwnerLabels()
-	l[v1alpha1.LabelManagedBy] = ManagedBy
+	l[v1alpha1.LabelManagedBy] = managedBy
 	return &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: SecretName(oac.UID), Namespace: namespace, Labels: l},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: l},
 		Type:       corev1.SecretTypeOpaque,
-		Data:       Encode(r),
+		Data:       data,
 	}
 }
