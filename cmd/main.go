@@ -21,6 +21,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/controllers"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/adapters"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics/fromcache"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/scheme"
 )
 
@@ -86,7 +87,7 @@ func run() error {
 	if err := controllers.Setup(ctx, mgr, opts); err != nil {
 		return fmt.Errorf("setting up controllers: %w", err)
 	}
-	ctrlmetrics.Registry.MustRegister(metrics.NewCollector(mgr.GetCache()))
+	ctrlmetrics.Registry.MustRegister(metrics.NewCollector(fromcache.Reader(mgr.GetCache())))
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}

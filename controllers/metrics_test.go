@@ -15,6 +15,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics/fromcache"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
 )
 
@@ -23,7 +24,7 @@ import (
 func scrape(t *testing.T) []*dto.MetricFamily {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(metrics.NewCollector(k8s))
+	reg.MustRegister(metrics.NewCollector(fromcache.Reader(k8s)))
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatalf("scrape: %v", err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics/fromcache"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
@@ -15,7 +16,7 @@ import (
 func rotations(t *testing.T, e *env, result string) float64 {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(metrics.NewCollector(e.api))
+	reg.MustRegister(metrics.NewCollector(fromcache.Reader(e.api)))
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

@@ -16,8 +16,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/delivery"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/record"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/delivery/writer"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/record/store"
 )
 
 // likeTheCache makes the reconciler's cached client behave like the
@@ -48,8 +48,8 @@ func likeTheCache(e *env) (reads *atomic.Int32) {
 	cached := interceptor.NewClient(e.r.Client.(client.WithWatch), hide)
 	direct := interceptor.NewClient(e.r.Client.(client.WithWatch), count)
 	e.r.Client, e.r.APIReader = cached, direct
-	e.r.records = record.NewStore(cached, direct, e.r.OperatorNamespace)
-	e.r.secrets = &delivery.Writer{Client: cached, Reader: direct}
+	e.r.records = store.New(cached, direct, e.r.OperatorNamespace)
+	e.r.secrets = &writer.Writer{Client: cached, Reader: direct}
 	return reads
 }
 

@@ -24,9 +24,10 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/controllers/servers"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/delivery"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/delivery/writer"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/policy"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/record"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/record/store"
 )
 
 // Reconciler registers OAuthClients at their authorization server and
@@ -48,8 +49,8 @@ type Reconciler struct {
 	// are checked for changes (zero: DefaultSourceCheckPeriod).
 	SourceCheckPeriod time.Duration
 
-	records *record.Store
-	secrets *delivery.Writer
+	records *store.Store
+	secrets *writer.Writer
 	// synced remembers when each client was last known to match the server
 	// (types.UID -> syncMark).
 	synced sync.Map
@@ -103,8 +104,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 // SetupWithManager registers the controller and its watches. The server
 // index (servers.AddIndex) must be in the manager's cache.
 func (r *Reconciler) SetupWithManager(mgr manager.Manager) error {
-	r.records = record.NewStore(r.Client, r.APIReader, r.OperatorNamespace)
-	r.secrets = &delivery.Writer{Client: r.Client, Reader: r.APIReader}
+	r.records = store.New(r.Client, r.APIReader, r.OperatorNamespace)
+	r.secrets = &writer.Writer{Client: r.Client, Reader: r.APIReader}
 	r.sources = newSourceWatch(r.APIReader, r.Client, r.SourceCheckPeriod)
 	if err := mgr.Add(r.sources); err != nil {
 		return err

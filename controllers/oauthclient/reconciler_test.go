@@ -1,7 +1,7 @@
 package oauthclient
 
-// Fast reconciler tests: the real Reconciler, record.Store and
-// delivery.Writer against controller-runtime's fake client and an in-memory
+// Fast reconciler tests: the real Reconciler, store.Store and
+// writer.Writer against controller-runtime's fake client and an in-memory
 // authorization server (fakeProvider). No API server, no envtest: each case
 // takes milliseconds. What needs a real API server (RBAC, the cache and its
 // label selector, garbage collection, watches) stays in the envtest suites
@@ -9,7 +9,7 @@ package oauthclient
 //
 // The fake client does server-side apply (its FieldManagedObjectTracker
 // keeps managed fields per field manager and removes fields a manager no
-// longer applies), so delivery.Writer's Apply runs unchanged; with
+// longer applies), so writer.Writer's Apply runs unchanged; with
 // WithReturnManagedFields it returns the managed fields that
 // delivery.UpToDate reads to tell that a Secret needs no write.
 
@@ -40,9 +40,11 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/controllers/servers"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/delivery"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/delivery/writer"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/policy"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/record"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/record/store"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/scheme"
 )
 
@@ -527,8 +529,8 @@ func newEnv(t *testing.T, cfg config) *env {
 		OperatorNamespace: operatorNamespace, ResyncPeriod: 10 * time.Minute,
 	}
 	// What SetupWithManager does, without a manager.
-	e.r.records = record.NewStore(e.r.Client, e.r.APIReader, e.r.OperatorNamespace)
-	e.r.secrets = &delivery.Writer{Client: e.r.Client, Reader: e.r.APIReader}
+	e.r.records = store.New(e.r.Client, e.r.APIReader, e.r.OperatorNamespace)
+	e.r.secrets = &writer.Writer{Client: e.r.Client, Reader: e.r.APIReader}
 	t.Cleanup(e.noSecretInMessages)
 	return e
 }

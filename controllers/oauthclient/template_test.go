@@ -13,7 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/delivery"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/delivery/writer"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/policy"
 )
 
@@ -58,7 +58,7 @@ func TestSecretTheAPIServerRefusesIsATemplateError(t *testing.T) {
 			return invalid // a new client's Secret is created
 		},
 	}
-	e.r.secrets = &delivery.Writer{Client: interceptor.NewClient(e.api, refuse), Reader: e.api}
+	e.r.secrets = &writer.Writer{Client: interceptor.NewClient(e.api, refuse), Reader: e.api}
 	res, err := e.reconcile()
 	c := e.wantReady(v1alpha1.ReasonInvalidTemplate)
 	if !strings.Contains(c.Message, "the API server refused Secret app") {

@@ -1,8 +1,8 @@
-// Package delivery writes the Secret that pods mount: it renders the
-// credentials through the OAuthClient's template, checks that the Secret may
-// be written, and writes it by server-side apply with the operator's field
-// manager, so the API server removes what the operator no longer sets and
-// keeps what other tools set.
+// Package delivery is the Secret that pods mount: it renders the
+// credentials through the OAuthClient's template, builds the Secret as the
+// operator wants it, checks that the Secret may be written (Claim) and
+// whether it already holds what is wanted (UpToDate). Its subpackage
+// writer writes it.
 package delivery
 
 import (
@@ -133,6 +133,12 @@ func CheckTemplate(tmpl *v1alpha1.SecretTemplate) error {
 // RefusedError says the API server refused the Secret as invalid: only a
 // change of the template can help.
 type RefusedError struct{ err error }
+
+// Refused is the RefusedError of the API server's answer err to a write of
+// Secret name.
+func Refused(name string, err error) *RefusedError {
+	return &RefusedError{fmt.Errorf("spec.secretTemplate: the API server refused Secret %s: %w", name, err)}
+}
 
 func (e *RefusedError) Error() string { return e.err.Error() }
 func (e *RefusedError) Unwrap() error { return e.err }

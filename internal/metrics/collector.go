@@ -20,7 +20,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 )
@@ -28,14 +27,14 @@ import (
 // Collector is a prometheus.Collector over the OAuthClients, servers and
 // delivered Secrets in a reader (the manager's cache).
 type Collector struct {
-	reader client.Reader
+	reader Reader
 	now    func() time.Time
 	// timeout bounds one scrape's reads.
 	timeout time.Duration
 }
 
 // NewCollector returns a collector that reads from reader at each scrape.
-func NewCollector(reader client.Reader) *Collector {
+func NewCollector(reader Reader) *Collector {
 	return &Collector{reader: reader, now: time.Now, timeout: 10 * time.Second}
 }
 
@@ -66,26 +65,25 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 }
 
 func (c *Collector) collectClients(ctx context.Context, ch chan<- prometheus.Metric) error {
-	var clients v1alpha1.OAuthClientList
-	if err := c.reader.List(ctx, &clients, client.UnsafeDisableDeepCopy); err != nil {
+	clients, err := c.reader.OAuthClients(ctx)
+	if err != nil {
 		return err
 	}
-	var secrets corev1.SecretList
-	if err := c.reader.List(ctx, &secrets, client.MatchingLabels{v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue},
-		client.UnsafeDisableDeepCopy); err != nil {
+	secrets, err := c.reader.DeliveredSecrets(ctx)
+	if err != nil {
 		return err
 	}
 	// The delivered Secret of each OAuthClient, by the client's UID.
-	delivered := make(map[string]*corev1.Secret, len(secrets.Items))
-	for i := range secrets.Items {
-		s := &secrets.Items[i]
+	delivered := make(map[string]*corev1.Secret, len(secrets))
+	for i := range secrets {
+		s := &secrets[i]
 		if uid := s.Labels[v1alpha1.LabelOAuthClientUID]; uid != "" {
 			delivered[uid] = s
 		}
 	}
 	now := c.now()
-	for i := range clients.Items {
-		oac := &clients.Items[i]
+	for i := range clients {
+		oac := &clients[i]
 		labels := labelPairs(clientLabels, []string{oac.Namespace, oac.Name, string(oac.ServerKind()), oac.Spec.ServerRef.Name})
 		ready := meta.FindStatusCondition(oac.Status.Conditions, v1alpha1.ConditionReady)
 		sendCondition(ch, clientReady, clientReadyReason, ready, oac.Generation, labels)
@@ -113,20 +111,20 @@ func (c *Collector) collectClients(ctx context.Context, ch chan<- prometheus.Met
 }
 
 func (c *Collector) collectServers(ctx context.Context, ch chan<- prometheus.Metric) error {
-	var namespaced v1alpha1.AuthServerList
-	if err := c.reader.List(ctx, &namespaced, client.UnsafeDisableDeepCopy); err != nil {
+	namespaced, err := c.reader.AuthServers(ctx)
+	if err != nil {
 		return err
 	}
-	for i := range namespaced.Items {
-		s := &namespaced.Items[i]
+	for i := range namespaced {
+		s := &namespaced[i]
 		c.sendServer(ch, string(v1alpha1.KindAuthServer), s.Namespace, s.Name, s.Generation, &s.Status)
 	}
-	var cluster v1alpha1.ClusterAuthServerList
-	if err := c.reader.List(ctx, &cluster, client.UnsafeDisableDeepCopy); err != nil {
+	cluster, err := c.reader.ClusterAuthServers(ctx)
+	if err != nil {
 		return err
 	}
-	for i := range cluster.Items {
-		s := &cluster.Items[i]
+	for i := range cluster {
+		s := &cluster[i]
 		c.sendServer(ch, string(v1alpha1.KindClusterAuthServer), "", s.Name, s.Generation, &s.Status)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -11,8 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 )
@@ -45,16 +44,42 @@ func delivered(owner *v1alpha1.OAuthClient, annotations map[string]string) *core
 	}
 }
 
-func newCollector(t testing.TB, objs ...client.Object) *Collector {
+// lists is a Reader over plain objects: what a cache holding them would
+// hand out.
+type lists struct {
+	clients []v1alpha1.OAuthClient
+	secrets []corev1.Secret
+	servers []v1alpha1.AuthServer
+	cluster []v1alpha1.ClusterAuthServer
+}
+
+func (l *lists) OAuthClients(context.Context) ([]v1alpha1.OAuthClient, error) { return l.clients, nil }
+func (l *lists) DeliveredSecrets(context.Context) ([]corev1.Secret, error)    { return l.secrets, nil }
+func (l *lists) AuthServers(context.Context) ([]v1alpha1.AuthServer, error)   { return l.servers, nil }
+func (l *lists) ClusterAuthServers(context.Context) ([]v1alpha1.ClusterAuthServer, error) {
+	return l.cluster, nil
+}
+
+func newCollector(t testing.TB, objs ...runtime.Object) *Collector {
 	t.Helper()
-	scheme := runtime.NewScheme()
-	if err := v1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
+	l := &lists{}
+	for _, o := range objs {
+		switch o := o.(type) {
+		case *v1alpha1.OAuthClient:
+			l.clients = append(l.clients, *o)
+		case *corev1.Secret:
+			if o.Labels[v1alpha1.LabelManagedBy] == v1alpha1.ManagedByValue {
+				l.secrets = append(l.secrets, *o)
+			}
+		case *v1alpha1.AuthServer:
+			l.servers = append(l.servers, *o)
+		case *v1alpha1.ClusterAuthServer:
+			l.cluster = append(l.cluster, *o)
+		default:
+			t.Fatalf("no list holds a %T", o)
+		}
 	}
-	if err := corev1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	c := NewCollector(fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).Build())
+	c := NewCollector(l)
 	c.now = func() time.Time { return now }
 	return c
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 )
@@ -34,8 +34,8 @@ func scrape(t testing.TB, reg *prometheus.Registry) string {
 	return b.String()
 }
 
-func fleet(n int) []client.Object {
-	objs := make([]client.Object, 0, n)
+func fleet(n int) []k8sruntime.Object {
+	objs := make([]k8sruntime.Object, 0, n)
 	for i := range n {
 		objs = append(objs, oauthClient(fmt.Sprintf("c-%05d", i), fmt.Sprint(i), func(o *v1alpha1.OAuthClient) {
 			o.Status.Conditions = ready(metav1.ConditionFalse, v1alpha1.ReasonRateLimited)

@@ -1,4 +1,4 @@
-package metrics
+package monitoring_test
 
 import (
 	"encoding/json"
@@ -14,19 +14,23 @@ import (
 	_ "sigs.k8s.io/controller-runtime/pkg/controller" // registers the reconcile metrics
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/yaml"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics"
 )
 
-// The alerts and the dashboard in config/monitoring (the chart's copies are
-// proven equal to them by the chart's tests) use only metrics the manager
-// exposes: this package's and controller-runtime's.
+// The alerts and the dashboard here (the chart's copies are proven equal to
+// them by the chart's tests) use only metrics the manager exposes:
+// internal/metrics' and controller-runtime's. These tests live beside the
+// files they check, not in internal/metrics, because reading
+// controller-runtime's registry links all of client-go into the test binary.
 
-const monitoring = "../../config/monitoring/"
+const monitoring = "./"
 
 // exposed is every metric name the manager's registry can serve.
 func exposed(t *testing.T) map[string]bool {
 	t.Helper()
 	names := map[string]bool{}
-	for _, n := range Names() {
+	for _, n := range metrics.Names() {
 		names[n] = true
 	}
 	reg, ok := ctrlmetrics.Registry.(prometheus.Collector)

@@ -1,4 +1,4 @@
-package delivery
+package writer
 
 import (
 	"context"
@@ -10,18 +10,19 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/delivery"
 )
 
 // Create writes want as a new Secret, for a Secret the cache does not hold:
 // a create never changes a Secret that exists, so it is also the check that
 // no one else's Secret has that name. When one exists, nothing is written
 // and it is returned as read from the API server, for the caller to check
-// with Claim (and then Apply over, when it is the caller's after all).
+// with delivery.Claim (and then Apply over, when it is the caller's after all).
 //
 // The create's field manager is the operator's own, with operation Update;
 // UpToDate reads that entry as the operator's, and the first Apply after it
 // moves it to the apply entry (takeOver), as for an earlier version's.
-func (w *Writer) Create(ctx context.Context, want *Secret) (existing *corev1.Secret, err error) {
+func (w *Writer) Create(ctx context.Context, want *delivery.Secret) (existing *corev1.Secret, err error) {
 	o := want.Owner
 	sec := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{
@@ -43,7 +44,7 @@ func (w *Writer) Create(ctx context.Context, want *Secret) (existing *corev1.Sec
 		}
 		return existing, nil
 	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
-		return nil, &RefusedError{fmt.Errorf("spec.secretTemplate: the API server refused Secret %s: %w", want.Name, err)}
+		return nil, delivery.Refused(want.Name, err)
 	default:
 		return nil, fmt.Errorf("writing Secret %s: %w", want.Name, err)
 	}

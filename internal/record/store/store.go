@@ -1,4 +1,7 @@
-package record
+// Package store keeps the durable private records (internal/record) in
+// Secrets of the operator's namespace: it loads, saves and removes them,
+// and lists them for the leaked-client scan.
+package store
 
 import (
 	"context"
@@ -13,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/record"
 )
 
 // Store reads and writes record Secrets in the operator's namespace. A
@@ -31,16 +35,16 @@ type Store struct {
 	none sync.Map
 }
 
-// NewStore returns a store that writes with c and reads with reader (an
+// New returns a store that writes with c and reads with reader (an
 // uncached reader) in namespace.
-func NewStore(c client.Client, reader client.Reader, namespace string) *Store {
+func New(c client.Client, reader client.Reader, namespace string) *Store {
 	return &Store{client: c, reader: reader, namespace: namespace}
 }
 
 // stored is a record as last written or read, with the Secret's
 // resourceVersion, so the next save is a single update.
 type stored struct {
-	record          Record
+	record          record.Record
 	resourceVersion string
 	// unsaved: the last save failed. The record (perhaps a rotated
 	// registration access token the server already switched to) is kept in
@@ -50,7 +54,7 @@ type stored struct {
 
 // Load returns the record of oac, or nil when there is none. A record whose
 // last save failed is saved first.
-func (s *Store) Load(ctx context.Context, oac *v1alpha1.OAuthClient) (*Record, error) {
+func (s *Store) Load(ctx context.Context, oac *v1alpha1.OAuthClient) (*record.Record, error) {
 	if _, ok := s.none.Load(oac.UID); ok {
 		return nil, nil
 	}
@@ -64,14 +68,14 @@ func (s *Store) Load(ctx context.Context, oac *v1alpha1.OAuthClient) (*Record, e
 		return st.record.Clone(), nil
 	}
 	var sec corev1.Secret
-	err := s.reader.Get(ctx, types.NamespacedName{Namespace: s.namespace, Name: SecretName(oac.UID)}, &sec)
+	err := s.reader.Get(ctx, types.NamespacedName{Namespace: s.namespace, Name: record.SecretName(oac.UID)}, &sec)
 	if apierrors.IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the client record: %w", err)
 	}
-	r, err := Decode(sec.Data)
+	r, err := record.Decode(sec.Data)
 	if err != nil {
 		return nil, fmt.Errorf("client record Secret %s/%s is damaged: %w", s.namespace, sec.Name, err)
 	}
@@ -88,7 +92,7 @@ func (s *Store) NoneYet(uid types.UID) { s.none.Store(uid, struct{}{}) }
 // Save writes r, trying a few times: a credential the server just issued
 // must not be lost to a passing API error. When every try fails, r is kept
 // in memory and saved by the next Load.
-func (s *Store) Save(ctx context.Context, oac *v1alpha1.OAuthClient, r *Record) error {
+func (s *Store) Save(ctx context.Context, oac *v1alpha1.OAuthClient, r *record.Record) error {
 	var err error
 	for attempt := range 4 {
 		if attempt > 0 {
@@ -107,12 +111,8 @@ func (s *Store) Save(ctx context.Context, oac *v1alpha1.OAuthClient, r *Record) 
 
 // save writes r once: one update when the Secret's version is known, else a
 // create (or, when it exists after all, a read and an update).
-func (s *Store) save(ctx context.Context, oac *v1alpha1.OAuthClient, r *Record) error {
-	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
-		Name: SecretName(oac.UID), Namespace: s.namespace, Labels: labels(oac),
-	}}
-	sec.Type = corev1.SecretTypeOpaque
-	sec.Data = Encode(r)
+func (s *Store) save(ctx context.Context, oac *v1alpha1.OAuthClient, r *record.Record) error {
+	sec := record.Secret(oac, s.namespace, r)
 	s.none.Delete(oac.UID)
 	var err error
 	if v, ok := s.mem.Load(oac.UID); ok && v.(stored).resourceVersion != "" {
@@ -153,20 +153,11 @@ func (s *Store) getAndUpdate(ctx context.Context, sec *corev1.Secret) error {
 	return nil
 }
 
-// labels tie a record Secret to its OAuthClient. Their managed-by value
-// differs from the delivered Secrets' on purpose: records are never read
-// from the informer cache, so they are kept out of it.
-func labels(oac *v1alpha1.OAuthClient) map[string]string {
-	l := oac.OwnerLabels()
-	l[v1alpha1.LabelManagedBy] = v1alpha1.ManagedByValue + stateSuffix
-	return l
-}
-
 // Remove deletes the record of oac.
 func (s *Store) Remove(ctx context.Context, oac *v1alpha1.OAuthClient) error {
 	s.mem.Delete(oac.UID)
 	s.none.Delete(oac.UID)
-	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: SecretName(oac.UID), Namespace: s.namespace}}
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: record.SecretName(oac.UID), Namespace: s.namespace}}
 	if err := s.client.Delete(ctx, sec); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("deleting the client record: %w", err)
 	}

@@ -1,0 +1,20 @@
+package metrics
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+)
+
+// Reader is what a scrape reads: the objects as the manager's cache holds
+// them (fromcache.Reader). The collector only reads what it is given, so a
+// Reader may hand out the cache's own objects, not copies.
+type Reader interface {
+	OAuthClients(ctx context.Context) ([]v1alpha1.OAuthClient, error)
+	// DeliveredSecrets are the Secrets labelled as managed by the operator.
+	DeliveredSecrets(ctx context.Context) ([]corev1.Secret, error)
+	AuthServers(ctx context.Context) ([]v1alpha1.AuthServer, error)
+	ClusterAuthServers(ctx context.Context) ([]v1alpha1.ClusterAuthServer, error)
+}
