@@ -34,10 +34,13 @@ func TestCachedSecretIsJudgedLikeTheSecret(t *testing.T) {
 		edit     func(*corev1.Secret)
 		upToDate bool
 	}{
-		"a value changed":            {func(s *corev1.Secret) { s.Data["client_secret"] = []byte("other") }, false},
-		"a data key more":            {func(s *corev1.Secret) { s.Data["x"] = nil }, false},
-		"a data key less":            {func(s *corev1.Secret) { delete(s.Data, "client_secret") }, false},
-		"bytes moved across keys":    {func(s *corev1.Secret) { s.Data["client_id"] = append(s.Data["client_id"], s.Data["client_secret"]...); delete(s.Data, "client_secret") }, false},
+		"a value changed": {func(s *corev1.Secret) { s.Data["client_secret"] = []byte("other") }, false},
+		"a data key more": {func(s *corev1.Secret) { s.Data["x"] = nil }, false},
+		"a data key less": {func(s *corev1.Secret) { delete(s.Data, "client_secret") }, false},
+		"bytes moved across keys": {func(s *corev1.Secret) {
+			s.Data["client_id"] = append(s.Data["client_id"], s.Data["client_secret"]...)
+			delete(s.Data, "client_secret")
+		}, false},
 		"its label changed":          {func(s *corev1.Secret) { s.Labels[v1alpha1.LabelOAuthClientName] = "other" }, false},
 		"its label removed":          {func(s *corev1.Secret) { delete(s.Labels, v1alpha1.LabelOAuthClientName) }, false},
 		"its annotation changed":     {func(s *corev1.Secret) { s.Annotations[v1alpha1.AnnotationVersion] = "9" }, false},

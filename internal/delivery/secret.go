@@ -142,4 +142,3 @@ func fieldKeys(m map[string]json.RawMessage) sets.Set[string] {
 	}
 	return out
 }
-
