@@ -45,8 +45,9 @@ func (p Packed) Unpack() (*Record, error) {
 
 func field(p []byte) (value, rest []byte, err error) {
 	n, size := binary.Uvarint(p)
-	if size <= 0 || uint64(len(p)-size) < n {
+	if size <= 0 || n > uint64(len(p)-size) { //nolint:gosec // G115: size > 0 and at most len(p), so len(p)-size is not negative
 		return nil, nil, errors.New("record in memory is damaged")
 	}
-	return p[size : size+int(n)], p[size+int(n):], nil
+	end := size + int(n) //nolint:gosec // G115: n is at most len(p)-size, checked above
+	return p[size:end], p[end:], nil
 }

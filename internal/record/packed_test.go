@@ -37,7 +37,7 @@ func BenchmarkRecordInMemory(b *testing.B) {
 }
 
 func dynRegRecord(i int) *Record {
-	return &Record{ //nolint:gosec // G101: made-up values for a benchmark
+	return &Record{
 		ClientID: fmt.Sprintf("Z9Z9K4UWNEar4YcQE9pX0l1qyiBRmQ6UzjvwJbi%05d", i), ClientSecret: fmt.Sprintf("secret-secret-secret-secret-secret-secret-%05d", i),
 		IssuedAt: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), Version: 1,
 		Provider: provider.State{
