@@ -19,11 +19,11 @@ const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 // controllers read:
 //   - Secrets with the operator's label, so unrelated Secrets in the
 //     cluster cost nothing;
-//   - no managed fields on any object (a tenth of the heap), except the
-//     operator's own entry on its Secrets, which tells what it applied;
-//   - no data of those Secrets, only its digest (delivery.DropData): the
-//     credentials are not held twice, and a Secret from the cache has no
-//     Data;
+//   - no managed fields on any object (a tenth of the heap);
+//   - of those Secrets, only what the operator reads (delivery.CacheForm):
+//     no data and no managed fields, but a fingerprint of what it applied,
+//     so the credentials are not held twice and a Secret from the cache
+//     has no Data;
 //   - no last-applied copy of the manifest on OAuthClients, often as large
 //     as the object itself. OAuthClients are only ever patched, never
 //     written whole from the cache, so the annotation stays on the server.
@@ -31,7 +31,7 @@ func CacheOptions() cache.Options {
 	owned := labels.SelectorFromSet(labels.Set{v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue})
 	return cache.Options{
 		ByObject: map[client.Object]cache.ByObject{
-			&corev1.Secret{}:        {Label: owned, Transform: keepOwnManagedFields},
+			&corev1.Secret{}:        {Label: owned, Transform: cacheForm},
 			&v1alpha1.OAuthClient{}: {Transform: stripLastApplied},
 		},
 		DefaultTransform: cache.TransformStripManagedFields(),
@@ -55,13 +55,10 @@ func stripLastApplied(in any) (any, error) {
 	return out, nil
 }
 
-// keepOwnManagedFields drops every managed-fields entry of a delivered
-// Secret but those internal/delivery reads, and keeps a digest of its data
-// instead of the data.
-func keepOwnManagedFields(in any) (any, error) {
+// cacheForm keeps of a delivered Secret only what the operator reads.
+func cacheForm(in any) (any, error) {
 	if s, ok := in.(*corev1.Secret); ok {
-		delivery.KeepOwnManagedFields(s)
-		delivery.DropData(s)
+		return delivery.CacheForm(s), nil
 	}
 	return in, nil
 }

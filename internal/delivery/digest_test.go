@@ -14,44 +14,80 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 )
 
-// A Secret as the cache keeps it (DropData) holds no values, and is the
-// same data as what it held, and only that.
-func TestCachedSecretKeepsOnlyADigestOfItsData(t *testing.T) {
-	data := map[string][]byte{"client_id": []byte("id"), "client_secret": []byte("s3cret")}
-	cached := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{"a": "b"}}, Data: map[string][]byte{
-		"client_id": []byte("id"), "client_secret": []byte("s3cret"),
-	}}
-	DropData(cached)
-	if cached.Data != nil {
-		t.Fatalf("the cache keeps data %v", cached.Data)
+// A Secret as the cache keeps it (CacheForm) holds no data and no managed
+// fields, and UpToDate says of it what it says of the Secret it came from:
+// an edit of a value, a key more or less, a changed label or annotation of
+// the operator's all show; what other tools add does not.
+func TestCachedSecretIsJudgedLikeTheSecret(t *testing.T) {
+	want, full := built(t, 1), decodedSecret(t, 1)
+	if !UpToDate(full, want) || !UpToDate(CacheForm(full), want) {
+		t.Fatal("a Secret that holds exactly what the operator applied is not up to date")
+	}
+	cached := CacheForm(full)
+	if cached.Data != nil || cached.ManagedFields != nil {
+		t.Fatalf("the cache keeps data %v and managed fields %v", cached.Data, cached.ManagedFields)
+	}
+	if full.Data == nil || full.ManagedFields == nil {
+		t.Fatal("CacheForm changed the Secret it was given")
 	}
 	for name, tc := range map[string]struct {
-		data map[string][]byte
-		same bool
+		edit     func(*corev1.Secret)
+		upToDate bool
 	}{
-		"the same":           {data, true},
-		"a value changed":    {map[string][]byte{"client_id": []byte("id"), "client_secret": []byte("other")}, false},
-		"a key more":         {map[string][]byte{"client_id": []byte("id"), "client_secret": []byte("s3cret"), "x": nil}, false},
-		"a key less":         {map[string][]byte{"client_id": []byte("id")}, false},
-		"bytes moved across": {map[string][]byte{"client_id": []byte("idclient_secret"), "": []byte("s3cret")}, false},
+		"a value changed": {func(s *corev1.Secret) { s.Data["client_secret"] = []byte("other") }, false},
+		"a data key more": {func(s *corev1.Secret) { s.Data["x"] = nil }, false},
+		"a data key less": {func(s *corev1.Secret) { delete(s.Data, "client_secret") }, false},
+		"bytes moved across keys": {func(s *corev1.Secret) {
+			s.Data["client_id"] = append(s.Data["client_id"], s.Data["client_secret"]...)
+			delete(s.Data, "client_secret")
+		}, false},
+		"its label changed":          {func(s *corev1.Secret) { s.Labels[v1alpha1.LabelOAuthClientName] = "other" }, false},
+		"its label removed":          {func(s *corev1.Secret) { delete(s.Labels, v1alpha1.LabelOAuthClientName) }, false},
+		"its annotation changed":     {func(s *corev1.Secret) { s.Annotations[v1alpha1.AnnotationVersion] = "9" }, false},
+		"the owner reference gone":   {func(s *corev1.Secret) { s.OwnerReferences = nil }, false},
+		"another tool's label added": {func(s *corev1.Secret) { s.Labels["team"] = "a" }, true},
+		"another tool's annotation":  {func(s *corev1.Secret) { s.Annotations["note"] = "b" }, true},
 	} {
-		if got := sameData(cached, tc.data); got != tc.same {
-			t.Errorf("%s: sameData = %v, want %v", name, got, tc.same)
+		s := decodedSecret(t, 1)
+		tc.edit(s)
+		if got := UpToDate(s, want); got != tc.upToDate {
+			t.Errorf("%s: UpToDate of the Secret = %v, want %v", name, got, tc.upToDate)
+		}
+		if got := UpToDate(CacheForm(s), want); got != tc.upToDate {
+			t.Errorf("%s: UpToDate of its cached form = %v, want %v", name, got, tc.upToDate)
 		}
 	}
-	fromAPI := &corev1.Secret{Data: data}
-	if !sameData(fromAPI, data) || sameData(fromAPI, map[string][]byte{"client_id": []byte("id")}) {
-		t.Error("a Secret read from the API server is compared by its data")
+	unknown := decodedSecret(t, 1)
+	unknown.ManagedFields = nil
+	if UpToDate(unknown, want) || UpToDate(CacheForm(unknown), want) {
+		t.Error("a Secret without the operator's managed fields is up to date")
+	}
+}
+
+// The cached form keeps what the operator reads: owner labels and
+// reference, and its own annotations (the metrics read issued-at), not
+// other tools' annotations.
+func TestCachedSecretKeepsWhatTheOperatorReads(t *testing.T) {
+	full := decodedSecret(t, 1)
+	full.Annotations["note"] = "b"
+	cached := CacheForm(full)
+	if cached.Labels[v1alpha1.LabelOAuthClientUID] != full.Labels[v1alpha1.LabelOAuthClientUID] ||
+		cached.Labels[v1alpha1.LabelManagedBy] != v1alpha1.ManagedByValue ||
+		cached.Annotations[v1alpha1.AnnotationIssuedAt] == "" ||
+		!hasOwner(cached, full.OwnerReferences[0].UID) || cached.ResourceVersion != full.ResourceVersion {
+		t.Errorf("the cached form lost what the operator reads: %+v", cached.ObjectMeta)
+	}
+	if _, ok := cached.Annotations["note"]; ok {
+		t.Error("the cached form keeps another tool's annotation")
 	}
 }
 
 // BenchmarkCachedSecret reports the heap one delivered Secret takes in the
-// cache (bytes/Secret, over 10,000 of them decoded afresh): with only the
-// managed fields trimmed (KeepOwnManagedFields), and with its data dropped
-// too (DropData).
+// cache (bytes/Secret, over 10,000 of them decoded afresh): as decoded, and
+// in the cached form.
 func BenchmarkCachedSecret(b *testing.B) {
-	for _, drop := range []bool{false, true} {
-		name := map[bool]string{false: "managed-fields-trimmed", true: "data-dropped-too"}[drop]
+	for _, form := range []bool{false, true} {
+		name := map[bool]string{false: "as-decoded", true: "cache-form"}[form]
 		b.Run(name, func(b *testing.B) {
 			var perSecret float64
 			for b.Loop() {
@@ -59,10 +95,9 @@ func BenchmarkCachedSecret(b *testing.B) {
 				keep := make([]*corev1.Secret, n)
 				before := heapAlloc()
 				for i := range keep {
-					keep[i] = decoded(b, i)
-					KeepOwnManagedFields(keep[i])
-					if drop {
-						DropData(keep[i])
+					keep[i] = decodedSecret(b, i)
+					if form {
+						keep[i] = CacheForm(keep[i])
 					}
 				}
 				perSecret = float64(heapAlloc()-before) / n
@@ -73,9 +108,8 @@ func BenchmarkCachedSecret(b *testing.B) {
 	}
 }
 
-// decoded is the i-th client's delivered Secret as an informer decodes it:
-// built as the operator applies it, with its apply entry, through JSON.
-func decoded(b *testing.B, i int) *corev1.Secret {
+// built is the i-th client's delivered Secret as the operator wants it.
+func built(b testing.TB, i int) *Secret {
 	oac := &v1alpha1.OAuthClient{ObjectMeta: metav1.ObjectMeta{
 		Name: fmt.Sprintf("c-%05d", i), Namespace: "bench", UID: types.UID(fmt.Sprintf("1b1c7d2e-4f3a-4b2c-9d8e-7f6a5b4c%04d", i)),
 	}}
@@ -87,6 +121,15 @@ func decoded(b *testing.B, i int) *corev1.Secret {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return want
+}
+
+// decodedSecret is the i-th client's delivered Secret as an informer
+// decodes it: built as the operator applies it, with its apply entry,
+// through JSON.
+func decodedSecret(b testing.TB, i int) *corev1.Secret {
+	want := built(b, i)
+	oac := &v1alpha1.OAuthClient{ObjectMeta: metav1.ObjectMeta{UID: want.Owner.UID}}
 	fields := map[string]any{"f:type": map[string]any{}}
 	keys := func(m map[string]string) map[string]any {
 		out := map[string]any{}

@@ -85,30 +85,12 @@ func isLegacy(m metav1.ManagedFieldsEntry) bool {
 
 // UpToDate reports whether current holds exactly want: the same data, labels
 // and annotations with the same values, the owner reference, and no other
-// field the operator's field manager owns. Without managed fields it cannot
-// tell, and says no.
+// label or annotation the operator's field manager owns. current is a
+// Secret from the cache (CacheForm) or from the API server; without the
+// operator's managed fields it cannot tell, and says no.
 func UpToDate(current *corev1.Secret, want *Secret) bool {
-	if !sameData(current, want.Data) ||
-		!contains(current.Labels, want.Labels) || !contains(current.Annotations, want.Annotations) ||
-		!hasOwner(current, want.Owner.UID) {
-		return false
-	}
-	owned, ok := ownedKeys(current)
-	if !ok {
-		return false
-	}
-	return sets.KeySet(want.Data).Equal(owned.data) &&
-		sets.KeySet(want.Labels).Equal(owned.labels) &&
-		sets.KeySet(want.Annotations).Equal(owned.annotations)
-}
-
-func contains(have, want map[string]string) bool {
-	for k, v := range want {
-		if got, ok := have[k]; !ok || got != v {
-			return false
-		}
-	}
-	return true
+	fp, ok := applied(current)
+	return ok && fp == want.fingerprint() && hasOwner(current, want.Owner.UID)
 }
 
 func hasOwner(s *corev1.Secret, uid types.UID) bool {
@@ -122,20 +104,19 @@ func hasOwner(s *corev1.Secret, uid types.UID) bool {
 
 // owned are the keys the operator's apply field manager owns.
 type owned struct {
-	data, labels, annotations sets.Set[string]
+	labels, annotations sets.Set[string]
 }
 
 // ownedKeys reads the operator's entry of current's managed fields: its
 // apply entry, or the entry of its create (Create) before the first apply.
 func ownedKeys(current *corev1.Secret) (owned, bool) {
-	out := owned{data: sets.New[string](), labels: sets.New[string](), annotations: sets.New[string]()}
+	out := owned{labels: sets.New[string](), annotations: sets.New[string]()}
 	found := false
 	for _, m := range current.ManagedFields {
 		if m.Manager != v1alpha1.FieldManager || m.FieldsV1 == nil {
 			continue
 		}
 		var fields struct {
-			Data     map[string]json.RawMessage `json:"f:data"`
 			Metadata struct {
 				Labels      map[string]json.RawMessage `json:"f:labels"`
 				Annotations map[string]json.RawMessage `json:"f:annotations"`
@@ -144,7 +125,6 @@ func ownedKeys(current *corev1.Secret) (owned, bool) {
 		if err := json.Unmarshal(m.FieldsV1.GetRawBytes(), &fields); err != nil {
 			return owned{}, false
 		}
-		out.data = out.data.Union(fieldKeys(fields.Data))
 		out.labels = out.labels.Union(fieldKeys(fields.Metadata.Labels))
 		out.annotations = out.annotations.Union(fieldKeys(fields.Metadata.Annotations))
 		found = true
@@ -161,19 +141,4 @@ func fieldKeys(m map[string]json.RawMessage) sets.Set[string] {
 		}
 	}
 	return out
-}
-
-// KeepOwnManagedFields is a cache transform for delivered Secrets: it keeps
-// only the managed-fields entries Apply and UpToDate read (the operator's
-// own, and those of earlier versions that wrote without server-side apply),
-// so the cache stays small.
-func KeepOwnManagedFields(s *corev1.Secret) {
-	kept := s.ManagedFields[:0]
-	for _, m := range s.ManagedFields {
-		own := m.Manager == v1alpha1.FieldManager && m.Operation == metav1.ManagedFieldsOperationApply
-		if own || isLegacy(m) {
-			kept = append(kept, m)
-		}
-	}
-	s.ManagedFields = kept
 }

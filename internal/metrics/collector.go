@@ -75,15 +75,13 @@ func (c *Collector) collectClients(ctx context.Context, ch chan<- prometheus.Met
 	}
 	// The delivered Secret of each OAuthClient, by the client's UID.
 	delivered := make(map[string]*corev1.Secret, len(secrets))
-	for i := range secrets {
-		s := &secrets[i]
+	for _, s := range secrets {
 		if uid := s.Labels[v1alpha1.LabelOAuthClientUID]; uid != "" {
 			delivered[uid] = s
 		}
 	}
 	now := c.now()
-	for i := range clients {
-		oac := &clients[i]
+	for _, oac := range clients {
 		labels := labelPairs(clientLabels, []string{oac.Namespace, oac.Name, string(oac.ServerKind()), oac.Spec.ServerRef.Name})
 		ready := meta.FindStatusCondition(oac.Status.Conditions, v1alpha1.ConditionReady)
 		sendCondition(ch, clientReady, clientReadyReason, ready, oac.Generation, labels)

@@ -12,9 +12,11 @@ import (
 // them (fromcache.Reader). The collector only reads what it is given, so a
 // Reader may hand out the cache's own objects, not copies.
 type Reader interface {
-	OAuthClients(ctx context.Context) ([]v1alpha1.OAuthClient, error)
+	// OAuthClients and DeliveredSecrets hand out pointers, so that a
+	// scrape at thousands of clients copies none of them.
+	OAuthClients(ctx context.Context) ([]*v1alpha1.OAuthClient, error)
 	// DeliveredSecrets are the Secrets labelled as managed by the operator.
-	DeliveredSecrets(ctx context.Context) ([]corev1.Secret, error)
+	DeliveredSecrets(ctx context.Context) ([]*corev1.Secret, error)
 	AuthServers(ctx context.Context) ([]v1alpha1.AuthServer, error)
 	ClusterAuthServers(ctx context.Context) ([]v1alpha1.ClusterAuthServer, error)
 }

@@ -35,6 +35,12 @@ func TestRoundTrip(t *testing.T) {
 		if !Equal(got, want) {
 			t.Errorf("Equal says a round-tripped record differs")
 		}
+		if fromMemory, err := Pack(want).Unpack(); err != nil || !reflect.DeepEqual(fromMemory, want) {
+			t.Errorf("the store's memory changed the record (%v):\n got %+v\nwant %+v", err, fromMemory, want)
+		}
+	}
+	if _, err := Packed("\x05ab").Unpack(); err == nil {
+		t.Error("a damaged record in memory was accepted")
 	}
 	if _, err := Decode(map[string][]byte{"version": []byte("1")}); err == nil {
 		t.Error("a record without client_id was accepted")

@@ -147,7 +147,7 @@ func (h *harness) startManagerIn(ctx context.Context, name string, resync time.D
 	if err != nil {
 		return nil, fmt.Errorf("%w; see %s", err, logPath)
 	}
-	return &managerProc{Process: p, http: &http.Client{Timeout: 5 * time.Minute}}, nil
+	return &managerProc{Process: p, http: &http.Client{Timeout: 5 * time.Minute}, scrapeEvery: scrapeInterval(h.opts.n)}, nil
 }
 
 // close stops everything setup started, last first.

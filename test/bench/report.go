@@ -203,8 +203,8 @@ func printTable(w io.Writer, r *results) error {
 	if r.GOGC != "" {
 		memLimit += " GOGC=" + r.GOGC
 	}
-	_, _ = fmt.Fprintf(w, "oauth-client-operator benchmark: N=%d, manager --concurrency=%d --auth-server-qps=%g %s, %d unrelated Secrets, %d cores, %s in all\n",
-		r.N, r.Concurrency, r.AuthServerQPS, memLimit, r.UnrelatedSecrets, r.Cores, time.Duration(r.TotalSeconds*float64(time.Second)).Round(time.Second))
+	_, _ = fmt.Fprintf(w, "oauth-client-operator benchmark: N=%d, manager --concurrency=%d --auth-server-qps=%g %s, %d unrelated Secrets, %d cores, metrics scraped at most every %s, %s in all\n",
+		r.N, r.Concurrency, r.AuthServerQPS, memLimit, r.UnrelatedSecrets, r.Cores, scrapeInterval(r.N), time.Duration(r.TotalSeconds*float64(time.Second)).Round(time.Second))
 	t.row("METRIC", "VALUE", "TARGET", "RESULT")
 
 	t.title(fmt.Sprintf("APPLY: %d OAuthClients created at once by %d goroutines; manager 1, --resync-period=1h", a.Clients, a.CreateWorkers))

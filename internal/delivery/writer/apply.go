@@ -48,7 +48,7 @@ func (w *Writer) Apply(ctx context.Context, current *corev1.Secret, want *delive
 	if current != nil && delivery.UpToDate(current, want) {
 		return false, nil
 	}
-	if current != nil && len(delivery.LegacyManagers(current)) > 0 {
+	if current != nil && delivery.HasLegacy(current) {
 		if err := w.takeOver(ctx, current); err != nil {
 			return false, err
 		}

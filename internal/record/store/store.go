@@ -44,7 +44,7 @@ func New(c client.Client, reader client.Reader, namespace string) *Store {
 // stored is a record as last written or read, with the Secret's
 // resourceVersion, so the next save is a single update.
 type stored struct {
-	record          record.Record
+	record          record.Packed
 	resourceVersion string
 	// unsaved: the last save failed. The record (perhaps a rotated
 	// registration access token the server already switched to) is kept in
@@ -60,12 +60,16 @@ func (s *Store) Load(ctx context.Context, oac *v1alpha1.OAuthClient) (*record.Re
 	}
 	if v, ok := s.mem.Load(oac.UID); ok {
 		st := v.(stored)
+		r, err := st.record.Unpack()
+		if err != nil {
+			return nil, err
+		}
 		if st.unsaved {
-			if err := s.save(ctx, oac, &st.record); err != nil {
+			if err := s.save(ctx, oac, r); err != nil {
 				return nil, err
 			}
 		}
-		return st.record.Clone(), nil
+		return r, nil
 	}
 	var sec corev1.Secret
 	err := s.reader.Get(ctx, types.NamespacedName{Namespace: s.namespace, Name: record.SecretName(oac.UID)}, &sec)
@@ -79,7 +83,7 @@ func (s *Store) Load(ctx context.Context, oac *v1alpha1.OAuthClient) (*record.Re
 	if err != nil {
 		return nil, fmt.Errorf("client record Secret %s/%s is damaged: %w", s.namespace, sec.Name, err)
 	}
-	s.mem.Store(oac.UID, stored{record: *r.Clone(), resourceVersion: sec.ResourceVersion})
+	s.mem.Store(oac.UID, stored{record: record.Pack(r), resourceVersion: sec.ResourceVersion})
 	return r, nil
 }
 
@@ -125,10 +129,10 @@ func (s *Store) save(ctx context.Context, oac *v1alpha1.OAuthClient, r *record.R
 		err = s.getAndUpdate(ctx, sec)
 	}
 	if err != nil {
-		s.mem.Store(oac.UID, stored{record: *r.Clone(), unsaved: true})
+		s.mem.Store(oac.UID, stored{record: record.Pack(r), unsaved: true})
 		return fmt.Errorf("saving the client record: %w", err)
 	}
-	s.mem.Store(oac.UID, stored{record: *r.Clone(), resourceVersion: sec.ResourceVersion})
+	s.mem.Store(oac.UID, stored{record: record.Pack(r), resourceVersion: sec.ResourceVersion})
 	return nil
 }
 
