@@ -4,10 +4,13 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -76,6 +79,15 @@ func run() error {
 		return err
 	}
 	mgrOpts := managerOptions(metricsAddr, probeAddr, leaderElect, operatorNamespace, namespaces)
+	// The per-client series are written straight from the cache after the
+	// registry's (metrics.Collector.Handler); the cache exists once the
+	// manager does, and the handler is built when the manager starts.
+	var collector *metrics.Collector
+	mgrOpts.Metrics.FilterProvider = func(*rest.Config, *http.Client) (metricsserver.Filter, error) {
+		return func(_ logr.Logger, registry http.Handler) (http.Handler, error) {
+			return collector.Handler(registry), nil
+		}, nil
+	}
 	// pprof is served by the manager on a listener of its own, off by default.
 	mgrOpts.PprofBindAddress = pprofAddr
 	mgrOpts.LeaseDuration, mgrOpts.RenewDeadline, mgrOpts.RetryPeriod = &leaseDuration, &renewDeadline, &retryPeriod
@@ -87,7 +99,8 @@ func run() error {
 	if err := controllers.Setup(ctx, mgr, opts); err != nil {
 		return fmt.Errorf("setting up controllers: %w", err)
 	}
-	ctrlmetrics.Registry.MustRegister(metrics.NewCollector(fromcache.Reader(mgr.GetCache())))
+	metrics.Register(ctrlmetrics.Registry)
+	collector = metrics.NewCollector(fromcache.Reader(mgr.GetCache()))
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}

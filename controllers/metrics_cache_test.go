@@ -52,8 +52,8 @@ func TestScrapeOfTheCacheShowsWhatTheAPIServerHas(t *testing.T) {
 func seriesOf(t *testing.T, r metrics.Reader, ns string) []string {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(metrics.NewCollector(r))
-	families, err := reg.Gather()
+	metrics.Register(reg)
+	families, err := metrics.NewCollector(r).Gatherer(reg).Gather()
 	if err != nil {
 		t.Fatalf("scrape: %v", err)
 	}

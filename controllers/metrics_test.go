@@ -24,8 +24,8 @@ import (
 func scrape(t *testing.T) []*dto.MetricFamily {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(metrics.NewCollector(fromcache.Reader(k8s)))
-	families, err := reg.Gather()
+	metrics.Register(reg)
+	families, err := metrics.NewCollector(fromcache.Reader(k8s)).Gatherer(reg).Gather()
 	if err != nil {
 		t.Fatalf("scrape: %v", err)
 	}

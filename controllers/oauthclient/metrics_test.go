@@ -16,8 +16,8 @@ import (
 func rotations(t *testing.T, e *env, result string) float64 {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(metrics.NewCollector(fromcache.Reader(e.api)))
-	families, err := reg.Gather()
+	metrics.Register(reg)
+	families, err := metrics.NewCollector(fromcache.Reader(e.api)).Gatherer(reg).Gather()
 	if err != nil {
 		t.Fatal(err)
 	}

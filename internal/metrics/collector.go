@@ -15,8 +15,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -24,8 +22,9 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 )
 
-// Collector is a prometheus.Collector over the OAuthClients, servers and
-// delivered Secrets in a reader (the manager's cache).
+// Collector reads the OAuthClients, servers and delivered Secrets in a
+// reader (the manager's cache) at each scrape, and writes their series as
+// text (WriteText, Handler).
 type Collector struct {
 	reader Reader
 	now    func() time.Time
@@ -38,40 +37,40 @@ func NewCollector(reader Reader) *Collector {
 	return &Collector{reader: reader, now: time.Now, timeout: 10 * time.Second}
 }
 
-// Describe sends every metric's description.
-func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range descs {
-		ch <- d.desc
-	}
-	for _, v := range vecs {
-		v.Describe(ch)
-	}
+// object is what a scrape shows of one OAuthClient or server: its label
+// values (in the order of clientLabels or serverLabels) and its figures.
+// It points into the cache's objects and copies none of their strings.
+type object struct {
+	labels    [4]string
+	condition metav1.ConditionStatus
+	reason    string
+	// figures are the object's gauge values by metric; absent ones are
+	// not sent.
+	figures [len(clientGauges)]figure
 }
 
-// Collect reads the objects and sends their figures. A failed read is
-// reported as an invalid metric, so the scrape shows the error.
-func (c *Collector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
-	defer cancel()
-	if err := c.collectClients(ctx, ch); err != nil {
-		ch <- prometheus.NewInvalidMetric(clientReady.desc, err)
-	}
-	if err := c.collectServers(ctx, ch); err != nil {
-		ch <- prometheus.NewInvalidMetric(serverReady.desc, err)
-	}
-	for _, v := range vecs {
-		v.Collect(ch)
-	}
+// figure is one gauge value, and whether the object has it.
+type figure struct {
+	value float64
+	ok    bool
 }
 
-func (c *Collector) collectClients(ctx context.Context, ch chan<- prometheus.Metric) error {
+// clientGauges are the one-series-per-client metrics, in the order written;
+// object.figures holds their values in the same order.
+var clientGauges = [...]metric{
+	clientDisabled, clientVersion, clientIssued, clientExpiration,
+	clientLastRotation, clientNextRotation, clientRotationOverdue,
+}
+
+// clientObjects reads the OAuthClients and their delivered Secrets.
+func (c *Collector) clientObjects(ctx context.Context) ([]object, error) {
 	clients, err := c.reader.OAuthClients(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	secrets, err := c.reader.DeliveredSecrets(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// The delivered Secret of each OAuthClient, by the client's UID.
 	delivered := make(map[string]*corev1.Secret, len(secrets))
@@ -81,103 +80,80 @@ func (c *Collector) collectClients(ctx context.Context, ch chan<- prometheus.Met
 		}
 	}
 	now := c.now()
-	for _, oac := range clients {
-		labels := labelPairs(clientLabels, []string{oac.Namespace, oac.Name, string(oac.ServerKind()), oac.Spec.ServerRef.Name})
-		ready := meta.FindStatusCondition(oac.Status.Conditions, v1alpha1.ConditionReady)
-		sendCondition(ch, clientReady, clientReadyReason, ready, oac.Generation, labels)
-		ch <- gauge(clientDisabled, boolValue(oac.Spec.Disabled), labels)
-		if oac.Status.SecretVersion > 0 {
-			ch <- gauge(clientVersion, float64(oac.Status.SecretVersion), labels)
+	out := make([]object, len(clients))
+	for i, oac := range clients {
+		o := &out[i]
+		o.labels = [4]string{oac.Namespace, oac.Name, string(oac.ServerKind()), oac.Spec.ServerRef.Name}
+		o.condition, o.reason = current(meta.FindStatusCondition(oac.Status.Conditions, v1alpha1.ConditionReady), oac.Generation)
+		f := &o.figures
+		f[0] = figure{boolValue(oac.Spec.Disabled), true}
+		f[1] = figure{float64(oac.Status.SecretVersion), oac.Status.SecretVersion > 0}
+		if s := delivered[string(oac.UID)]; s != nil {
+			f[2] = annotationTime(s, v1alpha1.AnnotationIssuedAt)
+			f[3] = annotationTime(s, v1alpha1.AnnotationExpiresAt)
 		}
 		if t := oac.Status.LastRotationTime; t != nil {
-			ch <- gauge(clientLastRotation, seconds(t.Time), labels)
+			f[4] = figure{seconds(t.Time), true}
 		}
 		if t := oac.Status.NextRotationTime; t != nil && !oac.Spec.Disabled {
-			ch <- gauge(clientNextRotation, seconds(t.Time), labels)
-			ch <- gauge(clientRotationOverdue, boolValue(now.After(t.Time)), labels)
-		}
-		if s := delivered[string(oac.UID)]; s != nil {
-			if t, ok := annotationTime(s, v1alpha1.AnnotationIssuedAt); ok {
-				ch <- gauge(clientIssued, seconds(t), labels)
-			}
-			if t, ok := annotationTime(s, v1alpha1.AnnotationExpiresAt); ok {
-				ch <- gauge(clientExpiration, seconds(t), labels)
-			}
+			f[5] = figure{seconds(t.Time), true}
+			f[6] = figure{boolValue(now.After(t.Time)), true}
 		}
 	}
-	return nil
+	return out, nil
 }
 
-func (c *Collector) collectServers(ctx context.Context, ch chan<- prometheus.Metric) error {
+// serverObjects reads the AuthServers and ClusterAuthServers.
+func (c *Collector) serverObjects(ctx context.Context) ([]object, error) {
 	namespaced, err := c.reader.AuthServers(ctx)
 	if err != nil {
-		return err
-	}
-	for i := range namespaced {
-		s := &namespaced[i]
-		c.sendServer(ch, string(v1alpha1.KindAuthServer), s.Namespace, s.Name, s.Generation, &s.Status)
+		return nil, err
 	}
 	cluster, err := c.reader.ClusterAuthServers(ctx)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	out := make([]object, 0, len(namespaced)+len(cluster))
+	add := func(kind v1alpha1.ServerKind, namespace, name string, generation int64, st *v1alpha1.AuthServerStatus) {
+		o := object{labels: [4]string{namespace, name, string(kind), st.Provider}}
+		o.condition, o.reason = current(meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionReady), generation)
+		out = append(out, o)
+	}
+	for i := range namespaced {
+		s := &namespaced[i]
+		add(v1alpha1.KindAuthServer, s.Namespace, s.Name, s.Generation, &s.Status)
 	}
 	for i := range cluster {
 		s := &cluster[i]
-		c.sendServer(ch, string(v1alpha1.KindClusterAuthServer), "", s.Name, s.Generation, &s.Status)
+		add(v1alpha1.KindClusterAuthServer, "", s.Name, s.Generation, &s.Status)
 	}
-	return nil
+	return out, nil
 }
 
-func (c *Collector) sendServer(ch chan<- prometheus.Metric, kind, namespace, name string, generation int64, st *v1alpha1.AuthServerStatus) {
-	labels := labelPairs(serverLabels, []string{namespace, name, kind, st.Provider})
-	ready := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionReady)
-	sendCondition(ch, serverReady, serverReadyReason, ready, generation, labels)
+// current is the status the ready_status series show (1 for it, as
+// cert-manager does) and the reason. A condition about an older generation
+// counts as Unknown: the object is still being reconciled.
+func current(cond *metav1.Condition, generation int64) (metav1.ConditionStatus, string) {
+	if cond == nil {
+		return metav1.ConditionUnknown, ""
+	}
+	if cond.ObservedGeneration != 0 && cond.ObservedGeneration != generation {
+		return metav1.ConditionUnknown, cond.Reason
+	}
+	return cond.Status, cond.Reason
 }
 
-// sendCondition sends the ready_status series (one per condition status,
-// 1 for the current one, as cert-manager does) and the reason series. A
-// condition about an older generation counts as Unknown: the object is
-// still being reconciled.
-func sendCondition(ch chan<- prometheus.Metric, status, reason metric, cond *metav1.Condition, generation int64, labels pairs) {
-	current := metav1.ConditionUnknown
-	why := ""
-	if cond != nil {
-		why = cond.Reason
-		if cond.ObservedGeneration == 0 || cond.ObservedGeneration == generation {
-			current = cond.Status
-		}
-	}
-	for _, s := range conditionStatuses {
-		ch <- gauge(status, boolValue(s.status == current), labels.with(s.pair))
-	}
-	if why != "" {
-		ch <- gauge(reason, 1, labels.with(pair("reason", why)))
-	}
-}
-
-func annotationTime(s *corev1.Secret, key string) (time.Time, bool) {
+func annotationTime(s *corev1.Secret, key string) figure {
 	v, ok := s.Annotations[key]
 	if !ok {
-		return time.Time{}, false
+		return figure{}
 	}
 	t, err := time.Parse(time.RFC3339, v)
-	return t, err == nil
+	return figure{seconds(t), err == nil}
 }
 
-// conditionStatuses are the condition label's values, in the order sent,
-// with their label pairs.
-var conditionStatuses = []struct {
-	status metav1.ConditionStatus
-	pair   *dto.LabelPair
-}{
-	{metav1.ConditionTrue, pair("condition", string(metav1.ConditionTrue))},
-	{metav1.ConditionFalse, pair("condition", string(metav1.ConditionFalse))},
-	{metav1.ConditionUnknown, pair("condition", string(metav1.ConditionUnknown))},
-}
-
-func gauge(m metric, v float64, labels pairs) prometheus.Metric {
-	return &sharedGauge{desc: m.desc, value: v, labels: labels}
-}
+// conditionStatuses are the condition label's values, in the order sent.
+var conditionStatuses = []metav1.ConditionStatus{metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionUnknown}
 
 func seconds(t time.Time) float64 { return float64(t.Unix()) }
 

@@ -23,8 +23,12 @@ var (
 	}, []string{"kind", "namespace", "name"})
 )
 
-// vecs are the metrics kept between scrapes; the Collector serves them.
+// vecs are the metrics kept between scrapes, in a registry (Register).
 var vecs = []prometheus.Collector{requests, requestDuration, rotations, leaked}
+
+// Register registers the metrics kept between scrapes with reg (the
+// manager's registry, whose handler Collector.Handler wraps).
+func Register(reg prometheus.Registerer) { reg.MustRegister(vecs...) }
 
 // vecNames are their names, for Names.
 var vecNames = []string{"oauthclient_server_requests_total", "oauthclient_server_request_duration_seconds", "oauthclient_rotations_total", "oauthclient_leaked_clients"}
