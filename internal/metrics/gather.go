@@ -1,9 +1,9 @@
 package metrics
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -18,14 +18,17 @@ import (
 // that want families rather than text.
 func (c *Collector) Gatherer(reg prometheus.Gatherer) prometheus.Gatherer {
 	parsed := prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
-		rec := httptest.NewRecorder()
-		c.Handler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError})).
-			ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-		if rec.Code != http.StatusOK {
-			return nil, fmt.Errorf("scrape: HTTP %d: %s", rec.Code, rec.Body.String())
+		req, err := http.NewRequest(http.MethodGet, "/metrics", nil)
+		if err != nil {
+			return nil, err
+		}
+		rec := &recorder{header: http.Header{}}
+		c.Handler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError})).ServeHTTP(rec, req)
+		if rec.status != http.StatusOK {
+			return nil, fmt.Errorf("scrape: HTTP %d: %s", rec.status, rec.body.String())
 		}
 		p := expfmt.NewTextParser(model.UTF8Validation)
-		byName, err := p.TextToMetricFamilies(rec.Body)
+		byName, err := p.TextToMetricFamilies(&rec.body)
 		if err != nil {
 			return nil, err
 		}
@@ -36,4 +39,24 @@ func (c *Collector) Gatherer(reg prometheus.Gatherer) prometheus.Gatherer {
 		return out, nil
 	})
 	return prometheus.Gatherers{parsed}
+}
+
+// recorder is an http.ResponseWriter that keeps the answer.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return r.body.Write(b)
 }
