@@ -52,7 +52,7 @@ func (r *Reconciler) delete(ctx context.Context, oac *v1alpha1.OAuthClient) erro
 	if err := r.records.Remove(ctx, oac); err != nil {
 		return err
 	}
-	r.synced.Delete(oac.UID)
+	r.synced.forget(oac.UID)
 	metrics.Forget(oac.Namespace, oac.Name)
 	if err := crashpoint.Reached(crashpoint.AfterStateRemove); err != nil {
 		return err

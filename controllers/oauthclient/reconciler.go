@@ -10,6 +10,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -51,9 +52,8 @@ type Reconciler struct {
 
 	records *store.Store
 	secrets *writer.Writer
-	// synced remembers when each client was last known to match the server
-	// (types.UID -> syncMark).
-	synced sync.Map
+	// synced remembers when each client was last known to match the server.
+	synced syncMarks
 	// lists holds the latest listing of each server that can list
 	// (servers.Key -> *listing), for resyncs (listresync.go).
 	lists sync.Map
@@ -158,18 +158,47 @@ const recentSync = 30 * time.Second
 // recentlySynced reports whether oac at its current generation and
 // credentials matched the server moments ago.
 func (r *Reconciler) recentlySynced(oac *v1alpha1.OAuthClient, rec *record.Record) bool {
-	v, ok := r.synced.Load(oac.UID)
+	m, ok := r.synced.get(oac.UID)
 	if !ok {
 		return false
 	}
-	m := v.(syncMark)
 	return m.generation == oac.Generation && m.version == rec.Version &&
 		time.Since(m.at) < min(recentSync, r.ResyncPeriod/2)
 }
 
 // markSynced records that oac matches the server now.
 func (r *Reconciler) markSynced(oac *v1alpha1.OAuthClient, rec *record.Record) {
-	r.synced.Store(oac.UID, syncMark{generation: oac.Generation, version: rec.Version, at: time.Now()})
+	r.synced.set(oac.UID, syncMark{generation: oac.Generation, version: rec.Version, at: time.Now()})
+}
+
+// syncMarks are the clients' sync marks. A plain map, not a sync.Map: at
+// 10,000 clients a sync.Map's trie and boxed values cost about 250 bytes
+// an entry more.
+type syncMarks struct {
+	mu sync.Mutex
+	m  map[types.UID]syncMark
+}
+
+func (s *syncMarks) get(uid types.UID) (syncMark, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.m[uid]
+	return m, ok
+}
+
+func (s *syncMarks) set(uid types.UID, m syncMark) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[types.UID]syncMark{}
+	}
+	s.m[uid] = m
+}
+
+func (s *syncMarks) forget(uid types.UID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, uid)
 }
 
 // event records a Kubernetes event on the OAuthClient. Notes never carry

@@ -579,7 +579,7 @@ func (e *env) drain() {
 
 // later makes the next reconcile read the remote client again, as a resync
 // after the "recently synced" window does.
-func (e *env) later() { e.r.synced.Clear() }
+func (e *env) later() { e.r.synced = syncMarks{} }
 
 func (e *env) oac() *v1alpha1.OAuthClient {
 	e.t.Helper()

@@ -28,17 +28,20 @@ type Store struct {
 	client    client.Client
 	reader    client.Reader
 	namespace string
-	mem       sync.Map // types.UID -> stored
-	// none holds the OAuthClients known to have no record yet (types.UID ->
-	// struct{}): this process just gave them their finalizer, and records
-	// are written only after that, by this process.
-	none sync.Map
+	// mu guards mem and none. Plain maps, not sync.Maps: at 10,000
+	// clients a sync.Map's trie costs about 200 bytes an entry more.
+	mu  sync.Mutex
+	mem map[types.UID]stored
+	// none holds the OAuthClients known to have no record yet: this
+	// process just gave them their finalizer, and records are written only
+	// after that, by this process.
+	none map[types.UID]struct{}
 }
 
 // New returns a store that writes with c and reads with reader (an
 // uncached reader) in namespace.
 func New(c client.Client, reader client.Reader, namespace string) *Store {
-	return &Store{client: c, reader: reader, namespace: namespace}
+	return &Store{client: c, reader: reader, namespace: namespace, mem: map[types.UID]stored{}, none: map[types.UID]struct{}{}}
 }
 
 // stored is a record as last written or read, with the Secret's
@@ -55,11 +58,14 @@ type stored struct {
 // Load returns the record of oac, or nil when there is none. A record whose
 // last save failed is saved first.
 func (s *Store) Load(ctx context.Context, oac *v1alpha1.OAuthClient) (*record.Record, error) {
-	if _, ok := s.none.Load(oac.UID); ok {
+	s.mu.Lock()
+	_, none := s.none[oac.UID]
+	st, ok := s.mem[oac.UID]
+	s.mu.Unlock()
+	if none {
 		return nil, nil
 	}
-	if v, ok := s.mem.Load(oac.UID); ok {
-		st := v.(stored)
+	if ok {
 		r, err := st.record.Unpack()
 		if err != nil {
 			return nil, err
@@ -83,7 +89,7 @@ func (s *Store) Load(ctx context.Context, oac *v1alpha1.OAuthClient) (*record.Re
 	if err != nil {
 		return nil, fmt.Errorf("client record Secret %s/%s is damaged: %w", s.namespace, sec.Name, err)
 	}
-	s.mem.Store(oac.UID, stored{record: record.Pack(r), resourceVersion: sec.ResourceVersion})
+	s.remember(oac.UID, stored{record: record.Pack(r), resourceVersion: sec.ResourceVersion})
 	return r, nil
 }
 
@@ -91,7 +97,20 @@ func (s *Store) Load(ctx context.Context, oac *v1alpha1.OAuthClient) (*record.Re
 // from this process just now. Until a record is saved, Load answers from
 // memory, so a first reconcile that fails before registering (a busy
 // server, a conflict) costs no read of the API server when it is retried.
-func (s *Store) NoneYet(uid types.UID) { s.none.Store(uid, struct{}{}) }
+func (s *Store) NoneYet(uid types.UID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.none[uid] = struct{}{}
+}
+
+// remember keeps st as uid's record, which therefore exists.
+func (s *Store) remember(uid types.UID, st stored) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.none, uid)
+	s.mem[uid] = st
+}
+
 
 // Save writes r, trying a few times: a credential the server just issued
 // must not be lost to a passing API error. When every try fails, r is kept
@@ -117,10 +136,13 @@ func (s *Store) Save(ctx context.Context, oac *v1alpha1.OAuthClient, r *record.R
 // create (or, when it exists after all, a read and an update).
 func (s *Store) save(ctx context.Context, oac *v1alpha1.OAuthClient, r *record.Record) error {
 	sec := record.Secret(oac, s.namespace, r)
-	s.none.Delete(oac.UID)
+	s.mu.Lock()
+	delete(s.none, oac.UID)
+	known := s.mem[oac.UID].resourceVersion
+	s.mu.Unlock()
 	var err error
-	if v, ok := s.mem.Load(oac.UID); ok && v.(stored).resourceVersion != "" {
-		sec.ResourceVersion = v.(stored).resourceVersion
+	if known != "" {
+		sec.ResourceVersion = known
 		err = s.client.Update(ctx, sec)
 	} else {
 		err = s.client.Create(ctx, sec)
@@ -129,10 +151,10 @@ func (s *Store) save(ctx context.Context, oac *v1alpha1.OAuthClient, r *record.R
 		err = s.getAndUpdate(ctx, sec)
 	}
 	if err != nil {
-		s.mem.Store(oac.UID, stored{record: record.Pack(r), unsaved: true})
+		s.remember(oac.UID, stored{record: record.Pack(r), unsaved: true})
 		return fmt.Errorf("saving the client record: %w", err)
 	}
-	s.mem.Store(oac.UID, stored{record: record.Pack(r), resourceVersion: sec.ResourceVersion})
+	s.remember(oac.UID, stored{record: record.Pack(r), resourceVersion: sec.ResourceVersion})
 	return nil
 }
 
@@ -159,8 +181,7 @@ func (s *Store) getAndUpdate(ctx context.Context, sec *corev1.Secret) error {
 
 // Remove deletes the record of oac.
 func (s *Store) Remove(ctx context.Context, oac *v1alpha1.OAuthClient) error {
-	s.mem.Delete(oac.UID)
-	s.none.Delete(oac.UID)
+	s.Forget(oac.UID)
 	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: record.SecretName(oac.UID), Namespace: s.namespace}}
 	if err := s.client.Delete(ctx, sec); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("deleting the client record: %w", err)
@@ -171,6 +192,8 @@ func (s *Store) Remove(ctx context.Context, oac *v1alpha1.OAuthClient) error {
 // Forget drops what memory holds of oac's record (after it was removed by
 // another path), so the next Load reads the API server.
 func (s *Store) Forget(uid types.UID) {
-	s.mem.Delete(uid)
-	s.none.Delete(uid)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.mem, uid)
+	delete(s.none, uid)
 }
