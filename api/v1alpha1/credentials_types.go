@@ -68,16 +68,21 @@ type AuthStyle string
 
 // The auth styles.
 const (
-	// AuthStyleBasic sends the client ID and secret as HTTP Basic
-	// (client_secret_basic).
+	// AuthStyleBasic sends the client ID and secret in an HTTP Basic
+	// Authorization header (client_secret_basic). The default with a
+	// client secret.
 	AuthStyleBasic AuthStyle = "Basic"
-	// AuthStyleForm sends them in the form body (client_secret_post), or
-	// with a private key or assertion file the client assertion.
+	// AuthStyleForm sends them as client_id and client_secret in the
+	// form-encoded body (client_secret_post). With a private key or an
+	// assertion file it sends client_id, client_assertion_type and
+	// client_assertion in the form body: the default for those.
 	AuthStyleForm AuthStyle = "Form"
-	// AuthStyleJSON sends the whole request as one JSON object (Auth0).
+	// AuthStyleJSON sends the whole request, credentials included, as a JSON
+	// object (the Auth0 style).
 	AuthStyleJSON AuthStyle = "JSON"
-	// AuthStyleSecretJWT signs an HS256 client assertion with the secret
-	// (client_secret_jwt).
+	// AuthStyleSecretJWT signs an HS256 client assertion with the client
+	// secret and sends it in the form body instead of the secret
+	// (client_secret_jwt, RFC 7523 section 2.2).
 	AuthStyleSecretJWT AuthStyle = "SecretJWT"
 )
 

@@ -248,7 +248,7 @@ func clientCredentials(cc *v1alpha1.ClientCredentialsAuth, secrets map[string]st
 	const block = fieldClientCredentials
 	out := &mgmtauth.ClientCredentials{
 		TokenURL: cc.TokenURL, ClientID: cc.ClientID, Scopes: cc.Scopes, Audience: cc.Audience,
-		Resources: cc.Resources, AuthStyle: mgmtauth.AuthStyle(cc.AuthStyle), ExtraParams: cc.ExtraParams,
+		Resources: cc.Resources, AuthStyle: cc.AuthStyle, ExtraParams: cc.ExtraParams,
 		AssertionFile: string(cc.AssertionFile), AssertionAudience: cc.AssertionAudience,
 		ExtraHeaders: extraHeaders(block, cc.ExtraHeaders, secrets),
 		Response:     responseFormat(cc.TokenResponse),
@@ -279,7 +279,7 @@ func jwtBearer(jb *v1alpha1.JWTBearerAuth, secrets map[string]string, tokenURL s
 	out := &mgmtauth.JWTBearer{
 		TokenURL: jb.TokenURL, AssertionFile: string(jb.AssertionFile),
 		Issuer: jb.Issuer, Subject: jb.Subject, AssertionAudience: jb.AssertionAudience,
-		ClientID: jb.ClientID, AuthStyle: mgmtauth.AuthStyle(jb.AuthStyle),
+		ClientID: jb.ClientID, AuthStyle: jb.AuthStyle,
 		Scopes: jb.Scopes, Audience: jb.Audience, Resources: jb.Resources, ExtraParams: jb.ExtraParams,
 		ExtraHeaders: extraHeaders(block, jb.ExtraHeaders, secrets),
 		Response:     responseFormat(jb.TokenResponse),

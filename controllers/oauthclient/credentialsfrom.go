@@ -227,14 +227,14 @@ func (r *Reconciler) verify(ctx context.Context, o *observation, clientID string
 }
 
 // styleOf is how a client with method authenticates at the token endpoint.
-func styleOf(method string) mgmtauth.AuthStyle {
+func styleOf(method string) v1alpha1.AuthStyle {
 	switch method {
 	case "client_secret_post":
-		return mgmtauth.AuthStyleForm
+		return v1alpha1.AuthStyleForm
 	case "client_secret_jwt":
-		return mgmtauth.AuthStyleSecretJWT
+		return v1alpha1.AuthStyleSecretJWT
 	default:
-		return mgmtauth.AuthStyleBasic
+		return v1alpha1.AuthStyleBasic
 	}
 }
 

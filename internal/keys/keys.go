@@ -119,22 +119,29 @@ func Parse(privatePEM []byte) (Pair, error) {
 	return p, nil
 }
 
-// publicMembers are the required members of the public JWK (RFC 7517,
-// 7518 §6, 8037 §2), the ones RFC 7638 hashes.
-func (p Pair) publicMembers() map[string]string {
+// publicMembers are the required members of the pair's public JWK.
+func (p Pair) publicMembers() map[string]string { return PublicMembers(p.key.Public()) }
+
+// PublicMembers are the required members of the public JWK of pub (RFC
+// 7517, 7518 §6, 8037 §2), the ones RFC 7638 hashes: for an EC P-256, RSA
+// or Ed25519 public key; nil for any other.
+func PublicMembers(pub crypto.PublicKey) map[string]string {
 	b64 := base64.RawURLEncoding.EncodeToString
-	switch key := p.key.(type) {
-	case *ecdsa.PrivateKey:
+	switch key := pub.(type) {
+	case *ecdsa.PublicKey:
 		x, y := make([]byte, 32), make([]byte, 32)
-		pub, _ := key.PublicKey.ECDH() // P-256: cannot fail
-		raw := pub.Bytes()             // 0x04 || X || Y
+		ec, err := key.ECDH()
+		if err != nil || key.Curve != elliptic.P256() {
+			return nil
+		}
+		raw := ec.Bytes() // 0x04 || X || Y
 		copy(x, raw[1:33])
 		copy(y, raw[33:65])
 		return map[string]string{"kty": "EC", "crv": "P-256", "x": b64(x), "y": b64(y)}
-	case *rsa.PrivateKey:
+	case *rsa.PublicKey:
 		return map[string]string{"kty": "RSA", "n": b64(key.N.Bytes()), "e": b64(big.NewInt(int64(key.E)).Bytes())}
-	case ed25519.PrivateKey:
-		return map[string]string{"kty": "OKP", "crv": "Ed25519", "x": b64(key.Public().(ed25519.PublicKey))}
+	case ed25519.PublicKey:
+		return map[string]string{"kty": "OKP", "crv": "Ed25519", "x": b64(key)}
 	}
 	return nil
 }

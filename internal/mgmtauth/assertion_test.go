@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
@@ -45,13 +46,13 @@ func TestPrivateKeyJWTWireFormat(t *testing.T) {
 		name      string
 		key       string
 		public    any
-		style     AuthStyle
+		style     v1alpha1.AuthStyle
 		wantJSON  bool
 		wantKeyID string
 	}{
 		{name: "RS256 PEM, form", key: pkcs8PEM(t, rsaKey), public: &rsaKey.PublicKey, wantKeyID: "k1"},
-		{name: "ES256 JWK, form", key: ecJWK(t, ecKey, nil), public: &ecKey.PublicKey, style: AuthStyleForm, wantKeyID: "k1"},
-		{name: "ES256 SEC1, JSON", key: sec1PEM(t, ecKey), public: &ecKey.PublicKey, style: AuthStyleJSON, wantJSON: true, wantKeyID: "k1"},
+		{name: "ES256 JWK, form", key: ecJWK(t, ecKey, nil), public: &ecKey.PublicKey, style: v1alpha1.AuthStyleForm, wantKeyID: "k1"},
+		{name: "ES256 SEC1, JSON", key: sec1PEM(t, ecKey), public: &ecKey.PublicKey, style: v1alpha1.AuthStyleJSON, wantJSON: true, wantKeyID: "k1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -149,7 +150,7 @@ func TestClientSecretJWT(t *testing.T) {
 		f.issueRefresh = true
 	})
 	c, clk := newTestCache(0)
-	src := ccSourceFor(f, AuthStyleSecretJWT)
+	src := ccSourceFor(f, v1alpha1.AuthStyleSecretJWT)
 	mustToken(t, c, "k", src)
 	clk.Advance(time.Hour)
 	// The refresh request authenticates with a new assertion (a new jti:
@@ -219,7 +220,7 @@ func TestJWTBearerGrant(t *testing.T) {
 		name       string
 		clientID   string
 		secret     string
-		style      AuthStyle
+		style      v1alpha1.AuthStyle
 		wantBasic  bool
 		wantID     bool
 		wantSecret bool
@@ -227,7 +228,7 @@ func TestJWTBearerGrant(t *testing.T) {
 		{name: "no client authentication"},
 		{name: "client ID only", clientID: testClientID, wantID: true},
 		{name: "client secret, Basic", clientID: testClientID, secret: testSecret, wantBasic: true},
-		{name: "client secret, form", clientID: testClientID, secret: testSecret, style: AuthStyleForm, wantID: true, wantSecret: true},
+		{name: "client secret, form", clientID: testClientID, secret: testSecret, style: v1alpha1.AuthStyleForm, wantID: true, wantSecret: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -427,7 +428,7 @@ func TestAssertionsRedacted(t *testing.T) {
 			return Source{ClientCredentials: &ClientCredentials{TokenURL: srv.URL, ClientID: testClientID, PrivateKey: &PrivateKey{Key: keyText}}}
 		}},
 		{name: "client_secret_jwt", src: func(string) Source {
-			return Source{ClientCredentials: &ClientCredentials{TokenURL: srv.URL, ClientID: testClientID, ClientSecret: testSecret, AuthStyle: AuthStyleSecretJWT}}
+			return Source{ClientCredentials: &ClientCredentials{TokenURL: srv.URL, ClientID: testClientID, ClientSecret: testSecret, AuthStyle: v1alpha1.AuthStyleSecretJWT}}
 		}},
 		{name: "federated assertion file", src: func(path string) Source {
 			return Source{ClientCredentials: &ClientCredentials{TokenURL: srv.URL, ClientID: testClientID, AssertionFile: path}}
@@ -513,7 +514,7 @@ func TestLongSecretEchoedIsRedacted(t *testing.T) {
 	srv := echoServer(t)
 	c, _ := newTestCache(0)
 	_, err := c.TokenSource("k", Source{ClientCredentials: &ClientCredentials{
-		TokenURL: srv.URL, ClientID: testClientID, ClientSecret: long, AuthStyle: AuthStyleForm,
+		TokenURL: srv.URL, ClientID: testClientID, ClientSecret: long, AuthStyle: v1alpha1.AuthStyleForm,
 	}}).Token()
 	if err == nil {
 		t.Fatal("want an error")

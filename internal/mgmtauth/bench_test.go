@@ -3,6 +3,8 @@ package mgmtauth
 import (
 	"testing"
 	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 )
 
 // BenchmarkReconcileToken is what one reconcile pays for its management
@@ -11,7 +13,7 @@ import (
 func BenchmarkReconcileToken(b *testing.B) {
 	f := newFakeTokenServer(b, testSecret)
 	c, _ := newTestCache(0)
-	src := ccSourceFor(f, AuthStyleBasic)
+	src := ccSourceFor(f, v1alpha1.AuthStyleBasic)
 	src.ClientCredentials.ExtraHeaders = map[string]string{"X-Api-Key": testAPIKey}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
@@ -34,7 +36,7 @@ func BenchmarkDayOfReconciles(b *testing.B) {
 	var requests int
 	for b.Loop() {
 		c, clk := newTestCache(0)
-		src := ccSourceFor(f, AuthStyleBasic)
+		src := ccSourceFor(f, v1alpha1.AuthStyleBasic)
 		for range 24 * 60 * 60 {
 			if _, err := c.TokenSource("k", src).Token(); err != nil {
 				b.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
@@ -29,7 +30,7 @@ func newTestCache(early time.Duration) (*Cache, *fakeClock) {
 }
 
 // ccSourceFor returns client credentials for the fake.
-func ccSourceFor(f *fakeTokenServer, style AuthStyle) Source {
+func ccSourceFor(f *fakeTokenServer, style v1alpha1.AuthStyle) Source {
 	return Source{ClientCredentials: &ClientCredentials{
 		TokenURL:     f.tokenURL(),
 		ClientID:     testClientID,
@@ -59,14 +60,14 @@ func assertNoSecret(t *testing.T, msg string) {
 
 func TestWireFormat(t *testing.T) {
 	tests := []struct {
-		style           AuthStyle
+		style           v1alpha1.AuthStyle
 		wantContentType string
 		wantBasic       bool
 	}{
 		{style: "", wantContentType: "application/x-www-form-urlencoded", wantBasic: true},
-		{style: AuthStyleBasic, wantContentType: "application/x-www-form-urlencoded", wantBasic: true},
-		{style: AuthStyleForm, wantContentType: "application/x-www-form-urlencoded"},
-		{style: AuthStyleJSON, wantContentType: "application/json"},
+		{style: v1alpha1.AuthStyleBasic, wantContentType: "application/x-www-form-urlencoded", wantBasic: true},
+		{style: v1alpha1.AuthStyleForm, wantContentType: "application/x-www-form-urlencoded"},
+		{style: v1alpha1.AuthStyleJSON, wantContentType: "application/json"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.style), func(t *testing.T) {
@@ -126,7 +127,7 @@ func TestWireFormat(t *testing.T) {
 func TestCacheReusesTokenUntilEarlyRefresh(t *testing.T) {
 	f := newFakeTokenServer(t, testSecret)
 	c, clk := newTestCache(time.Minute)
-	src := ccSourceFor(f, AuthStyleBasic)
+	src := ccSourceFor(f, v1alpha1.AuthStyleBasic)
 
 	for range 10 {
 		if got := mustToken(t, c, "k", src); got != "at-1" {
@@ -153,7 +154,7 @@ func TestCacheReusesTokenUntilEarlyRefresh(t *testing.T) {
 }
 
 func TestDayOfReconciles(t *testing.T) {
-	for _, style := range []AuthStyle{AuthStyleBasic, AuthStyleJSON} {
+	for _, style := range []v1alpha1.AuthStyle{v1alpha1.AuthStyleBasic, v1alpha1.AuthStyleJSON} {
 		t.Run(string(style), func(t *testing.T) {
 			f := newFakeTokenServer(t, testSecret)
 			c, clk := newTestCache(0)
@@ -176,7 +177,7 @@ func TestShortLivedTokenRefreshedAtHalfLife(t *testing.T) {
 	f.set(func(f *fakeTokenServer) { f.expiresIn = 30 })
 	// The early refresh (60s) is longer than the token lives (30s).
 	c, clk := newTestCache(time.Minute)
-	src := ccSourceFor(f, AuthStyleBasic)
+	src := ccSourceFor(f, v1alpha1.AuthStyleBasic)
 
 	mustToken(t, c, "k", src)
 	clk.Advance(10 * time.Second)
@@ -192,7 +193,7 @@ func TestShortLivedTokenRefreshedAtHalfLife(t *testing.T) {
 }
 
 func TestConcurrentTokenCallsMakeOneRequest(t *testing.T) {
-	for _, style := range []AuthStyle{AuthStyleBasic, AuthStyleJSON} {
+	for _, style := range []v1alpha1.AuthStyle{v1alpha1.AuthStyleBasic, v1alpha1.AuthStyleJSON} {
 		t.Run(string(style), func(t *testing.T) {
 			f := newFakeTokenServer(t, testSecret)
 			f.set(func(f *fakeTokenServer) { f.delay = 20 * time.Millisecond })
@@ -237,7 +238,7 @@ func TestConcurrentTokenCallsMakeOneRequest(t *testing.T) {
 }
 
 func TestRefreshTokenUsedWhenIssued(t *testing.T) {
-	for _, style := range []AuthStyle{AuthStyleBasic, AuthStyleForm, AuthStyleJSON} {
+	for _, style := range []v1alpha1.AuthStyle{v1alpha1.AuthStyleBasic, v1alpha1.AuthStyleForm, v1alpha1.AuthStyleJSON} {
 		t.Run(string(style), func(t *testing.T) {
 			f := newFakeTokenServer(t, testSecret)
 			f.set(func(f *fakeTokenServer) { f.issueRefresh = true })
@@ -287,13 +288,13 @@ func TestRefreshTokenUsedWhenIssued(t *testing.T) {
 func TestSourceChangeReplacesTokenSource(t *testing.T) {
 	f := newFakeTokenServer(t, testSecret)
 	c, _ := newTestCache(0)
-	src := ccSourceFor(f, AuthStyleBasic)
+	src := ccSourceFor(f, v1alpha1.AuthStyleBasic)
 
 	ts1 := c.TokenSource("k", src)
 	if _, err := ts1.Token(); err != nil {
 		t.Fatal(err)
 	}
-	same := ccSourceFor(f, AuthStyleBasic)
+	same := ccSourceFor(f, v1alpha1.AuthStyleBasic)
 	if ts2 := c.TokenSource("k", same); ts2 != ts1 {
 		t.Fatalf("an equal Source got a new token source")
 	}
@@ -367,7 +368,7 @@ func TestInvalidSource(t *testing.T) {
 func TestServesCurrentTokenWhenEarlyRefreshFails(t *testing.T) {
 	f := newFakeTokenServer(t, testSecret)
 	c, clk := newTestCache(time.Minute)
-	src := ccSourceFor(f, AuthStyleBasic)
+	src := ccSourceFor(f, v1alpha1.AuthStyleBasic)
 	mustToken(t, c, "k", src)
 
 	f.set(func(f *fakeTokenServer) { f.reply = &fakeReply{status: http.StatusServiceUnavailable} })
@@ -455,7 +456,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 			wantKind: provider.KindTransient,
 		},
 	}
-	for _, style := range []AuthStyle{AuthStyleBasic, AuthStyleForm, AuthStyleJSON} {
+	for _, style := range []v1alpha1.AuthStyle{v1alpha1.AuthStyleBasic, v1alpha1.AuthStyleForm, v1alpha1.AuthStyleJSON} {
 		for _, tt := range tests {
 			t.Run(string(style)+"/"+tt.name, func(t *testing.T) {
 				f := newFakeTokenServer(t, testSecret)
@@ -485,7 +486,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 }
 
 func TestWrongSecretIsUnauthorizedWithoutSecret(t *testing.T) {
-	for _, style := range []AuthStyle{AuthStyleBasic, AuthStyleForm, AuthStyleJSON} {
+	for _, style := range []v1alpha1.AuthStyle{v1alpha1.AuthStyleBasic, v1alpha1.AuthStyleForm, v1alpha1.AuthStyleJSON} {
 		t.Run(string(style), func(t *testing.T) {
 			f := newFakeTokenServer(t, "the-right-one")
 			c, _ := newTestCache(0)
@@ -521,7 +522,7 @@ func TestNetworkFailuresAreTransient(t *testing.T) {
 			},
 		},
 	}
-	for _, style := range []AuthStyle{AuthStyleBasic, AuthStyleJSON} {
+	for _, style := range []v1alpha1.AuthStyle{v1alpha1.AuthStyleBasic, v1alpha1.AuthStyleJSON} {
 		for _, tt := range tests {
 			t.Run(string(style)+"/"+tt.name, func(t *testing.T) {
 				f := newFakeTokenServer(t, testSecret)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
 )
@@ -84,7 +85,7 @@ func TestRealAuthServerClientAssertions(t *testing.T) {
 		id, secret := registerAssertionClient(t, ctx, srv, "client_secret_jwt")
 		c := NewCache(nil, 0)
 		src := Source{ClientCredentials: &ClientCredentials{
-			TokenURL: tokenURL, ClientID: id, ClientSecret: secret, AuthStyle: AuthStyleSecretJWT, Scopes: []string{"read", "write"},
+			TokenURL: tokenURL, ClientID: id, ClientSecret: secret, AuthStyle: v1alpha1.AuthStyleSecretJWT, Scopes: []string{"read", "write"},
 		}}
 		introspect(t, mustToken(t, c, "k", src), id, "")
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
 )
@@ -32,13 +33,13 @@ func TestRealAuthServer(t *testing.T) {
 		name    string
 		id      string
 		secret  string
-		style   AuthStyle
+		style   v1alpha1.AuthStyle
 		extra   map[string]string
 		wantAud string
 	}{
-		{name: "client_secret_basic", id: basicID, secret: basicSecret, style: AuthStyleBasic},
+		{name: "client_secret_basic", id: basicID, secret: basicSecret, style: v1alpha1.AuthStyleBasic},
 		{
-			name: "client_secret_post", id: postID, secret: postSecret, style: AuthStyleForm,
+			name: "client_secret_post", id: postID, secret: postSecret, style: v1alpha1.AuthStyleForm,
 			// An RFC 8707 resource indicator as an extra parameter: the
 			// server puts it in the token's audience.
 			extra:   map[string]string{"resource": "https://api.example.test/"},

@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/keys"
 )
 
 // Algorithm is a JWS signature algorithm (RFC 7518 section 3.1).
@@ -454,18 +456,8 @@ func (k *SigningKey) PublicJWK() map[string]any {
 	if k.kid != "" {
 		out["kid"] = k.kid
 	}
-	enc := base64.RawURLEncoding.EncodeToString
-	switch key := k.key.(type) {
-	case *rsa.PrivateKey:
-		out["kty"] = "RSA"
-		out["n"] = enc(key.N.Bytes())
-		out["e"] = enc(big.NewInt(int64(key.E)).Bytes())
-	case *ecdsa.PrivateKey:
-		pub, _ := key.PublicKey.Bytes() // a parsed P-256 key always encodes
-		out["kty"] = "EC"
-		out["crv"] = "P-256"
-		out["x"] = enc(pub[1:33])
-		out["y"] = enc(pub[33:])
+	for name, v := range keys.PublicMembers(k.key.Public()) {
+		out[name] = v
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
@@ -112,7 +113,7 @@ func TestQuirksDriveRenewal(t *testing.T) {
 			f := newFakeTokenServer(t, testSecret)
 			f.set(func(f *fakeTokenServer) { f.reply = &fakeReply{status: 200, body: tt.body} })
 			c, clk := newTestCache(time.Minute)
-			src := ccSourceFor(f, AuthStyleBasic)
+			src := ccSourceFor(f, v1alpha1.AuthStyleBasic)
 			src.ClientCredentials.Response = tt.format
 			mustToken(t, c, "k", src)
 			clk.Advance(tt.renewAfter - time.Second)
@@ -131,7 +132,7 @@ func TestQuirksDriveRenewal(t *testing.T) {
 		f := newFakeTokenServer(t, testSecret)
 		f.set(func(f *fakeTokenServer) { f.reply = &fakeReply{status: 200, body: `{"access_token":"at"}`} })
 		c, clk := newTestCache(0)
-		src := ccSourceFor(f, AuthStyleBasic)
+		src := ccSourceFor(f, v1alpha1.AuthStyleBasic)
 		mustToken(t, c, "k", src)
 		clk.Advance(365 * 24 * time.Hour)
 		mustToken(t, c, "k", src)
@@ -142,7 +143,7 @@ func TestQuirksDriveRenewal(t *testing.T) {
 	t.Run("a changed format is new credentials", func(t *testing.T) {
 		f := newFakeTokenServer(t, testSecret)
 		c, _ := newTestCache(0)
-		src := ccSourceFor(f, AuthStyleBasic)
+		src := ccSourceFor(f, v1alpha1.AuthStyleBasic)
 		mustToken(t, c, "k", src)
 		src.ClientCredentials.Response.ExpiresInUnit = time.Minute
 		mustToken(t, c, "k", src)

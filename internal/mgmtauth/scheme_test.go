@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
@@ -118,7 +119,7 @@ func TestSchemeValidation(t *testing.T) {
 func TestTokenSchemeUsesTheCache(t *testing.T) {
 	f := newFakeTokenServer(t, testSecret)
 	c, clk := newTestCache(0)
-	src := ccSourceFor(f, AuthStyleBasic)
+	src := ccSourceFor(f, v1alpha1.AuthStyleBasic)
 	srv, seen := headersSeen(t)
 	hc := SchemeClient(nil, TokenScheme(c.TokenSource("k", src)))
 	get := func() string {
@@ -156,7 +157,7 @@ func TestSchemeErrorFailsTheRequest(t *testing.T) {
 	srv, _ := headersSeen(t)
 	f := newFakeTokenServer(t, "the-right-one")
 	c, _ := newTestCache(0)
-	hc := SchemeClient(nil, TokenScheme(c.TokenSource("k", ccSourceFor(f, AuthStyleBasic))))
+	hc := SchemeClient(nil, TokenScheme(c.TokenSource("k", ccSourceFor(f, v1alpha1.AuthStyleBasic))))
 	body := &closeRecorder{Reader: strings.NewReader("{}")}
 	req, err := http.NewRequest(http.MethodPost, srv.URL, body)
 	if err != nil {

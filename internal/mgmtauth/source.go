@@ -35,30 +35,8 @@ import (
 	"time"
 
 	"golang.org/x/net/http/httpguts"
-)
 
-// AuthStyle says how the operator's client authenticates at the token
-// endpoint, and how the request body is encoded.
-type AuthStyle string
-
-// The supported auth styles.
-const (
-	// AuthStyleBasic sends the client ID and secret in an HTTP Basic
-	// Authorization header (client_secret_basic). The default with a
-	// client secret.
-	AuthStyleBasic AuthStyle = "Basic"
-	// AuthStyleForm sends them as client_id and client_secret in the
-	// form-encoded body (client_secret_post). With a private key or an
-	// assertion file it sends client_id, client_assertion_type and
-	// client_assertion in the form body: the default for those.
-	AuthStyleForm AuthStyle = "Form"
-	// AuthStyleJSON sends the whole request, credentials included, as a JSON
-	// object (the Auth0 style).
-	AuthStyleJSON AuthStyle = "JSON"
-	// AuthStyleSecretJWT signs an HS256 client assertion with the client
-	// secret and sends it in the form body instead of the secret
-	// (client_secret_jwt, RFC 7523 section 2.2).
-	AuthStyleSecretJWT AuthStyle = "SecretJWT"
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 )
 
 // ClientCredentials configures the OAuth 2.0 client credentials grant
@@ -84,7 +62,7 @@ type ClientCredentials struct {
 	// identity federation). Its content is never logged.
 	AssertionFile string `json:",omitempty"`
 	// AssertionAudience is the aud claim of the assertions this package
-	// signs (PrivateKey, or AuthStyleSecretJWT). Default: TokenURL.
+	// signs (PrivateKey, or v1alpha1.AuthStyleSecretJWT). Default: TokenURL.
 	AssertionAudience string `json:",omitempty"`
 	// AssertionLifetime is how long each signed assertion is valid.
 	// Default DefaultAssertionLifetime, at most MaxAssertionLifetime.
@@ -98,9 +76,9 @@ type ClientCredentials struct {
 	// Resources are RFC 8707 resource indicators, each sent as a resource
 	// parameter (absolute URIs without a fragment).
 	Resources []string `json:",omitempty"`
-	// AuthStyle defaults to AuthStyleBasic with a client secret and to
-	// AuthStyleForm otherwise.
-	AuthStyle AuthStyle
+	// AuthStyle defaults to v1alpha1.AuthStyleBasic with a client secret and to
+	// v1alpha1.AuthStyleForm otherwise.
+	AuthStyle v1alpha1.AuthStyle
 	// ExtraParams are added to the token request body, e.g. a tenant.
 	ExtraParams map[string]string
 	// ExtraHeaders are added to token requests and to management API calls,
@@ -143,9 +121,9 @@ type JWTBearer struct {
 	// the request carries no client authentication.
 	ClientID     string `json:",omitempty"`
 	ClientSecret string `json:",omitempty"`
-	// AuthStyle defaults to AuthStyleBasic with a client secret and to
-	// AuthStyleForm otherwise; without a secret only Form and JSON apply.
-	AuthStyle AuthStyle `json:",omitempty"`
+	// AuthStyle defaults to v1alpha1.AuthStyleBasic with a client secret and to
+	// v1alpha1.AuthStyleForm otherwise; without a secret only Form and JSON apply.
+	AuthStyle v1alpha1.AuthStyle `json:",omitempty"`
 	// Scopes, Audience, Resources, ExtraParams, ExtraHeaders and Response
 	// are as in ClientCredentials.
 	Scopes       []string          `json:",omitempty"`
@@ -285,7 +263,7 @@ func (c *ClientCredentials) prepare() (*request, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.auth, r.json = auth, auth.style == AuthStyleJSON
+	r.auth, r.json = auth, auth.style == v1alpha1.AuthStyleJSON
 	if err := r.setParams(p, c.Scopes, c.Audience, c.Resources, c.ExtraParams); err != nil {
 		return nil, err
 	}
@@ -347,7 +325,7 @@ func (j *JWTBearer) prepare() (*request, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.auth, r.json = auth, auth.style == AuthStyleJSON
+	r.auth, r.json = auth, auth.style == v1alpha1.AuthStyleJSON
 	if err := r.setParams(p, j.Scopes, j.Audience, j.Resources, j.ExtraParams); err != nil {
 		return nil, err
 	}

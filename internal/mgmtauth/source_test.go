@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 )
 
 func TestValidate(t *testing.T) {
@@ -22,7 +24,7 @@ func TestValidate(t *testing.T) {
 		{name: "bearer token", src: Source{BearerToken: "tok"}},
 		{name: "client credentials", src: valid(func(*ClientCredentials) {})},
 		{name: "client credentials, all fields", src: valid(func(c *ClientCredentials) {
-			c.AuthStyle = AuthStyleJSON
+			c.AuthStyle = v1alpha1.AuthStyleJSON
 			c.Scopes = []string{"a"}
 			c.Audience = "https://api.example.test/"
 			c.ExtraParams = map[string]string{"tenant": "acme"}
@@ -107,7 +109,7 @@ func TestFingerprint(t *testing.T) {
 		"param":       func(c *ClientCredentials) { c.ExtraParams["a"] = "9" },
 		"scopes":      func(c *ClientCredentials) { c.Scopes = []string{"s"} },
 		"audience":    func(c *ClientCredentials) { c.Audience = "aud" },
-		"auth style":  func(c *ClientCredentials) { c.AuthStyle = AuthStyleForm },
+		"auth style":  func(c *ClientCredentials) { c.AuthStyle = v1alpha1.AuthStyleForm },
 		"token URL":   func(c *ClientCredentials) { c.TokenURL = "https://y/token" },
 		"client ID":   func(c *ClientCredentials) { c.ClientID = "id2" },
 		"extra param": func(c *ClientCredentials) { c.ExtraParams["d"] = "" },
@@ -149,21 +151,23 @@ func TestValidateAssertionsAndGrants(t *testing.T) {
 	tests := []validateCase{
 		{name: "private key", src: cc(func(*ClientCredentials) {})},
 		{name: "private key, JSON, all assertion fields", src: cc(func(c *ClientCredentials) {
-			c.AuthStyle = AuthStyleJSON
+			c.AuthStyle = v1alpha1.AuthStyleJSON
 			c.AssertionAudience = "https://auth.example.test"
 			c.AssertionLifetime = 5 * time.Minute
 			c.Resources = []string{"https://api.example.test/", "urn:example:api"}
 		})},
 		{name: "assertion file", src: cc(func(c *ClientCredentials) { c.PrivateKey, c.AssertionFile = nil, "/var/run/secrets/azure/token" })},
 		{name: "secret JWT", src: cc(func(c *ClientCredentials) {
-			c.PrivateKey, c.ClientSecret, c.AuthStyle, c.AssertionLifetime = nil, testSecret, AuthStyleSecretJWT, time.Minute
+			c.PrivateKey, c.ClientSecret, c.AuthStyle, c.AssertionLifetime = nil, testSecret, v1alpha1.AuthStyleSecretJWT, time.Minute
 		})},
 		{name: "resource as an extra param still works", src: cc(func(c *ClientCredentials) { c.ExtraParams = map[string]string{"resource": "https://api/"} })},
 		{name: "secret and key", src: cc(func(c *ClientCredentials) { c.ClientSecret = testSecret }), wantErr: "clientCredentials: set one of clientSecret, privateKey and assertionFile, got clientSecret and privateKey"},
 		{name: "key and file", src: cc(func(c *ClientCredentials) { c.AssertionFile = "/t" }), wantErr: "got privateKey and assertionFile"},
 		{name: "none", src: cc(func(c *ClientCredentials) { c.PrivateKey = nil }), wantErr: "clientCredentials.clientSecret: required (or privateKey or assertionFile)"},
-		{name: "key with Basic", src: cc(func(c *ClientCredentials) { c.AuthStyle = AuthStyleBasic }), wantErr: "clientCredentials.authStyle: Basic needs a client secret; with privateKey use Form or JSON"},
-		{name: "file with SecretJWT", src: cc(func(c *ClientCredentials) { c.PrivateKey, c.AssertionFile, c.AuthStyle = nil, "/t", AuthStyleSecretJWT }), wantErr: "clientCredentials.authStyle: SecretJWT needs a client secret; with assertionFile"},
+		{name: "key with Basic", src: cc(func(c *ClientCredentials) { c.AuthStyle = v1alpha1.AuthStyleBasic }), wantErr: "clientCredentials.authStyle: Basic needs a client secret; with privateKey use Form or JSON"},
+		{name: "file with SecretJWT", src: cc(func(c *ClientCredentials) {
+			c.PrivateKey, c.AssertionFile, c.AuthStyle = nil, "/t", v1alpha1.AuthStyleSecretJWT
+		}), wantErr: "clientCredentials.authStyle: SecretJWT needs a client secret; with assertionFile"},
 		{name: "unknown style", src: cc(func(c *ClientCredentials) { c.AuthStyle = "mTLS" }), wantErr: `clientCredentials.authStyle: "mTLS" is not one of Basic, Form, JSON, SecretJWT`},
 		{name: "bad key", src: cc(func(c *ClientCredentials) {
 			c.PrivateKey.Key = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"
@@ -186,7 +190,7 @@ func TestValidateAssertionsAndGrants(t *testing.T) {
 
 		{name: "jwt bearer from file", src: jb(func(*JWTBearer) {})},
 		{name: "jwt bearer, client and everything", src: jb(func(j *JWTBearer) {
-			j.ClientID, j.ClientSecret, j.AuthStyle = "c", testSecret, AuthStyleJSON
+			j.ClientID, j.ClientSecret, j.AuthStyle = "c", testSecret, v1alpha1.AuthStyleJSON
 			j.Scopes, j.Audience, j.Resources = []string{"a"}, "aud", []string{"https://api/"}
 			j.ExtraParams, j.ExtraHeaders = map[string]string{"tenant": "t"}, map[string]string{"X-Api-Key": testAPIKey}
 			j.Response = ResponseFormat{ExpiresInUnit: time.Minute}
@@ -195,7 +199,7 @@ func TestValidateAssertionsAndGrants(t *testing.T) {
 			j.AssertionFile, j.PrivateKey, j.Issuer, j.Subject, j.AssertionAudience = "", &PrivateKey{Key: keyText}, "i", "s", "https://issuer"
 		})},
 		{name: "jwt bearer with client secret JWT", src: jb(func(j *JWTBearer) {
-			j.ClientID, j.ClientSecret, j.AuthStyle, j.AssertionLifetime = "c", testSecret, AuthStyleSecretJWT, time.Minute
+			j.ClientID, j.ClientSecret, j.AuthStyle, j.AssertionLifetime = "c", testSecret, v1alpha1.AuthStyleSecretJWT, time.Minute
 		})},
 		{name: "jwt bearer without assertion", src: jb(func(j *JWTBearer) { j.AssertionFile = "" }), wantErr: "jwtBearer.assertionFile: required (or privateKey)"},
 		{name: "jwt bearer both", src: jb(func(j *JWTBearer) { j.PrivateKey = &PrivateKey{Key: keyText} }), wantErr: "jwtBearer: set one of assertionFile and privateKey"},
@@ -208,7 +212,7 @@ func TestValidateAssertionsAndGrants(t *testing.T) {
 			j.AssertionFile, j.PrivateKey, j.Issuer, j.Subject = "", &PrivateKey{Key: "x"}, "i", "s"
 		}), wantErr: "jwtBearer.privateKey.key: neither PEM nor a JWK"},
 		{name: "jwt bearer secret without client", src: jb(func(j *JWTBearer) { j.ClientSecret = testSecret }), wantErr: "jwtBearer.clientID: required with clientSecret"},
-		{name: "jwt bearer Basic without secret", src: jb(func(j *JWTBearer) { j.ClientID, j.AuthStyle = "c", AuthStyleBasic }), wantErr: "jwtBearer.authStyle: Basic needs a client secret; with no client secret use Form or JSON"},
+		{name: "jwt bearer Basic without secret", src: jb(func(j *JWTBearer) { j.ClientID, j.AuthStyle = "c", v1alpha1.AuthStyleBasic }), wantErr: "jwtBearer.authStyle: Basic needs a client secret; with no client secret use Form or JSON"},
 		{name: "jwt bearer audience unused", src: jb(func(j *JWTBearer) { j.AssertionAudience = "x" }), wantErr: "jwtBearer.assertionAudience, assertionLifetime: only used"},
 		{name: "jwt bearer reserved param", src: jb(func(j *JWTBearer) { j.ExtraParams = map[string]string{"assertion": "x"} }), wantErr: "jwtBearer.extraParams[assertion]"},
 		{name: "jwt bearer reserved header", src: jb(func(j *JWTBearer) { j.ExtraHeaders = map[string]string{"Host": "x"} }), wantErr: "jwtBearer.extraHeaders[Host]"},

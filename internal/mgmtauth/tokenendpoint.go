@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 
@@ -67,7 +68,7 @@ func (o assertionOptions) forClient(grantSigns bool) assertionOptions {
 // or client_secret_jwt), a federated assertion from a file, or nothing.
 type clientAuth struct {
 	// style is resolved: never empty.
-	style    AuthStyle
+	style    v1alpha1.AuthStyle
 	clientID string
 	secret   string
 	signer   *assertionSigner
@@ -77,10 +78,10 @@ type clientAuth struct {
 
 // newClientAuth validates one way of authenticating; at most one of secret,
 // key and file is set. Errors name fields under prefix p.
-func newClientAuth(p, clientID, secret string, key *PrivateKey, file string, style AuthStyle, opts assertionOptions) (clientAuth, error) {
+func newClientAuth(p, clientID, secret string, key *PrivateKey, file string, style v1alpha1.AuthStyle, opts assertionOptions) (clientAuth, error) {
 	a := clientAuth{style: style, clientID: clientID, secret: secret, file: file}
 	switch style {
-	case "", AuthStyleBasic, AuthStyleForm, AuthStyleJSON, AuthStyleSecretJWT:
+	case "", v1alpha1.AuthStyleBasic, v1alpha1.AuthStyleForm, v1alpha1.AuthStyleJSON, v1alpha1.AuthStyleSecretJWT:
 	default:
 		return a, fmt.Errorf("%sauthStyle: %q is not one of Basic, Form, JSON, SecretJWT", p, sanitize(string(style), 40))
 	}
@@ -95,14 +96,14 @@ func newClientAuth(p, clientID, secret string, key *PrivateKey, file string, sty
 	}
 	if what != "" {
 		// Only the body can carry an assertion or a bare client_id.
-		if style == AuthStyleBasic || style == AuthStyleSecretJWT {
+		if style == v1alpha1.AuthStyleBasic || style == v1alpha1.AuthStyleSecretJWT {
 			return a, fmt.Errorf("%sauthStyle: %s needs a client secret; with %s use Form or JSON", p, style, what)
 		}
 		if a.style == "" {
-			a.style = AuthStyleForm
+			a.style = v1alpha1.AuthStyleForm
 		}
 	} else if a.style == "" {
-		a.style = AuthStyleBasic
+		a.style = v1alpha1.AuthStyleBasic
 	}
 	switch {
 	case key != nil:
@@ -116,7 +117,7 @@ func newClientAuth(p, clientID, secret string, key *PrivateKey, file string, sty
 		if err := validAssertionFile(p+"assertionFile", file); err != nil {
 			return a, err
 		}
-	case a.style == AuthStyleSecretJWT:
+	case a.style == v1alpha1.AuthStyleSecretJWT:
 		a.signer = newAssertionSigner(hmacKey(secret), clientID, clientID, opts.aud(), opts.lifetime)
 	}
 	if a.signer == nil && !opts.usedElsewhere && (opts.audience != "" || opts.lifetime != 0) {
@@ -151,7 +152,7 @@ func (a clientAuth) apply(params url.Values, header http.Header, now time.Time) 
 			return "", &provider.Error{Kind: provider.KindUnauthorized, Description: "client assertion", Err: err}
 		}
 		assertion = s
-	case a.secret != "" && a.style == AuthStyleBasic:
+	case a.secret != "" && a.style == v1alpha1.AuthStyleBasic:
 		// RFC 6749 section 2.3.1: both are form-urlencoded before Basic.
 		creds := url.QueryEscape(a.clientID) + ":" + url.QueryEscape(a.secret)
 		header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(creds)))

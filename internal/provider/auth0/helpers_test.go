@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/mgmtauth"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/auth0"
@@ -24,7 +25,7 @@ func managementToken(t *testing.T, srv *auth0fake.Server, secret string) oauth2.
 	cache := mgmtauth.NewCache(nil, 0)
 	return cache.TokenSource(t.Name()+secret, mgmtauth.Source{ClientCredentials: &mgmtauth.ClientCredentials{
 		TokenURL: srv.TokenURL, ClientID: srv.ManagementClientID, ClientSecret: secret,
-		Audience: srv.ManagementAudience, AuthStyle: mgmtauth.AuthStyleForm,
+		Audience: srv.ManagementAudience, AuthStyle: v1alpha1.AuthStyleForm,
 	}})
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/mgmtauth"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/auth0"
@@ -37,7 +38,7 @@ func TestManagementLoginWithPrivateKeyJWT(t *testing.T) {
 		ts := cache.TokenSource(t.Name()+aud, mgmtauth.Source{ClientCredentials: &mgmtauth.ClientCredentials{
 			TokenURL: srv.TokenURL, ClientID: srv.ManagementClientID,
 			PrivateKey: &mgmtauth.PrivateKey{Key: keyPEM, KeyID: "operator-1"}, AssertionAudience: aud,
-			Audience: srv.ManagementAudience, AuthStyle: mgmtauth.AuthStyleForm,
+			Audience: srv.ManagementAudience, AuthStyle: v1alpha1.AuthStyleForm,
 		}})
 		return newAdapter(t, srv, func(c *auth0.Config) { c.Token = ts })
 	}
@@ -58,7 +59,7 @@ func TestManagementLoginWithAJSONBody(t *testing.T) {
 	cache := mgmtauth.NewCache(nil, 0)
 	ts := cache.TokenSource(t.Name(), mgmtauth.Source{ClientCredentials: &mgmtauth.ClientCredentials{
 		TokenURL: srv.TokenURL, ClientID: srv.ManagementClientID, ClientSecret: srv.ManagementClientSecret,
-		Audience: srv.ManagementAudience, AuthStyle: mgmtauth.AuthStyleJSON,
+		Audience: srv.ManagementAudience, AuthStyle: v1alpha1.AuthStyleJSON,
 	}})
 	p := newAdapter(t, srv, func(c *auth0.Config) { c.Token = ts })
 	c := mustCreate(t, p, machine(srv, "json-login", "read"))

@@ -62,7 +62,7 @@ func newAdapter(t *testing.T, srv *entrafake.Server, mutate func(*config)) *entr
 	c.HTTPClient = hc
 	c.Token = mgmtauth.NewCache(hc, time.Minute).TokenSource(t.Name(), mgmtauth.Source{ClientCredentials: &mgmtauth.ClientCredentials{
 		TokenURL: srv.TokenURL(srv.URL), ClientID: srv.ManagementID, ClientSecret: c.secret,
-		Scopes: []string{entrafake.GraphResource + "/.default"}, AuthStyle: mgmtauth.AuthStyleForm,
+		Scopes: []string{entrafake.GraphResource + "/.default"}, AuthStyle: v1alpha1.AuthStyleForm,
 	}})
 	p, err := entra.New(c.Config)
 	if err != nil {

@@ -52,7 +52,7 @@ func login(t *testing.T, srv *entrafake.Server, clientID string, cc mgmtauth.Cli
 	cc.TokenURL, cc.ClientID = srv.TokenURL(srv.URL), clientID
 	cc.Scopes = []string{entrafake.GraphResource + "/.default"}
 	if cc.AuthStyle == "" {
-		cc.AuthStyle = mgmtauth.AuthStyleForm
+		cc.AuthStyle = v1alpha1.AuthStyleForm
 	}
 	return mgmtauth.NewCache(&http.Client{Timeout: 10 * time.Second}, time.Minute).TokenSource(t.Name(), mgmtauth.Source{ClientCredentials: &cc})
 }

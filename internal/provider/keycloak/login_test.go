@@ -10,6 +10,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/mgmtauth"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/keycloak"
@@ -57,7 +58,7 @@ func TestManagementLogin(t *testing.T) {
 		ok    bool
 	}{
 		{"secret, Basic", mgmtauth.ClientCredentials{ClientID: "op-secret", ClientSecret: secret}, true},
-		{"secret, Form", mgmtauth.ClientCredentials{ClientID: "op-secret", ClientSecret: secret, AuthStyle: mgmtauth.AuthStyleForm}, true},
+		{"secret, Form", mgmtauth.ClientCredentials{ClientID: "op-secret", ClientSecret: secret, AuthStyle: v1alpha1.AuthStyleForm}, true},
 		{"RSA private key", mgmtauth.ClientCredentials{ClientID: "op-rsa", PrivateKey: &mgmtauth.PrivateKey{Key: pemKey(t, rsaKey)}}, true},
 		{"EC private key", mgmtauth.ClientCredentials{ClientID: "op-ec", PrivateKey: &mgmtauth.PrivateKey{Key: pemKey(t, ecKey)}}, true},
 		{"wrong secret", mgmtauth.ClientCredentials{ClientID: "op-secret", ClientSecret: secret + "x"}, false},

@@ -31,7 +31,7 @@ type Config struct {
 	// http.DefaultClient.
 	HTTPClient *http.Client
 	// Style is how the client ID and secret are sent (default Basic).
-	Style mgmtauth.AuthStyle
+	Style v1alpha1.AuthStyle
 	// ExtraParams are added to the token request body; ExtraHeaders to
 	// the request.
 	ExtraParams  map[string]string
@@ -42,7 +42,7 @@ type Config struct {
 var Factory = provider.Typed(Name, func(_ context.Context, cfg provider.Config, b *v1alpha1.PreRegisteredProvider) (*Provider, error) {
 	c := Config{TokenURL: cfg.Endpoints.Token, HTTPClient: cfg.HTTPClient}
 	if a := b.ClientAuthentication; a != nil {
-		c.Style, c.ExtraParams, c.ExtraHeaders = mgmtauth.AuthStyle(a.Style), a.ExtraParams, a.ExtraHeaders
+		c.Style, c.ExtraParams, c.ExtraHeaders = v1alpha1.AuthStyle(a.Style), a.ExtraParams, a.ExtraHeaders
 	}
 	return New(c)
 })
@@ -57,8 +57,8 @@ func New(cfg Config) (*Provider, error) {
 	}
 	switch cfg.Style {
 	case "":
-		cfg.Style = mgmtauth.AuthStyleBasic
-	case mgmtauth.AuthStyleBasic, mgmtauth.AuthStyleForm, mgmtauth.AuthStyleJSON:
+		cfg.Style = v1alpha1.AuthStyleBasic
+	case v1alpha1.AuthStyleBasic, v1alpha1.AuthStyleForm, v1alpha1.AuthStyleJSON:
 	default:
 		return nil, provider.Errorf(provider.KindInvalidMetadata, "spec.preRegistered.clientAuthentication.style: %q is not one of Basic, Form, JSON", cfg.Style)
 	}

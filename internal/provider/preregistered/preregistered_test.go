@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/mgmtauth"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
 )
@@ -38,10 +37,10 @@ func TestVerifyAtRealServer(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		method string
-		style  mgmtauth.AuthStyle
+		style  v1alpha1.AuthStyle
 	}{
-		{"client_secret_basic", mgmtauth.AuthStyleBasic},
-		{"client_secret_post", mgmtauth.AuthStyleForm},
+		{"client_secret_basic", v1alpha1.AuthStyleBasic},
+		{"client_secret_post", v1alpha1.AuthStyleForm},
 	} {
 		t.Run(tt.method, func(t *testing.T) {
 			id, secret := register(tt.method)
@@ -96,16 +95,16 @@ func TestClientAuthenticationStyles(t *testing.T) {
 	const id, secret = "dashboard-client", "dashboard-secret-0123456789"
 	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
 	tests := []struct {
-		style mgmtauth.AuthStyle
+		style v1alpha1.AuthStyle
 		check func(r *http.Request, body string) bool
 	}{
 		{"", func(r *http.Request, _ string) bool { return r.Header.Get("Authorization") == basic }},
-		{mgmtauth.AuthStyleBasic, func(r *http.Request, _ string) bool { return r.Header.Get("Authorization") == basic }},
-		{mgmtauth.AuthStyleForm, func(r *http.Request, body string) bool {
+		{v1alpha1.AuthStyleBasic, func(r *http.Request, _ string) bool { return r.Header.Get("Authorization") == basic }},
+		{v1alpha1.AuthStyleForm, func(r *http.Request, body string) bool {
 			v, _ := url.ParseQuery(body)
 			return r.Header.Get("Authorization") == "" && v.Get("client_id") == id && v.Get("client_secret") == secret
 		}},
-		{mgmtauth.AuthStyleJSON, func(r *http.Request, body string) bool {
+		{v1alpha1.AuthStyleJSON, func(r *http.Request, body string) bool {
 			var m map[string]string
 			return r.Header.Get("Content-Type") == "application/json" && json.Unmarshal([]byte(body), &m) == nil &&
 				m["client_id"] == id && m["client_secret"] == secret && m["grant_type"] == "client_credentials"

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/logbuf"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/oauthcall"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/proc"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/reporoot"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/tier"
@@ -283,7 +284,7 @@ func (s *Server) discover(ctx context.Context) (endpoints, error) {
 		return eps, fmt.Errorf("reading the auth server's discovery document: %w", err)
 	}
 	if status != http.StatusOK {
-		return eps, fmt.Errorf("reading the auth server's discovery document: %s", httpError(status, body))
+		return eps, fmt.Errorf("reading the auth server's discovery document: %s", oauthcall.Describe(status, body))
 	}
 	if err := json.Unmarshal(body, &eps); err != nil {
 		return eps, fmt.Errorf("decoding the auth server's discovery document: %w", err)

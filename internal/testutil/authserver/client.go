@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"os"
 	"strings"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/oauthcall"
 )
 
 // Register sends metadata as a raw RFC 7591 registration request, with the
@@ -26,7 +28,7 @@ func (s *Server) Register(ctx context.Context, metadata map[string]any) (map[str
 		return nil, fmt.Errorf("registering a client: %w", err)
 	}
 	if status != http.StatusCreated {
-		return nil, fmt.Errorf("registering a client: %s", httpError(status, resp))
+		return nil, fmt.Errorf("registering a client: %s", oauthcall.Describe(status, resp))
 	}
 	return decodeObject(resp, "registering a client")
 }
@@ -34,26 +36,7 @@ func (s *Server) Register(ctx context.Context, metadata map[string]any) (map[str
 // ClientCredentialsToken gets an access token for the client with the
 // client_credentials grant (client_secret_basic); scope may be empty.
 func (s *Server) ClientCredentialsToken(ctx context.Context, clientID, clientSecret, scope string) (string, error) {
-	form := url.Values{"grant_type": {"client_credentials"}}
-	if scope != "" {
-		form.Set("scope", scope)
-	}
-	what := fmt.Sprintf("getting a client_credentials token for client %q", clientID)
-	status, resp, err := s.do(ctx, http.MethodPost, s.endpoints.Token, strings.NewReader(form.Encode()),
-		"application/x-www-form-urlencoded", basic(clientID, clientSecret))
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", what, err)
-	}
-	if status != http.StatusOK {
-		return "", fmt.Errorf("%s: %s", what, httpError(status, resp))
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.Unmarshal(resp, &tok); err != nil || tok.AccessToken == "" {
-		return "", fmt.Errorf("%s: no access_token in the response", what)
-	}
-	return tok.AccessToken, nil
+	return oauthcall.ClientCredentialsToken(ctx, s.http, s.endpoints.Token, clientID, clientSecret, scope)
 }
 
 // Introspect asks the server about token (RFC 7662), authenticating as the
@@ -67,7 +50,7 @@ func (s *Server) Introspect(ctx context.Context, clientID, clientSecret, token s
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	if status != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", what, httpError(status, resp))
+		return nil, fmt.Errorf("%s: %s", what, oauthcall.Describe(status, resp))
 	}
 	return decodeObject(resp, what)
 }
@@ -151,7 +134,7 @@ func (s *Server) admin(ctx context.Context, method, path string, body []byte, wh
 	case status == http.StatusNotFound:
 		return nil, fmt.Errorf("%s: %w", what, os.ErrNotExist)
 	case status < 200 || status > 299:
-		return nil, fmt.Errorf("%s: %s", what, httpError(status, resp))
+		return nil, fmt.Errorf("%s: %s", what, oauthcall.Describe(status, resp))
 	}
 	return resp, nil
 }
@@ -169,16 +152,7 @@ func (s *Server) do(ctx context.Context, method, target string, body io.Reader, 
 	if auth != nil {
 		auth(req)
 	}
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return 0, nil, fmt.Errorf("reading the answer to %s %s: %w", method, req.URL.Path, err)
-	}
-	return resp.StatusCode, data, nil
+	return oauthcall.Do(s.http, req)
 }
 
 // bearer sets a bearer token when there is one.
@@ -196,23 +170,6 @@ func basic(clientID, clientSecret string) func(*http.Request) {
 	return func(r *http.Request) {
 		r.SetBasicAuth(url.QueryEscape(clientID), url.QueryEscape(clientSecret))
 	}
-}
-
-// httpError describes a refused request by status and OAuth error code and
-// description; it never repeats anything the caller sent.
-func httpError(status int, body []byte) string {
-	var oe struct {
-		Error       string `json:"error"`
-		Description string `json:"error_description"`
-	}
-	msg := fmt.Sprintf("HTTP %d", status)
-	if json.Unmarshal(body, &oe) == nil && oe.Error != "" {
-		msg += " " + oe.Error
-		if oe.Description != "" {
-			msg += ": " + oe.Description
-		}
-	}
-	return msg
 }
 
 // decodeObject decodes a JSON object answer.

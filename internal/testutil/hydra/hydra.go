@@ -29,6 +29,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/logbuf"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/oauthcall"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/proc"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/reporoot"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/tier"
@@ -329,31 +330,7 @@ func (s *Server) removeDir() {
 // client_credentials grant at Hydra's token endpoint (client_secret_basic,
 // id and secret form-encoded as RFC 6749 §2.3.1 asks); scope may be empty.
 func (s *Server) ClientCredentialsToken(ctx context.Context, clientID, clientSecret, scope string) (string, error) {
-	form := url.Values{"grant_type": {"client_credentials"}}
-	if scope != "" {
-		form.Set("scope", scope)
-	}
-	what := fmt.Sprintf("getting a client_credentials token for client %q", clientID)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.TokenURL, strings.NewReader(form.Encode()))
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", what, err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(url.QueryEscape(clientID), url.QueryEscape(clientSecret))
-	status, body, err := s.do(req)
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", what, err)
-	}
-	if status != http.StatusOK {
-		return "", fmt.Errorf("%s: %s", what, httpError(status, body))
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.Unmarshal(body, &tok); err != nil || tok.AccessToken == "" {
-		return "", fmt.Errorf("%s: no access_token in the response", what)
-	}
-	return tok.AccessToken, nil
+	return oauthcall.ClientCredentialsToken(ctx, s.http, s.TokenURL, clientID, clientSecret, scope)
 }
 
 // Admin makes a raw call to the admin API, for tests that change Hydra
@@ -376,7 +353,7 @@ func (s *Server) Admin(ctx context.Context, method, path string, body any) (int,
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	status, b, err := s.do(req)
+	status, b, err := oauthcall.Do(s.http, req)
 	if err != nil {
 		return 0, nil, fmt.Errorf("admin %s %s: %w", method, path, err)
 	}
@@ -395,7 +372,7 @@ func (s *Server) AdminClient(ctx context.Context, clientID string) (client map[s
 	case http.StatusNotFound:
 		return nil, false, nil
 	default:
-		return nil, false, fmt.Errorf("reading client %q: %s", clientID, httpError(status, body))
+		return nil, false, fmt.Errorf("reading client %q: %s", clientID, oauthcall.Describe(status, body))
 	}
 	if err := json.Unmarshal(body, &client); err != nil {
 		return nil, false, fmt.Errorf("reading client %q: decoding: %w", clientID, err)
@@ -423,37 +400,6 @@ func (s *Server) AdminClientCount(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("counting clients: X-Total-Count %q", resp.Header.Get("X-Total-Count"))
 	}
 	return n, nil
-}
-
-func (s *Server) do(req *http.Request) (int, []byte, error) {
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return 0, nil, err
-	}
-	return resp.StatusCode, b, nil
-}
-
-// httpError describes a non-success answer by its status and OAuth error
-// fields only (never the whole body, which could hold a secret).
-func httpError(status int, body []byte) string {
-	var e struct {
-		Error       string `json:"error"`
-		Description string `json:"error_description"`
-	}
-	_ = json.Unmarshal(body, &e)
-	msg := "HTTP " + strconv.Itoa(status)
-	if e.Error != "" {
-		msg += ": " + e.Error
-	}
-	if e.Description != "" {
-		msg += ": " + e.Description
-	}
-	return msg
 }
 
 // repoRoot returns the directory holding go.mod, searching up from the

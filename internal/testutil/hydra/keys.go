@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/oauthcall"
 )
 
 // Hydra makes its signing keys (RSA 4096) on first use, in the request
@@ -67,7 +69,7 @@ func (s *Server) seedKeys(ctx context.Context, exited <-chan struct{}) error {
 		maps.Copy(jwk, key)
 		status, body, err := s.Admin(ctx, http.MethodPut, "/admin/keys/"+set, map[string]any{"keys": []any{jwk}})
 		if err != nil || status != http.StatusOK {
-			return fmt.Errorf("installing a signing key in %s: status %d, %v: %s", set, status, err, httpError(status, body))
+			return fmt.Errorf("installing a signing key in %s: status %d, %v: %s", set, status, err, oauthcall.Describe(status, body))
 		}
 	}
 	hc := &http.Client{Timeout: 30 * time.Second}

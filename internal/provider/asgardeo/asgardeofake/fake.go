@@ -16,10 +16,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 )
 
 // ManagementScopes are the scopes of the management APIs the fake knows.
@@ -51,8 +52,7 @@ type Server struct {
 	apis      map[string]*API // by API resource ID
 	mgmt      map[string]*mgmtClient
 	tokens    map[string]*token
-	throttle  int
-	retry     int
+	throttle  fakeauth.Throttle
 	requests  []string
 	appWrites int
 }
@@ -115,7 +115,7 @@ func (s *Server) AddAPI(identifier string, scopes ...string) string {
 func (s *Server) Throttle(n, retryAfter int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.throttle, s.retry = n, retryAfter
+	s.throttle.Set(n, retryAfter)
 }
 
 // Requests returns "METHOD path" of every management API request so far.
@@ -179,9 +179,7 @@ func (s *Server) managed(scope string, h http.HandlerFunc) http.HandlerFunc {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.requests = append(s.requests, r.Method+" "+r.URL.Path)
-		if s.throttle > 0 {
-			s.throttle--
-			w.Header().Set("Retry-After", strconv.Itoa(s.retry))
+		if s.throttle.Take(w) {
 			writeError(w, http.StatusTooManyRequests, "ASG-42900", "Too many requests", "Rate limit exceeded for the organization.")
 			return
 		}

@@ -26,6 +26,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 )
 
 // GraphResource is the resource of Microsoft Graph tokens.
@@ -45,10 +47,9 @@ type Fake struct {
 	assignments map[string]*assignment
 	mgmt        map[string]*ManagementApp // by client ID
 	tokens      map[string]token
-	throttle    int
+	throttle    fakeauth.Throttle
 	faults      []fault
 	denied      bool
-	retryAfter  int
 	maxPage     int
 	requests    []string
 	now         func() time.Time
@@ -183,7 +184,7 @@ func (f *Fake) AddResource(identifierURI string, requireAssignment bool, roles .
 func (f *Fake) Throttle(n, retryAfter int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.throttle, f.retryAfter = n, retryAfter
+	f.throttle.Set(n, retryAfter)
 }
 
 // fault is an injected failure of matching Graph requests.

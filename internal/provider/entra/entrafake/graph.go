@@ -19,9 +19,7 @@ func (f *Fake) graph(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.requests = append(f.requests, r.Method+" "+r.URL.Path)
-	if f.throttle > 0 {
-		f.throttle--
-		w.Header().Set("Retry-After", strconv.Itoa(f.retryAfter))
+	if f.throttle.Take(w) {
 		w.Header().Set("x-ms-throttle-scope", "Tenant_Application/ReadWrite/"+f.Tenant)
 		w.Header().Set("x-ms-throttle-information", "ResourceUnitLimitExceeded")
 		graphErr(w, http.StatusTooManyRequests, "Request_ThrottledTemporarily", "The request has been throttled.")

@@ -29,6 +29,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 )
 
 // Options configure a Fake.
@@ -55,14 +57,13 @@ type Fake struct {
 	tokens   map[string]grantedToken // management access tokens
 	jtis     map[string]bool
 	// rate limit window
-	window    time.Time
-	used      int
-	throttled int // answers still to refuse with 429
-	retry     int // their Retry-After, seconds
-	writes    int
-	requests  int
-	n         int
-	mux       *http.ServeMux
+	window   time.Time
+	used     int
+	throttle fakeauth.Throttle // answers still to refuse with 429
+	writes   int
+	requests int
+	n        int
+	mux      *http.ServeMux
 }
 
 type serviceApp struct {
@@ -111,7 +112,7 @@ func (f *Fake) AddServiceApp(clientID string, key crypto.PublicKey, scopes ...st
 func (f *Fake) Throttle(n, retryAfter int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.throttled, f.retry = n, retryAfter
+	f.throttle.Set(n, retryAfter)
 }
 
 // Writes counts the management requests that changed something.
@@ -176,11 +177,7 @@ func (f *Fake) management(h func(w http.ResponseWriter, r *http.Request) (int, a
 		w.Header().Set("X-Rate-Limit-Limit", strconv.Itoa(f.opts.RateLimit))
 		w.Header().Set("X-Rate-Limit-Remaining", strconv.Itoa(remaining))
 		w.Header().Set("X-Rate-Limit-Reset", strconv.FormatInt(f.window.Add(time.Minute).Unix(), 10))
-		if f.throttled > 0 || f.used > f.opts.RateLimit {
-			if f.throttled > 0 {
-				f.throttled--
-				w.Header().Set("Retry-After", strconv.Itoa(f.retry))
-			}
+		if f.throttle.Take(w) || f.used > f.opts.RateLimit {
 			w.Header().Set("X-Rate-Limit-Remaining", "0")
 			writeJSON(w, http.StatusTooManyRequests, oktaError("E0000047", "API call exceeded rate limit due to too many requests."))
 			return
