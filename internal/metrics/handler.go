@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/common/expfmt"
 )
@@ -33,11 +34,18 @@ func (c *Collector) Handler(next http.Handler) http.Handler {
 		if part.status != http.StatusOK {
 			return
 		}
-		if err := writeText(part.body(), clients, servers); err == nil && part.gz != nil {
-			_ = part.gz.Close()
+		err = writeText(part.body(), clients, servers)
+		if part.gz != nil {
+			if err == nil {
+				_ = part.gz.Close()
+			}
+			gzips.Put(part.gz)
 		}
 	})
 }
+
+// gzips are compressors to reuse: each holds about 800 KB.
+var gzips = sync.Pool{New: func() any { return gzip.NewWriter(io.Discard) }}
 
 // firstPart passes next's answer through, compressed when asked, and
 // remembers its status.
@@ -56,7 +64,8 @@ func (p *firstPart) WriteHeader(code int) {
 	if code == http.StatusOK && p.gzip {
 		p.Header().Set("Content-Encoding", "gzip")
 		p.Header().Del("Content-Length")
-		p.gz = gzip.NewWriter(p.ResponseWriter)
+		p.gz = gzips.Get().(*gzip.Writer)
+		p.gz.Reset(p.ResponseWriter)
 	}
 	p.ResponseWriter.WriteHeader(code)
 }
