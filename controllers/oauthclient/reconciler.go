@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -113,7 +114,7 @@ func (r *Reconciler) SetupWithManager(mgr manager.Manager) error {
 	return builder.ControllerManagedBy(mgr).
 		For(&v1alpha1.OAuthClient{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		Owns(&corev1.Secret{}).
+		Owns(&corev1.Secret{}, builder.WithPredicates(notCreated)).
 		Watches(&v1alpha1.AuthServer{}, handler.EnqueueRequestsFromMapFunc(r.clientsOfServer)).
 		Watches(&v1alpha1.ClusterAuthServer{}, handler.EnqueueRequestsFromMapFunc(r.clientsOfServer)).
 		WatchesRawSource(source.Channel(r.Servers.Ready(), handler.EnqueueRequestsFromMapFunc(r.clientsOfServer))).
@@ -127,6 +128,15 @@ func (r *Reconciler) SetupWithManager(mgr manager.Manager) error {
 		}).
 		Complete(r)
 }
+
+// notCreated passes every event about a delivered Secret but its creation.
+// A delivered Secret appears because this operator wrote it, in the
+// reconcile that would be queued again, or when the cache starts, when the
+// OAuthClients' own watch queues every client anyway. At 10,000 new clients
+// that second reconcile came minutes later, behind the queue, and read each
+// client from the server again. Edits and deletions still come through, so
+// a changed or removed Secret is put back at once.
+var notCreated = predicate.Funcs{CreateFunc: func(event.CreateEvent) bool { return false }}
 
 // clientsOfServer maps a server (an event about it, or its becoming Ready)
 // to the OAuthClients that use it.
