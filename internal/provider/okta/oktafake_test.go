@@ -25,23 +25,21 @@ import (
 // fakeService is the service app these tests register.
 const fakeService = "0oaservice"
 
-var (
-	fakeKeysOnce       sync.Once
-	fakeKey, fakeOther *rsa.PrivateKey
-)
+// otherKey signs the assertions that must be refused.
+var otherKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
 
+// fakeKeys are the service app's key (the adapter tests' serviceKey) and
+// another.
 func fakeKeys(t *testing.T) (*rsa.PrivateKey, *rsa.PrivateKey) {
 	t.Helper()
-	fakeKeysOnce.Do(func() {
-		var err error
-		if fakeKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-			panic(err)
-		}
-		if fakeOther, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-			panic(err)
-		}
-	})
-	return fakeKey, fakeOther
+	serviceKey(t)
+	return key, otherKey()
 }
 
 // startFake serves a fake org behind Okta's management API document.
