@@ -14,9 +14,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/kstatus/kstatustest"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics/fromcache"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
 )
 
 // scrape gathers the operator's metrics as Prometheus would, reading the
@@ -65,7 +65,7 @@ func kstatusOf(t *testing.T, obj client.Object) status.Status {
 	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
 		t.Fatal(err)
 	}
-	return kube.KStatus(t, obj)
+	return kstatustest.Compute(t, obj)
 }
 
 // TestMetricsThroughALifecycle: after apply, an on-demand rotation and a

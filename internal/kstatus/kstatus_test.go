@@ -9,7 +9,7 @@ import (
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/kstatus/kstatustest"
 )
 
 // withReady is conds after the controller set Ready and then Set ran, as
@@ -60,7 +60,7 @@ func TestLifecycle(t *testing.T) {
 		if s.ready != "" {
 			oac.Status.Conditions = withReady(oac.Status.Conditions, s.ready, s.reason, s.observed)
 		}
-		if got := kube.KStatus(t, oac); got != s.want {
+		if got := kstatustest.Compute(t, oac); got != s.want {
 			t.Errorf("OAuthClient %s: kstatus %s, want %s (conditions %v)", s.name, got, s.want, oac.Status.Conditions)
 		}
 	}
@@ -85,7 +85,7 @@ func TestLifecycle(t *testing.T) {
 			if kind == v1alpha1.KindAuthServer {
 				obj = &v1alpha1.AuthServer{TypeMeta: tm, ObjectMeta: metav1.ObjectMeta{Name: "corp", Namespace: "team-a", Generation: s.generation}, Status: st}
 			}
-			if got := kube.KStatus(t, obj); got != s.want {
+			if got := kstatustest.Compute(t, obj); got != s.want {
 				t.Errorf("%s %s: kstatus %s, want %s", kind, s.name, got, s.want)
 			}
 		}

@@ -517,7 +517,8 @@ func TestNetworkFailuresAreTransient(t *testing.T) {
 		{
 			name: "timeout",
 			setup: func(f *fakeTokenServer) *http.Client {
-				f.set(func(f *fakeTokenServer) { f.delay = 300 * time.Millisecond })
+				// The fake answers only after the client gave up.
+				f.set(func(f *fakeTokenServer) { f.delay = time.Minute })
 				return &http.Client{Timeout: 50 * time.Millisecond}
 			},
 		},

@@ -128,7 +128,13 @@ func (f *fakeTokenServer) serve(w http.ResponseWriter, r *http.Request) {
 	f.requests = append(f.requests, rec)
 	delay, reply := f.delay, f.reply
 	f.mu.Unlock()
-	time.Sleep(delay)
+	// A client that gives up ends the wait: the server's Close waits for
+	// this handler.
+	select {
+	case <-time.After(delay):
+	case <-r.Context().Done():
+		return
+	}
 	if reply != nil {
 		w.Header().Set("Content-Type", "application/json")
 		for k, v := range reply.header {

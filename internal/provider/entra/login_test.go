@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,6 +28,17 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/entra/entrafake"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 )
+
+// testKey is one RSA key for the tests of this binary (2048-bit keys are
+// slow to make): the service account's signing key in one test, the
+// certificate's in another.
+var testKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
 
 const (
 	saIssuer  = "https://kubernetes.default.svc.cluster.local"
@@ -62,10 +74,7 @@ func login(t *testing.T, srv *entrafake.Server, clientID string, cc mgmtauth.Cli
 // audience is refused with Entra's reason.
 func TestFederatedLogin(t *testing.T) {
 	srv := entrafake.Start(t)
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := testKey()
 	const appID = "7d1c2f43-8a5b-4c6e-9f01-23456789abcd"
 	srv.AddManagementApp(entrafake.ManagementApp{ClientID: appID, Federated: []entrafake.Federated{{
 		Issuer: saIssuer, Subject: saSubject, Audience: entrafake.FederatedAudience,
@@ -106,10 +115,7 @@ func TestFederatedLogin(t *testing.T) {
 // (x5t), as Entra finds certificate credentials.
 func TestCertificateLogin(t *testing.T) {
 	srv := entrafake.Start(t)
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := testKey()
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "oauth-client-operator"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)

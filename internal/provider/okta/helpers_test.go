@@ -39,8 +39,8 @@ type org struct {
 
 var (
 	keyOnce sync.Once
+	key     *rsa.PrivateKey
 	keyPEM  string
-	keyPub  *rsa.PublicKey
 )
 
 // serviceKey is one RSA key for every test of the binary (2048-bit keys
@@ -48,17 +48,17 @@ var (
 func serviceKey(t *testing.T) (string, *rsa.PublicKey) {
 	t.Helper()
 	keyOnce.Do(func() {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		var err error
+		if key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			panic(err)
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(key)
 		if err != nil {
 			panic(err)
 		}
-		der, err := x509.MarshalPKCS8PrivateKey(k)
-		if err != nil {
-			panic(err)
-		}
-		keyPEM, keyPub = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), &k.PublicKey
+		keyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
 	})
-	return keyPEM, keyPub
+	return keyPEM, &key.PublicKey
 }
 
 // newOrg starts a fake org; every request the adapter sends and every

@@ -34,6 +34,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/cluster/host"
 )
 
 // Config describes the cluster.
@@ -65,7 +67,7 @@ type Cluster struct {
 	cfg   Config
 	dir   string
 	bin   map[string]string
-	host  *hostState
+	host  *host.State
 	procs []*process
 
 	// Kubeconfig is an admin kubeconfig file.
@@ -214,7 +216,7 @@ func (c *Cluster) writePKI() error {
 	if err != nil {
 		return err
 	}
-	serviceIP, err := firstIP(c.cfg.ServiceCIDR)
+	serviceIP, err := host.FirstIP(c.cfg.ServiceCIDR)
 	if err != nil {
 		return err
 	}
@@ -252,20 +254,6 @@ func (c *Cluster) writePKI() error {
 	c.REST.QPS, c.REST.Burst = 50, 100
 	c.Clientset, err = kubernetes.NewForConfig(c.REST)
 	return err
-}
-
-func firstIP(cidr string) (net.IP, error) {
-	_, n, err := net.ParseCIDR(cidr)
-	if err != nil {
-		return nil, err
-	}
-	ip := n.IP.To4()
-	if ip == nil {
-		return nil, fmt.Errorf("%s: IPv4 only", cidr)
-	}
-	out := slices.Clone(ip)
-	out[3]++
-	return out, nil
 }
 
 func freePort() (int, error) {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/cluster/host"
 )
 
 // stopOrder is the order components stop in: nothing recreates pods once
@@ -73,7 +75,7 @@ func Teardown(dir string, logf func(string, ...any)) error {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	h, err := loadHost(dir)
+	h, err := host.Load(dir)
 	if err != nil {
 		return err
 	}
@@ -105,27 +107,27 @@ func Teardown(dir string, logf func(string, ...any)) error {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
 	// Container processes whose shim is gone live on in the pods' cgroups.
-	add("removing the kubelet's cgroups", removeKubepods())
+	add("removing the kubelet's cgroups", host.RemoveKubepods())
 
 	// Network: kube-proxy's own cleanup, then anything named like its or
 	// CNI's chains, the bridge, the address, the sysctls.
 	if h != nil {
 		if h.KubeProxy != "" {
 			if _, err := os.Stat(h.KubeProxy); err == nil {
-				_, _ = run(h.KubeProxy, "--cleanup")
+				_, _ = host.Run(h.KubeProxy, "--cleanup")
 			}
 		}
-		add("removing iptables chains", removeChains())
-		add("removing the bridge", removeBridge(h.Bridge))
+		add("removing iptables chains", host.RemoveChains())
+		add("removing the bridge", host.RemoveBridge(h.Bridge))
 		if h.AddedIP {
-			if has, _ := hasAddress(h.NodeIP); has {
-				_, err := run("ip", "addr", "del", h.NodeIP+"/32", "dev", "lo")
+			if has, _ := host.HasAddress(h.NodeIP); has {
+				_, err := host.Run("ip", "addr", "del", h.NodeIP+"/32", "dev", "lo")
 				add("removing the node address", err)
 			}
 		}
 		for _, name := range slices.Sorted(maps.Keys(h.Sysctls)) {
-			if v, ok := readSysctl(name); ok && v != h.Sysctls[name] {
-				add("restoring "+name, writeSysctl(name, h.Sysctls[name]))
+			if v, ok := host.ReadSysctl(name); ok && v != h.Sysctls[name] {
+				add("restoring "+name, host.WriteSysctl(name, h.Sysctls[name]))
 			}
 		}
 	}
@@ -135,11 +137,11 @@ func Teardown(dir string, logf func(string, ...any)) error {
 	if h != nil {
 		dirs = append(dirs, h.Created...)
 	}
-	add("unmounting", unmountUnder(dirs...))
+	add("unmounting", host.UnmountUnder(dirs...))
 	if h != nil {
 		add("removing host files", removeHostFiles(dir, h))
 	}
-	if mps, _ := mountPoints(); !slices.ContainsFunc(mps, func(mp string) bool { return under(mp, dir) }) {
+	if mps, _ := host.MountPoints(); !slices.ContainsFunc(mps, func(mp string) bool { return host.Under(mp, dir) }) {
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
 			if e.Name() != "logs" && e.Name() != "host.json" {
@@ -175,29 +177,29 @@ func killContainers(dir string) {
 	}
 	ctr := filepath.Join(filepath.Dir(bin), "ctr")
 	socket := filepath.Join(dir, "containerd", "containerd.sock")
-	out, err := run(ctr, "--address", socket, "-n", "k8s.io", "tasks", "ls", "-q")
+	out, err := host.Run(ctr, "--address", socket, "-n", "k8s.io", "tasks", "ls", "-q")
 	if err != nil {
 		return
 	}
 	for id := range strings.FieldsSeq(out) {
-		_, _ = run(ctr, "--address", socket, "-n", "k8s.io", "tasks", "kill", "-s", "SIGKILL", id)
+		_, _ = host.Run(ctr, "--address", socket, "-n", "k8s.io", "tasks", "kill", "-s", "SIGKILL", id)
 	}
 	time.Sleep(500 * time.Millisecond)
 	for id := range strings.FieldsSeq(out) {
-		_, _ = run(ctr, "--address", socket, "-n", "k8s.io", "tasks", "delete", "-f", id)
+		_, _ = host.Run(ctr, "--address", socket, "-n", "k8s.io", "tasks", "delete", "-f", id)
 	}
 }
 
 // removeHostFiles removes what the node wrote to fixed host paths: the
 // directories it created, else only its own entries in them.
-func removeHostFiles(dir string, h *hostState) error {
+func removeHostFiles(dir string, h *host.State) error {
 	var errs []error
 	created := func(p string) bool { return slices.Contains(h.Created, p) }
 	// The kubelet's links to container logs point into our pod-logs.
 	if entries, err := os.ReadDir("/var/log/containers"); err == nil && !created("/var/log/containers") {
 		for _, e := range entries {
 			p := filepath.Join("/var/log/containers", e.Name())
-			if target, err := os.Readlink(p); err == nil && under(target, dir) {
+			if target, err := os.Readlink(p); err == nil && host.Under(target, dir) {
 				errs = append(errs, os.Remove(p))
 			}
 		}
@@ -216,7 +218,7 @@ func removeHostFiles(dir string, h *hostState) error {
 }
 
 // leftovers lists what of a cluster in dir is still on the host.
-func leftovers(dir string, h *hostState) []string {
+func leftovers(dir string, h *host.State) []string {
 	var left []string
 	entries, _ := os.ReadDir(filepath.Join(dir, "pids"))
 	for _, e := range entries {
@@ -225,24 +227,24 @@ func leftovers(dir string, h *hostState) []string {
 	if pids := processesMatching("containerd-shim", filepath.Join(dir, "containerd", "containerd.sock")); len(pids) > 0 {
 		left = append(left, fmt.Sprintf("shim processes %v", pids))
 	}
-	if mps, err := mountPoints(); err == nil {
+	if mps, err := host.MountPoints(); err == nil {
 		for _, mp := range mps {
-			if under(mp, dir) || (h != nil && slices.ContainsFunc(h.Created, func(d string) bool { return under(mp, d) })) {
+			if host.Under(mp, dir) || (h != nil && slices.ContainsFunc(h.Created, func(d string) bool { return host.Under(mp, d) })) {
 				left = append(left, "mount "+mp)
 			}
 		}
 	}
-	for _, root := range cgroupRoots() {
+	for _, root := range host.CgroupRoots() {
 		if _, err := os.Stat(filepath.Join(root, "kubepods")); err == nil {
 			left = append(left, "cgroup "+filepath.Join(root, "kubepods"))
 		}
 	}
-	left = append(left, iptablesLeftovers()...)
+	left = append(left, host.ChainsLeft()...)
 	if h != nil {
-		if linkExists(h.Bridge) {
+		if host.LinkExists(h.Bridge) {
 			left = append(left, "bridge "+h.Bridge)
 		}
-		if has, _ := hasAddress(h.NodeIP); has && h.AddedIP {
+		if has, _ := host.HasAddress(h.NodeIP); has && h.AddedIP {
 			left = append(left, "address "+h.NodeIP+" on lo")
 		}
 		for _, p := range h.Created {
@@ -251,7 +253,7 @@ func leftovers(dir string, h *hostState) []string {
 			}
 		}
 		for name, want := range h.Sysctls {
-			if v, ok := readSysctl(name); ok && v != want {
+			if v, ok := host.ReadSysctl(name); ok && v != want {
 				left = append(left, fmt.Sprintf("sysctl %s=%s (was %s)", name, v, want))
 			}
 		}

@@ -122,3 +122,18 @@ func TestStripBase(t *testing.T) {
 	}
 
 }
+
+func TestIsSwagger2(t *testing.T) {
+	for doc, want := range map[string]bool{
+		"swagger: \"2.0\"\ninfo: {}\n":                                true,
+		"info: {}\n'swagger' : '2.0'\n":                               true,
+		"openapi: 3.0.3\ninfo:\n  description: |\n    swagger: 2.0\n": false,
+		"openapi: 3.0.3\n\n":                                          false,
+		`{"swagger": "2.0", "info": {}}`:                              true,
+		`{"openapi": "3.1.0", "info": {"swagger": "no"}}`:             false,
+	} {
+		if got := isSwagger2([]byte(doc)); got != want {
+			t.Errorf("isSwagger2(%q) = %v, want %v", doc, got, want)
+		}
+	}
+}

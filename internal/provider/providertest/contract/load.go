@@ -180,19 +180,30 @@ func parse(name, abs string) (*document, error) {
 	return d, nil
 }
 
-var swaggerYAML = regexp.MustCompile(`(?m)^["']?swagger["']?\s*:`)
+var swaggerYAML = regexp.MustCompile(`^["']?swagger["']?\s*:`)
 
 // isSwagger2 tells a Swagger 2.0 document from an OpenAPI 3 one by its
 // top-level "swagger" key.
 func isSwagger2(data []byte) bool {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
+		if !bytes.Contains(trimmed, []byte(`"swagger"`)) {
+			return false // without decoding 3.7 MB of Auth0
+		}
 		var head struct {
 			Swagger string `json:"swagger"`
 		}
 		return json.Unmarshal(trimmed, &head) == nil && head.Swagger != ""
 	}
-	return swaggerYAML.Match(data)
+	// Line by line: one multi-line regexp over Okta's 3.4 MB takes 0.2 s.
+	for line := range bytes.Lines(data) {
+		if line[0] == 's' || line[0] == '"' || line[0] == '\'' {
+			if swaggerYAML.Match(line) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func fromSwagger2(data []byte) (*openapi3.T, error) {

@@ -1,4 +1,4 @@
-package asgardeofake_test
+package asgardeo_test
 
 import (
 	"bytes"

@@ -1,4 +1,7 @@
-package kube
+// Package kstatustest tells what kstatus (and so Flux's and Argo CD's health
+// checks) says of an object, for tests. It links no API client, so a test
+// of a pure package can use it.
+package kstatustest
 
 import (
 	"testing"
@@ -8,9 +11,8 @@ import (
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 )
 
-// KStatus is what kstatus (and so Flux's health checks and Argo CD's)
-// says of obj.
-func KStatus(t *testing.T, obj runtime.Object) status.Status {
+// Compute is what kstatus says of obj.
+func Compute(t *testing.T, obj runtime.Object) status.Status {
 	t.Helper()
 	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {

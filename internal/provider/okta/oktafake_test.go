@@ -1,4 +1,4 @@
-package oktafake_test
+package okta_test
 
 import (
 	"crypto/rand"
@@ -19,38 +19,37 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/fakeauth"
 )
 
-const (
-	apiToken = "fake-test-api-token"
-	service  = "0oaservice"
-)
+// The fake's own tests: its token endpoint and its rules for secrets and
+// lifecycle, beside the adapter's, so Okta's document is parsed once for both.
 
-var (
-	keysOnce   sync.Once
-	key, other *rsa.PrivateKey
-)
+// fakeService is the service app these tests register.
+const fakeService = "0oaservice"
 
-func keys(t *testing.T) (*rsa.PrivateKey, *rsa.PrivateKey) {
+// otherKey signs the assertions that must be refused.
+var otherKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+// fakeKeys are the service app's key (the adapter tests' serviceKey) and
+// another.
+func fakeKeys(t *testing.T) (*rsa.PrivateKey, *rsa.PrivateKey) {
 	t.Helper()
-	keysOnce.Do(func() {
-		var err error
-		if key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-			panic(err)
-		}
-		if other, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-			panic(err)
-		}
-	})
-	return key, other
+	serviceKey(t)
+	return key, otherKey()
 }
 
-// start serves a fake org behind Okta's management API document.
-func start(t *testing.T) string {
+// startFake serves a fake org behind Okta's management API document.
+func startFake(t *testing.T) string {
 	t.Helper()
 	spec := contract.Load(t, "okta/management-minimal.yaml",
 		contract.Outside("POST", "/oauth2/v1/token"), contract.Outside("POST", "/oauth2/{authServerId}/v1/token"))
 	f := oktafake.New(oktafake.Options{APIToken: apiToken})
-	k, _ := keys(t)
-	f.AddServiceApp(service, &k.PublicKey, "okta.apps.read")
+	k, _ := fakeKeys(t)
+	f.AddServiceApp(fakeService, &k.PublicKey, "okta.apps.read")
 	srv := httptest.NewServer(spec.Handler(t, f))
 	t.Cleanup(srv.Close)
 	return srv.URL
@@ -91,12 +90,12 @@ func post(t *testing.T, u string, form url.Values) (int, string) {
 // checked, and only the service app's okta.* scopes are granted.
 func TestOrgTokenEndpointChecksTheAssertion(t *testing.T) {
 	t.Parallel()
-	base := start(t)
-	k, wrong := keys(t)
+	base := startFake(t)
+	k, wrong := fakeKeys(t)
 	tokenURL := base + "/oauth2/v1/token"
 	now := time.Now().Unix()
 	claims := func(change func(map[string]any)) map[string]any {
-		c := map[string]any{"iss": service, "sub": service, "aud": tokenURL, "iat": now, "exp": now + 300, "jti": rand.Text()}
+		c := map[string]any{"iss": fakeService, "sub": fakeService, "aud": tokenURL, "iat": now, "exp": now + 300, "jti": rand.Text()}
 		if change != nil {
 			change(c)
 		}
@@ -125,7 +124,7 @@ func TestOrgTokenEndpointChecksTheAssertion(t *testing.T) {
 		{"valid for more than an hour", form(assertion(t, k, claims(func(c map[string]any) { c["exp"] = now + 7200 })), "okta.apps.read"), 401, "invalid_client"},
 		{"no jti", form(assertion(t, k, claims(func(c map[string]any) { delete(c, "jti") })), "okta.apps.read"), 401, "invalid_client"},
 		{"a scope not granted", form(assertion(t, k, claims(nil)), "okta.apps.manage"), 400, "invalid_scope"},
-		{"a client secret instead", url.Values{"grant_type": {"client_credentials"}, "client_id": {service}, "client_secret": {"x"}, "scope": {"okta.apps.read"}}, 401, "invalid_client"},
+		{"a client secret instead", url.Values{"grant_type": {"client_credentials"}, "client_id": {fakeService}, "client_secret": {"x"}, "scope": {"okta.apps.read"}}, 401, "invalid_client"},
 	} {
 		if st, e := post(t, tokenURL, c.form); st != c.status || e != c.err {
 			t.Errorf("%s: HTTP %d %s, want %d %s", c.name, st, e, c.status, c.err)
@@ -154,7 +153,7 @@ func call(t *testing.T, method, u string, body any) (int, map[string]any) {
 // only inactive apps deleted.
 func TestSecretAndLifecycleRules(t *testing.T) {
 	t.Parallel()
-	base := start(t)
+	base := startFake(t)
 	st, app := call(t, http.MethodPost, base+"/api/v1/apps", map[string]any{"name": "oidc_client", "label": "rules", "signOnMode": "OPENID_CONNECT",
 		"credentials": map[string]any{"oauthClient": map[string]any{"token_endpoint_auth_method": "client_secret_basic"}},
 		"settings":    map[string]any{"oauthClient": map[string]any{"grant_types": []string{"client_credentials"}, "application_type": "service"}}})

@@ -1,4 +1,4 @@
-package cluster
+package host
 
 import (
 	"slices"
@@ -41,18 +41,18 @@ func TestUnder(t *testing.T) {
 		{"/tmp/cluster", "/tmp/c", false},
 		{"/var/lib/kubelet", "/var/lib/kubelet/", true},
 	} {
-		if got := under(c.path, c.dir); got != c.want {
-			t.Errorf("under(%q, %q) = %v", c.path, c.dir, got)
+		if got := Under(c.path, c.dir); got != c.want {
+			t.Errorf("Under(%q, %q) = %v", c.path, c.dir, got)
 		}
 	}
 }
 
 func TestFirstIP(t *testing.T) {
-	ip, err := firstIP("10.96.0.0/24")
+	ip, err := FirstIP("10.96.0.0/24")
 	if err != nil || ip.String() != "10.96.0.1" {
-		t.Errorf("firstIP = %v, %v; want 10.96.0.1", ip, err)
+		t.Errorf("FirstIP = %v, %v; want 10.96.0.1", ip, err)
 	}
-	if _, err := firstIP("fd00::/64"); err == nil {
+	if _, err := FirstIP("fd00::/64"); err == nil {
 		t.Error("an IPv6 range is accepted")
 	}
 }
