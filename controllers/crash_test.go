@@ -8,7 +8,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/crashtest"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/crashtest"
 )
 
 // TestCrashAtEveryPoint stops the operator right after each step that

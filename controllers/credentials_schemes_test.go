@@ -31,7 +31,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/keys"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/mgmtauth"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/authserver"
 )
 
 // The management authentication schemes of spec.credentials, each written

@@ -17,8 +17,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/faultproxy"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/authserver"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/faultproxy"
 )
 
 // faultCase is one way the authorization server misbehaves.

@@ -9,7 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/hydra"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/hydra"
 )
 
 // deliveredSecret is the Secret the operator delivered for OAuthClient

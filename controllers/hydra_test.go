@@ -12,7 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/hydra"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/hydra"
 )
 
 // TestOAuthClientsAtHydra runs OAuthClients against a real Ory Hydra v2.3.0

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/faultproxy"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/faultproxy"
 )
 
 // withHTTPTimeout restarts the manager with another --http-timeout for the

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/faultproxy"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/faultproxy"
 )
 
 // A server answers a registration 429 with Retry-After: its other new

@@ -28,9 +28,9 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/controllers"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/adapters"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/tier"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/authserver"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/kube"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/tier"
 )
 
 // The suite runs the controllers in-process against a real API server

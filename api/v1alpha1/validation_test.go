@@ -10,7 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/kube"
 )
 
 var env *kube.Env

@@ -19,9 +19,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/tier"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/authserver"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/kube"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/tier"
 )
 
 // The API server's client and the auth server, for every test.

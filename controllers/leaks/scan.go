@@ -15,7 +15,6 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/policy"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/record"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/record/store"
 )
 
 // scan lists one server's clients and reports the leaked ones.
@@ -72,7 +71,7 @@ type recordedClients struct {
 // is confirmed gone by the API server, so a cache that lags never makes a
 // live client look leaked.
 func (s *Scanner) recorded(ctx context.Context) ([]recordedClients, error) {
-	listed, err := store.List(ctx, s.APIReader, s.OperatorNamespace)
+	listed, err := listRecords(ctx, s.APIReader, s.OperatorNamespace)
 	if err != nil {
 		return nil, err
 	}

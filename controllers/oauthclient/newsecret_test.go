@@ -48,7 +48,7 @@ func likeTheCache(e *env) (reads *atomic.Int32) {
 	cached := interceptor.NewClient(e.r.Client.(client.WithWatch), hide)
 	direct := interceptor.NewClient(e.r.Client.(client.WithWatch), count)
 	e.r.Client, e.r.APIReader = cached, direct
-	e.r.records = store.New(cached, direct, e.r.OperatorNamespace)
+	e.r.records = store.New(recordAPI{client: cached, reader: direct}, e.r.OperatorNamespace)
 	e.r.secrets = &writer.Writer{Client: cached, Reader: direct}
 	return reads
 }

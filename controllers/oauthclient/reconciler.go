@@ -105,7 +105,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 // SetupWithManager registers the controller and its watches. The server
 // index (servers.AddIndex) must be in the manager's cache.
 func (r *Reconciler) SetupWithManager(mgr manager.Manager) error {
-	r.records = store.New(r.Client, r.APIReader, r.OperatorNamespace)
+	r.records = store.New(recordAPI{client: r.Client, reader: r.APIReader}, r.OperatorNamespace)
 	r.secrets = &writer.Writer{Client: r.Client, Reader: r.APIReader}
 	r.sources = newSourceWatch(r.APIReader, r.Client, r.SourceCheckPeriod)
 	if err := mgr.Add(r.sources); err != nil {

@@ -529,7 +529,7 @@ func newEnv(t *testing.T, cfg config) *env {
 		OperatorNamespace: operatorNamespace, ResyncPeriod: 10 * time.Minute,
 	}
 	// What SetupWithManager does, without a manager.
-	e.r.records = store.New(e.r.Client, e.r.APIReader, e.r.OperatorNamespace)
+	e.r.records = store.New(recordAPI{client: e.r.Client, reader: e.r.APIReader}, e.r.OperatorNamespace)
 	e.r.secrets = &writer.Writer{Client: e.r.Client, Reader: e.r.APIReader}
 	t.Cleanup(e.noSecretInMessages)
 	return e

@@ -33,8 +33,8 @@ import (
 	"github.com/go-logr/logr"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/authserver"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/kube"
 )
 
 const (

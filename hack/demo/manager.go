@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/manager"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/manager"
 )
 
 // startManager runs the built manager binary against the demo's API server,

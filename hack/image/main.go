@@ -28,7 +28,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/oauth-client-operator/oauth-client-operator/hack/image/oci"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/reporoot"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/reporoot"
 )
 
 const (

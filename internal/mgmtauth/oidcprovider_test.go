@@ -10,14 +10,14 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/authserver"
 )
 
 // wrongSecret is a secret the server never issued.
 const wrongSecret = "wrong-secret-never-shown"
 
 // TestRealAuthServer gets management tokens from the real npm oidc-provider
-// (started by internal/testutil/authserver; needs `make authserver-deps`)
+// (started by test/testutil/authserver; needs `make authserver-deps`)
 // with each form-based auth style, and checks the server knows the tokens.
 func TestRealAuthServer(t *testing.T) {
 	srv := authserver.StartT(t, authserver.Options{})

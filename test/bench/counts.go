@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/authserver"
 )
 
 // writeVerbs are the HTTP methods that change something.

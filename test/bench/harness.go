@@ -16,9 +16,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/manager"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/authserver"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/kube"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/manager"
 )
 
 // harness holds what every phase uses: the API server, the auth server, a

@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/hydra"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/hydra"
 )
 
 // Resync by list at a server that can list: a real Ory Hydra (HYDRA_BIN,

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/manager"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/manager"
 )
 
 // managerProc is a running manager binary and a client for its metrics and

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/authserver"
 )
 
 // The client-credentials variant: short tokens so that a short phase spans

@@ -1,5 +1,5 @@
 // Package cluster_test installs the operator into a real single-node
-// Kubernetes cluster (internal/testutil/cluster) the way users do, once
+// Kubernetes cluster (test/testutil/cluster) the way users do, once
 // with kustomize (config/default) and once with the Helm chart, and runs
 // workloads in pods that use the credentials it delivers. `make
 // test-cluster` runs it as root with the node binaries built; docs/testing.md
@@ -36,7 +36,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/oauth-client-operator/oauth-client-operator/hack/image/oci"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/cluster"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/cluster"
 )
 
 const (

@@ -14,7 +14,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/crashtest"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/crashtest"
 )
 
 // outcome is how an OAuthClient should end after a crash scenario.

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/kube"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/proc"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/kube"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/proc"
 )
 
 const (

@@ -12,7 +12,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/hydra"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/hydra"
 )
 
 // TestKilledAfterCreateAtHydraLeavesNoClient kills the manager binary right

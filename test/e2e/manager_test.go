@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/crashpoint"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/manager"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/manager"
 )
 
 const (

@@ -10,7 +10,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/discovery"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/authserver"
 )
 
 // TestConformance runs the provider conformance suite against the real

@@ -18,8 +18,8 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest/contract"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/faultproxy"
-	hydrasrv "github.com/oauth-client-operator/oauth-client-operator/internal/testutil/hydra"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/faultproxy"
+	hydrasrv "github.com/oauth-client-operator/oauth-client-operator/test/testutil/hydra"
 )
 
 // rig is one real Hydra with a counting proxy in front of its admin API.

@@ -7,7 +7,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/hydra"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest"
-	hydrasrv "github.com/oauth-client-operator/oauth-client-operator/internal/testutil/hydra"
+	hydrasrv "github.com/oauth-client-operator/oauth-client-operator/test/testutil/hydra"
 )
 
 // TestConformance runs the provider conformance suite against a real Hydra

@@ -13,7 +13,7 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/dynamicregistration"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider/providertest"
-	hydrasrv "github.com/oauth-client-operator/oauth-client-operator/internal/testutil/hydra"
+	hydrasrv "github.com/oauth-client-operator/oauth-client-operator/test/testutil/hydra"
 )
 
 // newDynamicRegistration builds the RFC 7591/7592 adapter for srv from its

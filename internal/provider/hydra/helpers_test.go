@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	hydrasrv "github.com/oauth-client-operator/oauth-client-operator/internal/testutil/hydra"
+	hydrasrv "github.com/oauth-client-operator/oauth-client-operator/test/testutil/hydra"
 )
 
 // startHydra starts a real Hydra for t (hack/hydra.sh); -short skips the

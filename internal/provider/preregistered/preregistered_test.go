@@ -13,7 +13,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/authserver"
 )
 
 // TestVerifyAtRealServer verifies pre-registered clients at the real npm

@@ -17,7 +17,7 @@ func (s *Store) Orphaned(ctx context.Context, oac *v1alpha1.OAuthClient, r *reco
 	if r == nil {
 		return nil
 	}
-	if err := s.client.Create(ctx, record.OrphanNote(oac, s.namespace, r)); err != nil && !apierrors.IsAlreadyExists(err) {
+	if err := s.api.Create(ctx, record.OrphanNote(oac, s.namespace, r)); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("noting orphaned client %s: %w", r.ClientID, err)
 	}
 	return nil

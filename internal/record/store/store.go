@@ -13,7 +13,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/record"
@@ -25,8 +24,7 @@ import (
 // process, the only writer while it leads, and read from the API server
 // directly, never from the informer cache, when memory does not have it.
 type Store struct {
-	client    client.Client
-	reader    client.Reader
+	api       API
 	namespace string
 	// mu guards mem and none. Plain maps, not sync.Maps: at 10,000
 	// clients a sync.Map's trie costs about 200 bytes an entry more.
@@ -38,10 +36,19 @@ type Store struct {
 	none map[types.UID]struct{}
 }
 
-// New returns a store that writes with c and reads with reader (an
-// uncached reader) in namespace.
-func New(c client.Client, reader client.Reader, namespace string) *Store {
-	return &Store{client: c, reader: reader, namespace: namespace, mem: map[types.UID]stored{}, none: map[types.UID]struct{}{}}
+// API is what the store asks of the API server, about Secrets by name. Get
+// must read the API server itself, never a cache (controllers/oauthclient
+// serves it with the manager's client and its uncached reader).
+type API interface {
+	Get(ctx context.Context, key types.NamespacedName, s *corev1.Secret) error
+	Create(ctx context.Context, s *corev1.Secret) error
+	Update(ctx context.Context, s *corev1.Secret) error
+	Delete(ctx context.Context, s *corev1.Secret) error
+}
+
+// New returns a store of the records in namespace.
+func New(api API, namespace string) *Store {
+	return &Store{api: api, namespace: namespace, mem: map[types.UID]stored{}, none: map[types.UID]struct{}{}}
 }
 
 // stored is a record as last written or read, with the Secret's
@@ -78,7 +85,7 @@ func (s *Store) Load(ctx context.Context, oac *v1alpha1.OAuthClient) (*record.Re
 		return r, nil
 	}
 	var sec corev1.Secret
-	err := s.reader.Get(ctx, types.NamespacedName{Namespace: s.namespace, Name: record.SecretName(oac.UID)}, &sec)
+	err := s.api.Get(ctx, types.NamespacedName{Namespace: s.namespace, Name: record.SecretName(oac.UID)}, &sec)
 	if apierrors.IsNotFound(err) {
 		return nil, nil
 	}
@@ -111,7 +118,6 @@ func (s *Store) remember(uid types.UID, st stored) {
 	s.mem[uid] = st
 }
 
-
 // Save writes r, trying a few times: a credential the server just issued
 // must not be lost to a passing API error. When every try fails, r is kept
 // in memory and saved by the next Load.
@@ -143,9 +149,9 @@ func (s *Store) save(ctx context.Context, oac *v1alpha1.OAuthClient, r *record.R
 	var err error
 	if known != "" {
 		sec.ResourceVersion = known
-		err = s.client.Update(ctx, sec)
+		err = s.api.Update(ctx, sec)
 	} else {
-		err = s.client.Create(ctx, sec)
+		err = s.api.Create(ctx, sec)
 	}
 	if apierrors.IsAlreadyExists(err) || apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
 		err = s.getAndUpdate(ctx, sec)
@@ -162,17 +168,17 @@ func (s *Store) save(ctx context.Context, oac *v1alpha1.OAuthClient, r *record.R
 // when it is gone.
 func (s *Store) getAndUpdate(ctx context.Context, sec *corev1.Secret) error {
 	var current corev1.Secret
-	err := s.reader.Get(ctx, client.ObjectKeyFromObject(sec), &current)
+	err := s.api.Get(ctx, types.NamespacedName{Namespace: sec.Namespace, Name: sec.Name}, &current)
 	if apierrors.IsNotFound(err) {
 		sec.ResourceVersion = ""
-		return s.client.Create(ctx, sec)
+		return s.api.Create(ctx, sec)
 	}
 	if err != nil {
 		return err
 	}
 	current.Data = sec.Data
 	current.Labels = sec.Labels
-	if err := s.client.Update(ctx, &current); err != nil {
+	if err := s.api.Update(ctx, &current); err != nil {
 		return err
 	}
 	sec.ResourceVersion = current.ResourceVersion
@@ -183,7 +189,7 @@ func (s *Store) getAndUpdate(ctx context.Context, sec *corev1.Secret) error {
 func (s *Store) Remove(ctx context.Context, oac *v1alpha1.OAuthClient) error {
 	s.Forget(oac.UID)
 	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: record.SecretName(oac.UID), Namespace: s.namespace}}
-	if err := s.client.Delete(ctx, sec); err != nil && !apierrors.IsNotFound(err) {
+	if err := s.api.Delete(ctx, sec); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("deleting the client record: %w", err)
 	}
 	return nil

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/cluster"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/cluster"
 )
 
 func main() {

@@ -23,7 +23,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"sigs.k8s.io/yaml"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/reporoot"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/reporoot"
 )
 
 // SpecsDirEnv names the environment variable that points at the directory of

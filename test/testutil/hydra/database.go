@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/logbuf"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/proc"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/logbuf"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/proc"
 )
 
 // Migrating a new sqlite database takes Hydra seconds of wall time (it

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/authserver"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/faultproxy"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/authserver"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/faultproxy"
 )
 
 // answer is what one request through the proxy got.

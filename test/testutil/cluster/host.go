@@ -1,6 +1,6 @@
 package cluster
 
-import "github.com/oauth-client-operator/oauth-client-operator/internal/testutil/cluster/host"
+import "github.com/oauth-client-operator/oauth-client-operator/test/testutil/cluster/host"
 
 // recordHost records the host's state before the node changes it, in
 // host.json, so that teardown (in this run or a later one) puts it back.

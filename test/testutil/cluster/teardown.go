@@ -14,7 +14,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/cluster/host"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/cluster/host"
 )
 
 // stopOrder is the order components stop in: nothing recreates pods once

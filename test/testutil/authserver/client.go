@@ -11,7 +11,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/oauthcall"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/oauthcall"
 )
 
 // Register sends metadata as a raw RFC 7591 registration request, with the

@@ -1,4 +1,4 @@
-package store
+package leaks
 
 import (
 	"context"
@@ -13,9 +13,9 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/internal/record"
 )
 
-// List reads every record and orphan note in namespace, uncached, so a
-// record saved before the call is seen.
-func List(ctx context.Context, reader client.Reader, namespace string) ([]record.Listed, error) {
+// listRecords reads every record and orphan note in namespace, uncached,
+// so a record saved before the call is seen.
+func listRecords(ctx context.Context, reader client.Reader, namespace string) ([]record.Listed, error) {
 	managed, err := k8slabels.NewRequirement(v1alpha1.LabelManagedBy, selection.In,
 		[]string{record.ManagedBy, record.OrphanManagedBy})
 	if err != nil {

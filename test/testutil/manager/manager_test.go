@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/tier"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/tier"
 )
 
 // fakeModeVar, when set, makes the test binary act as a manager: it serves

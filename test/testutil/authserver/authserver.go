@@ -24,11 +24,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/logbuf"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/oauthcall"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/proc"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/reporoot"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/tier"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/logbuf"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/oauthcall"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/proc"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/reporoot"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/tier"
 )
 
 const (

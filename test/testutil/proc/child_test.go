@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/tier"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/tier"
 )
 
 func TestChildStop(t *testing.T) {

@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/proc"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/proc"
 )
 
 const (

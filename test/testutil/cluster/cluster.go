@@ -35,7 +35,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/cluster/host"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/cluster/host"
 )
 
 // Config describes the cluster.

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/oauthcall"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/oauthcall"
 )
 
 // Hydra makes its signing keys (RSA 4096) on first use, in the request

@@ -17,7 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/scheme"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/testutil/reporoot"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/reporoot"
 )
 
 // Env is a running API server.
