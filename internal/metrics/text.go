@@ -78,6 +78,10 @@ func (t *textWriter) conditions(status, reason metric, names []string, objs []ob
 	}
 }
 
+// put writes s. A bufio.Writer keeps its first error and Flush returns it,
+// so writeText checks only that.
+func (t *textWriter) put(s string) { _, _ = t.w.WriteString(s) }
+
 // family starts the family of m.
 func (t *textWriter) family(m metric) { t.pending, t.name = m, m.name }
 
@@ -85,9 +89,9 @@ func (t *textWriter) family(m metric) { t.pending, t.name = m, m.name }
 // values, and the label extra when it is set, in name order.
 func (t *textWriter) series(names []string, values *[4]string, extra, extraValue string, v float64) {
 	if t.pending.name != "" {
-		t.w.WriteString("# HELP " + t.pending.name + " ")
-		t.w.WriteString(escapeHelp.Replace(t.pending.help))
-		t.w.WriteString("\n# TYPE " + t.pending.name + " gauge\n")
+		t.put("# HELP " + t.pending.name + " ")
+		t.put(escapeHelp.Replace(t.pending.help))
+		t.put("\n# TYPE " + t.pending.name + " gauge\n")
 		t.pending = metric{}
 	}
 	var order [5]int
@@ -110,28 +114,28 @@ func (t *textWriter) series(names []string, values *[4]string, extra, extraValue
 			order[j], order[j-1] = order[j-1], order[j]
 		}
 	}
-	t.w.WriteString(t.name)
+	t.put(t.name)
 	for i, k := range order[:n] {
 		if i == 0 {
-			t.w.WriteByte('{')
+			t.put("{")
 		} else {
-			t.w.WriteByte(',')
+			t.put(",")
 		}
 		value := extraValue
 		if k >= 0 {
 			value = values[k]
 		}
-		t.w.WriteString(name(k))
-		t.w.WriteString(`="`)
+		t.put(name(k))
+		t.put(`="`)
 		if strings.ContainsAny(value, "\\\"\n") {
 			value = escapeLabel.Replace(value)
 		}
-		t.w.WriteString(value)
-		t.w.WriteByte('"')
+		t.put(value)
+		t.put("\"")
 	}
-	t.w.WriteString("} ")
-	t.w.WriteString(formatValue(v))
-	t.w.WriteByte('\n')
+	t.put("} ")
+	t.put(formatValue(v))
+	t.put("\n")
 }
 
 var (
