@@ -21,11 +21,11 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/oauth-client-operator/oauth-client-operator/api/scheme"
 	"github.com/oauth-client-operator/oauth-client-operator/controllers"
+	"github.com/oauth-client-operator/oauth-client-operator/controllers/fromcache"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/adapters"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics/fromcache"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/scheme"
 )
 
 func main() {

@@ -14,8 +14,8 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/controllers"
+	"github.com/oauth-client-operator/oauth-client-operator/controllers/fromcache"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics/fromcache"
 )
 
 // The manager scrapes its cache: the informers' own objects, delivered

@@ -14,9 +14,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/controllers/fromcache"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/kstatus/kstatustest"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics/fromcache"
 )
 
 // scrape gathers the operator's metrics as Prometheus would, reading the

@@ -27,7 +27,7 @@ const (
 	// AnnotationTemplateLabels and AnnotationTemplateAnnotations are the
 	// bookkeeping annotations of operator versions that wrote the delivered
 	// Secret without server-side apply. The operator removes them when it
-	// takes such a Secret over (see internal/delivery/writer).
+	// takes such a Secret over (see controllers/oauthclient/writer).
 	AnnotationTemplateLabels      = "oauth.clientoperator.io/template-labels"
 	AnnotationTemplateAnnotations = "oauth.clientoperator.io/template-annotations"
 

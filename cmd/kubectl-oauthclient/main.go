@@ -28,7 +28,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/scheme"
+	"github.com/oauth-client-operator/oauth-client-operator/api/scheme"
 )
 
 func main() {

@@ -6,8 +6,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/controllers/fromcache"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics/fromcache"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 )
 

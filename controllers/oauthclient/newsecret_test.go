@@ -16,7 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/delivery/writer"
+	"github.com/oauth-client-operator/oauth-client-operator/controllers/oauthclient/writer"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/record/store"
 )
 

@@ -25,8 +25,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/controllers/oauthclient/writer"
 	"github.com/oauth-client-operator/oauth-client-operator/controllers/servers"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/delivery/writer"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/policy"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/record"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/record/store"

@@ -37,15 +37,15 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
+	"github.com/oauth-client-operator/oauth-client-operator/api/scheme"
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/controllers/oauthclient/writer"
 	"github.com/oauth-client-operator/oauth-client-operator/controllers/servers"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/delivery"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/delivery/writer"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/policy"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/record"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/record/store"
-	"github.com/oauth-client-operator/oauth-client-operator/internal/scheme"
 )
 
 const (

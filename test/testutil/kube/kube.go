@@ -16,7 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	"github.com/oauth-client-operator/oauth-client-operator/internal/scheme"
+	"github.com/oauth-client-operator/oauth-client-operator/api/scheme"
 	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/reporoot"
 )
 
