@@ -85,6 +85,8 @@ func runParseCases[T comparable](t *testing.T, parse func(string) (T, error), ca
 func TestParseProcStatus(t *testing.T) {
 	runParseCases(t, func(text string) (procMemory, error) { return parseProcStatus(strings.NewReader(text)) }, []parseCase[procMemory]{
 		{"both", "Name:\tmanager\nVmHWM:\t  2048 kB\nVmRSS:\t  1024 kB\n", procMemory{PeakRSS: 2048 * 1024, RSS: 1024 * 1024}, false},
+		{"split", "VmHWM:\t  2048 kB\nVmRSS:\t  1024 kB\nRssAnon:\t  768 kB\nRssFile:\t  256 kB\n",
+			procMemory{PeakRSS: 2048 * 1024, RSS: 1024 * 1024, RSSAnon: 768 * 1024, RSSFile: 256 * 1024}, false},
 		{"missing", "Name:\tmanager\nVmRSS:\t  1024 kB\n", procMemory{}, true},
 		{"bad unit", "VmHWM:\t2 MB\nVmRSS:\t1 kB\n", procMemory{}, true},
 	})

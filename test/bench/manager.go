@@ -108,8 +108,10 @@ func (m *managerProc) fetchProfile(ctx context.Context, what string, w io.Writer
 type procMemory struct {
 	// PeakRSS is VmHWM, the high-water mark of the resident set.
 	PeakRSS float64
-	// RSS is VmRSS, the resident set now.
-	RSS float64
+	// RSS is VmRSS, the resident set now; RSSAnon and RSSFile are its
+	// anonymous part (the heap, stacks, the runtime's own) and its part
+	// backed by files (the binary's code and data the process touched).
+	RSS, RSSAnon, RSSFile float64
 }
 
 // memory reads /proc/<pid>/status of the manager.
@@ -122,30 +124,31 @@ func (m *managerProc) memory() (procMemory, error) {
 	return parseProcStatus(f)
 }
 
-// parseProcStatus reads VmHWM and VmRSS (in kB) from /proc/<pid>/status.
+// parseProcStatus reads VmHWM and VmRSS, and RssAnon and RssFile where the
+// kernel gives them (in kB), from /proc/<pid>/status.
 func parseProcStatus(r io.Reader) (procMemory, error) {
 	var pm procMemory
+	fields := map[string]*float64{"VmHWM": &pm.PeakRSS, "VmRSS": &pm.RSS, "RssAnon": &pm.RSSAnon, "RssFile": &pm.RSSFile}
 	found := 0
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		key, val, ok := strings.Cut(sc.Text(), ":")
-		if !ok || (key != "VmHWM" && key != "VmRSS") {
+		dst, known := fields[key]
+		if !ok || !known {
 			continue
 		}
-		fields := strings.Fields(val)
-		if len(fields) != 2 || fields[1] != "kB" {
+		words := strings.Fields(val)
+		if len(words) != 2 || words[1] != "kB" {
 			return pm, fmt.Errorf("unexpected %s line %q", key, sc.Text())
 		}
-		kb, err := strconv.ParseFloat(fields[0], 64)
+		kb, err := strconv.ParseFloat(words[0], 64)
 		if err != nil {
 			return pm, fmt.Errorf("%s: %w", key, err)
 		}
-		if key == "VmHWM" {
-			pm.PeakRSS = kb * 1024
-		} else {
-			pm.RSS = kb * 1024
+		*dst = kb * 1024
+		if key == "VmHWM" || key == "VmRSS" {
+			found++
 		}
-		found++
 	}
 	if err := sc.Err(); err != nil {
 		return pm, err

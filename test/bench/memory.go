@@ -17,8 +17,11 @@ import (
 type memoryReading struct {
 	// PeakRSSMiB is VmHWM: the most the process has held since it started.
 	PeakRSSMiB float64 `json:"peak_rss_mib"`
-	// RSSMiB is VmRSS now.
-	RSSMiB float64 `json:"rss_mib"`
+	// RSSMiB is VmRSS now; RSSAnonMiB and RSSFileMiB split it into the
+	// anonymous part and the binary's pages (0 where the kernel does not say).
+	RSSMiB     float64 `json:"rss_mib"`
+	RSSAnonMiB float64 `json:"rss_anon_mib"`
+	RSSFileMiB float64 `json:"rss_file_mib"`
 	// HeapAllocMiB and HeapInuseMiB are go_memstats_heap_alloc_bytes and
 	// go_memstats_heap_inuse_bytes from the manager's metrics.
 	HeapAllocMiB float64 `json:"heap_alloc_mib"`
@@ -45,6 +48,8 @@ func readMemory(ctx context.Context, m *managerProc, heapProfile string) (memory
 	r := memoryReading{
 		PeakRSSMiB:   mib(pm.PeakRSS),
 		RSSMiB:       mib(pm.RSS),
+		RSSAnonMiB:   mib(pm.RSSAnon),
+		RSSFileMiB:   mib(pm.RSSFile),
 		HeapAllocMiB: mib(ss.sum("go_memstats_heap_alloc_bytes", nil)),
 		HeapInuseMiB: mib(ss.sum("go_memstats_heap_inuse_bytes", nil)),
 	}

@@ -310,7 +310,8 @@ func msText(v float64) string {
 }
 
 func memText(m memoryReading) string {
-	return fmt.Sprintf("peak RSS %.1f, RSS %.1f, heap in use %.1f, live heap %.1f MiB", m.PeakRSSMiB, m.RSSMiB, m.HeapInuseMiB, m.LiveHeapMiB)
+	return fmt.Sprintf("peak RSS %.1f, RSS %.1f (anonymous %.1f, files %.1f), heap in use %.1f, live heap %.1f MiB",
+		m.PeakRSSMiB, m.RSSMiB, m.RSSAnonMiB, m.RSSFileMiB, m.HeapInuseMiB, m.LiveHeapMiB)
 }
 
 func waveText(w waveResult) string {
