@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/delivery"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/metrics"
 )
 
@@ -31,19 +32,30 @@ func (c reader) OAuthClients(ctx context.Context) ([]*v1alpha1.OAuthClient, erro
 	return pointers(l.Items), err
 }
 
-func (c reader) DeliveredSecrets(ctx context.Context) ([]*corev1.Secret, error) {
-	if objs, ok, err := stored[*corev1.Secret](ctx, c.r, &corev1.Secret{}); ok {
-		delivered := objs[:0]
-		for _, s := range objs {
-			if s.Labels[v1alpha1.LabelManagedBy] == v1alpha1.ManagedByValue {
-				delivered = append(delivered, s)
+func (c reader) DeliveredSecrets(ctx context.Context) ([]metrics.Delivered, error) {
+	if objs, ok, err := stored[client.Object](ctx, c.r, &corev1.Secret{}); ok {
+		delivered := make([]metrics.Delivered, 0, len(objs))
+		for _, o := range objs {
+			switch s := o.(type) {
+			case *delivery.CachedSecret:
+				if s.ManagedBy == v1alpha1.ManagedByValue {
+					delivered = append(delivered, metrics.Delivered{OwnerUID: s.OwnerUID, IssuedAt: s.IssuedAt, ExpiresAt: s.ExpiresAt})
+				}
+			case *corev1.Secret:
+				if s.Labels[v1alpha1.LabelManagedBy] == v1alpha1.ManagedByValue {
+					delivered = append(delivered, metrics.DeliveredOf(s))
+				}
 			}
 		}
 		return delivered, err
 	}
 	var l corev1.SecretList
 	err := c.r.List(ctx, &l, client.MatchingLabels{v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue}, client.UnsafeDisableDeepCopy)
-	return pointers(l.Items), err
+	delivered := make([]metrics.Delivered, len(l.Items))
+	for i := range l.Items {
+		delivered[i] = metrics.DeliveredOf(&l.Items[i])
+	}
+	return delivered, err
 }
 
 func (c reader) AuthServers(ctx context.Context) ([]v1alpha1.AuthServer, error) {

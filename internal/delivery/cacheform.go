@@ -7,18 +7,20 @@ import (
 	"hash"
 	"maps"
 	"slices"
-	"strings"
 	"unique"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 )
 
-// The informer cache keeps each delivered Secret in a short form
-// (CacheForm). These annotations exist only there: the operator never
-// writes them, and no object that carries them is ever written back.
+// A delivered Secret read from the cache (CachedSecret.Secret) carries its
+// fingerprint and legacy mark as these annotations. They exist only there:
+// the operator never writes them, and no object that carries them is ever
+// written back.
 const (
 	// cachedApplied is a fingerprint of what the Secret holds of the
 	// operator's: all its data, and the labels and annotations the
@@ -29,44 +31,122 @@ const (
 	cachedLegacy = "cache.oauth.clientoperator.io/legacy-writer"
 )
 
-// CacheForm is a cache transform for delivered Secrets: what the operator
-// reads of a Secret from the cache, and nothing else. It keeps the name,
-// version, labels, owner references and the operator's own annotations,
-// and replaces the data and the managed fields by a fingerprint of them,
-// which is all UpToDate needs. So the cache holds no copy of any
-// credential, and about half as much per Secret. A Secret from the cache
-// has no Data and no ManagedFields; read the API server for those.
-func CacheForm(s *corev1.Secret) *corev1.Secret {
-	out := &corev1.Secret{Type: corev1.SecretType(intern(string(s.Type)))}
+// CachedSecret is a delivered Secret as the informer cache holds it: what
+// the operator reads of it, in plain fields. The labels and annotations it
+// reads are fields here, not maps: two small maps took more room than all
+// the rest (1400 bytes a Secret with them, BenchmarkCachedSecret). Its data
+// and managed fields are one fingerprint of what the Secret holds of the
+// operator's, which is all UpToDate needs, so the cache holds no copy of
+// any credential.
+//
+// A read from the cache copies the object it holds (DeepCopyObject), and
+// the copy of a CachedSecret is a *corev1.Secret: the Secret in its short
+// form (Secret), so the readers of the cache see Secrets as before.
+type CachedSecret struct {
+	metav1.TypeMeta
+	// ObjectMeta holds the name, version, owner references and timestamps;
+	// no labels, annotations or managed fields.
+	metav1.ObjectMeta
+	Type corev1.SecretType
+	// ManagedBy and OwnerUID are the operator's labels that say whose the
+	// Secret is (LabelManagedBy, LabelOAuthClientUID).
+	ManagedBy, OwnerUID string
+	// IssuedAt and ExpiresAt are the operator's annotations the metrics
+	// read.
+	IssuedAt, ExpiresAt string
+	// Applied is the fingerprint of what the Secret holds of the operator's
+	// (a SHA-256 digest); empty when it cannot tell.
+	Applied string
+	// Legacy: an earlier operator version wrote the Secret with plain
+	// updates, so the next Apply takes it over first.
+	Legacy bool
+}
+
+// CacheForm is the cache transform for delivered Secrets: s as the cache
+// keeps it. s is not changed.
+func CacheForm(s *corev1.Secret) *CachedSecret {
+	out := &CachedSecret{Type: corev1.SecretType(intern(string(s.Type)))}
 	out.Name, out.Namespace, out.UID, out.ResourceVersion = s.Name, intern(s.Namespace), s.UID, s.ResourceVersion
 	out.Generation, out.CreationTimestamp, out.DeletionTimestamp = s.Generation, s.CreationTimestamp, s.DeletionTimestamp
 	out.Finalizers = s.Finalizers
-	out.Labels = make(map[string]string, len(s.Labels))
-	for k, v := range s.Labels {
-		if k == v1alpha1.LabelManagedBy || k == v1alpha1.LabelOAuthClientNamespace {
-			v = intern(v)
-		}
-		out.Labels[intern(k)] = v
+	out.ManagedBy = intern(s.Labels[v1alpha1.LabelManagedBy])
+	out.OwnerUID = s.Labels[v1alpha1.LabelOAuthClientUID]
+	out.IssuedAt, out.ExpiresAt = s.Annotations[v1alpha1.AnnotationIssuedAt], s.Annotations[v1alpha1.AnnotationExpiresAt]
+	if digest, ok := appliedDigest(s); ok {
+		out.Applied = string(digest)
 	}
-	out.Annotations = map[string]string{}
-	for k, v := range s.Annotations {
-		if strings.HasPrefix(k, v1alpha1.GroupVersion.Group+"/") {
-			out.Annotations[intern(k)] = v
-		}
-	}
-	if fp, ok := applied(s); ok {
-		out.Annotations[cachedApplied] = fp
-	}
-	if HasLegacy(s) {
-		out.Annotations[cachedLegacy] = "true"
-	}
+	out.Legacy = HasLegacy(s)
 	out.OwnerReferences = make([]metav1.OwnerReference, len(s.OwnerReferences))
 	for i, o := range s.OwnerReferences {
 		o.APIVersion, o.Kind = intern(o.APIVersion), intern(o.Kind)
+		if string(o.UID) == out.OwnerUID {
+			o.UID = types.UID(out.OwnerUID) // one copy of the string
+		}
+		o.Controller, o.BlockOwnerDeletion = shared(o.Controller), shared(o.BlockOwnerDeletion)
 		out.OwnerReferences[i] = o
 	}
 	return out
 }
+
+// Secret is c as a Secret: its name, version, owner references and
+// timestamps, the operator's labels and annotations that c keeps, and the
+// fingerprint and legacy mark as annotations of the cache's own (never
+// written: no Secret from the cache is written back). It has no data.
+func (c *CachedSecret) Secret() *corev1.Secret {
+	s := &corev1.Secret{Type: c.Type}
+	c.ObjectMeta.DeepCopyInto(&s.ObjectMeta)
+	s.Labels, s.Annotations = c.GetLabels(), c.GetAnnotations()
+	return s
+}
+
+// GetLabels are the operator's labels c keeps, in a new map.
+func (c *CachedSecret) GetLabels() map[string]string {
+	l := map[string]string{}
+	setNonEmpty(l, v1alpha1.LabelManagedBy, c.ManagedBy)
+	setNonEmpty(l, v1alpha1.LabelOAuthClientUID, c.OwnerUID)
+	return l
+}
+
+// GetAnnotations are the annotations c keeps, in a new map: the
+// operator's time annotations, and the cache's own fingerprint and legacy
+// mark.
+func (c *CachedSecret) GetAnnotations() map[string]string {
+	a := map[string]string{}
+	setNonEmpty(a, v1alpha1.AnnotationIssuedAt, c.IssuedAt)
+	setNonEmpty(a, v1alpha1.AnnotationExpiresAt, c.ExpiresAt)
+	if c.Applied != "" {
+		a[cachedApplied] = hex.EncodeToString([]byte(c.Applied))
+	}
+	if c.Legacy {
+		a[cachedLegacy] = "true"
+	}
+	return a
+}
+
+// DeepCopyObject is what a read from the cache gives: a *corev1.Secret
+// (Secret), not a CachedSecret.
+func (c *CachedSecret) DeepCopyObject() runtime.Object { return c.Secret() }
+
+func setNonEmpty(m map[string]string, k, v string) {
+	if v != "" {
+		m[k] = v
+	}
+}
+
+// shared returns the one copy of a *bool that every cached owner
+// reference shares.
+func shared(b *bool) *bool {
+	switch {
+	case b == nil:
+		return nil
+	case *b:
+		return &yes
+	default:
+		return &no
+	}
+}
+
+var yes, no = true, false
 
 // applied is the fingerprint of what current holds of the operator's: from
 // the cache's annotation, or computed from the data and managed fields of
@@ -76,15 +156,22 @@ func applied(current *corev1.Secret) (string, bool) {
 	if fp, ok := current.Annotations[cachedApplied]; ok {
 		return fp, true
 	}
+	digest, ok := appliedDigest(current)
+	return hex.EncodeToString(digest), ok
+}
+
+// appliedDigest is the SHA-256 digest behind applied, computed from the
+// data and managed fields of a Secret read from the API server.
+func appliedDigest(current *corev1.Secret) ([]byte, bool) {
 	owned, ok := ownedKeys(current)
 	if !ok {
-		return "", false
+		return nil, false
 	}
 	h := sha256.New()
 	writeData(h, current.Data)
 	writeOwned(h, current.Labels, owned.labels.UnsortedList())
 	writeOwned(h, current.Annotations, owned.annotations.UnsortedList())
-	return hex.EncodeToString(h.Sum(nil)), true
+	return h.Sum(nil), true
 }
 
 // fingerprint is what applied says of a Secret that holds exactly want.

@@ -14,16 +14,16 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 )
 
-// A Secret as the cache keeps it (CacheForm) holds no data and no managed
+// A Secret as a read from the cache gives it (CacheForm, then Secret) holds no data and no managed
 // fields, and UpToDate says of it what it says of the Secret it came from:
 // an edit of a value, a key more or less, a changed label or annotation of
 // the operator's all show; what other tools add does not.
 func TestCachedSecretIsJudgedLikeTheSecret(t *testing.T) {
 	want, full := built(t, 1), decodedSecret(t, 1)
-	if !UpToDate(full, want) || !UpToDate(CacheForm(full), want) {
+	if !UpToDate(full, want) || !UpToDate(CacheForm(full).Secret(), want) {
 		t.Fatal("a Secret that holds exactly what the operator applied is not up to date")
 	}
-	cached := CacheForm(full)
+	cached := CacheForm(full).Secret()
 	if cached.Data != nil || cached.ManagedFields != nil {
 		t.Fatalf("the cache keeps data %v and managed fields %v", cached.Data, cached.ManagedFields)
 	}
@@ -53,13 +53,13 @@ func TestCachedSecretIsJudgedLikeTheSecret(t *testing.T) {
 		if got := UpToDate(s, want); got != tc.upToDate {
 			t.Errorf("%s: UpToDate of the Secret = %v, want %v", name, got, tc.upToDate)
 		}
-		if got := UpToDate(CacheForm(s), want); got != tc.upToDate {
+		if got := UpToDate(CacheForm(s).Secret(), want); got != tc.upToDate {
 			t.Errorf("%s: UpToDate of its cached form = %v, want %v", name, got, tc.upToDate)
 		}
 	}
 	unknown := decodedSecret(t, 1)
 	unknown.ManagedFields = nil
-	if UpToDate(unknown, want) || UpToDate(CacheForm(unknown), want) {
+	if UpToDate(unknown, want) || UpToDate(CacheForm(unknown).Secret(), want) {
 		t.Error("a Secret without the operator's managed fields is up to date")
 	}
 }
@@ -70,7 +70,11 @@ func TestCachedSecretIsJudgedLikeTheSecret(t *testing.T) {
 func TestCachedSecretKeepsWhatTheOperatorReads(t *testing.T) {
 	full := decodedSecret(t, 1)
 	full.Annotations["note"] = "b"
-	cached := CacheForm(full)
+	// A read from the cache copies what it holds: the copy is a Secret.
+	cached, ok := CacheForm(full).DeepCopyObject().(*corev1.Secret)
+	if !ok {
+		t.Fatal("a copy of the cached form is not a *corev1.Secret")
+	}
 	if cached.Labels[v1alpha1.LabelOAuthClientUID] != full.Labels[v1alpha1.LabelOAuthClientUID] ||
 		cached.Labels[v1alpha1.LabelManagedBy] != v1alpha1.ManagedByValue ||
 		cached.Annotations[v1alpha1.AnnotationIssuedAt] == "" ||
@@ -92,12 +96,13 @@ func BenchmarkCachedSecret(b *testing.B) {
 			var perSecret float64
 			for b.Loop() {
 				const n = 10000
-				keep := make([]*corev1.Secret, n)
+				keep := make([]any, n)
 				before := heapAlloc()
 				for i := range keep {
-					keep[i] = decodedSecret(b, i)
+					s := decodedSecret(b, i)
+					keep[i] = s
 					if form {
-						keep[i] = CacheForm(keep[i])
+						keep[i] = CacheForm(s)
 					}
 				}
 				perSecret = float64(heapAlloc()-before) / n

@@ -15,7 +15,6 @@ import (
 	"context"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -73,10 +72,10 @@ func (c *Collector) clientObjects(ctx context.Context) ([]object, error) {
 		return nil, err
 	}
 	// The delivered Secret of each OAuthClient, by the client's UID.
-	delivered := make(map[string]*corev1.Secret, len(secrets))
-	for _, s := range secrets {
-		if uid := s.Labels[v1alpha1.LabelOAuthClientUID]; uid != "" {
-			delivered[uid] = s
+	delivered := make(map[string]*Delivered, len(secrets))
+	for i, s := range secrets {
+		if s.OwnerUID != "" {
+			delivered[s.OwnerUID] = &secrets[i]
 		}
 	}
 	now := c.now()
@@ -89,8 +88,8 @@ func (c *Collector) clientObjects(ctx context.Context) ([]object, error) {
 		f[0] = figure{boolValue(oac.Spec.Disabled), true}
 		f[1] = figure{float64(oac.Status.SecretVersion), oac.Status.SecretVersion > 0}
 		if s := delivered[string(oac.UID)]; s != nil {
-			f[2] = annotationTime(s, v1alpha1.AnnotationIssuedAt)
-			f[3] = annotationTime(s, v1alpha1.AnnotationExpiresAt)
+			f[2] = annotationTime(s.IssuedAt)
+			f[3] = annotationTime(s.ExpiresAt)
 		}
 		if t := oac.Status.LastRotationTime; t != nil {
 			f[4] = figure{seconds(t.Time), true}
@@ -143,9 +142,10 @@ func current(cond *metav1.Condition, generation int64) (metav1.ConditionStatus, 
 	return cond.Status, cond.Reason
 }
 
-func annotationTime(s *corev1.Secret, key string) figure {
-	v, ok := s.Annotations[key]
-	if !ok {
+// annotationTime is the figure of a time annotation's value v; none when
+// the annotation is absent.
+func annotationTime(v string) figure {
+	if v == "" {
 		return figure{}
 	}
 	t, err := time.Parse(time.RFC3339, v)

@@ -49,13 +49,13 @@ func delivered(owner *v1alpha1.OAuthClient, annotations map[string]string) *core
 // hand out.
 type lists struct {
 	clients []*v1alpha1.OAuthClient
-	secrets []*corev1.Secret
+	secrets []Delivered
 	servers []v1alpha1.AuthServer
 	cluster []v1alpha1.ClusterAuthServer
 }
 
 func (l *lists) OAuthClients(context.Context) ([]*v1alpha1.OAuthClient, error) { return l.clients, nil }
-func (l *lists) DeliveredSecrets(context.Context) ([]*corev1.Secret, error)    { return l.secrets, nil }
+func (l *lists) DeliveredSecrets(context.Context) ([]Delivered, error)         { return l.secrets, nil }
 func (l *lists) AuthServers(context.Context) ([]v1alpha1.AuthServer, error)    { return l.servers, nil }
 func (l *lists) ClusterAuthServers(context.Context) ([]v1alpha1.ClusterAuthServer, error) {
 	return l.cluster, nil
@@ -70,7 +70,7 @@ func newCollector(t testing.TB, objs ...runtime.Object) *Collector {
 			l.clients = append(l.clients, o)
 		case *corev1.Secret:
 			if o.Labels[v1alpha1.LabelManagedBy] == v1alpha1.ManagedByValue {
-				l.secrets = append(l.secrets, o)
+				l.secrets = append(l.secrets, DeliveredOf(o))
 			}
 		case *v1alpha1.AuthServer:
 			l.servers = append(l.servers, *o)

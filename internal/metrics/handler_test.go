@@ -129,7 +129,7 @@ func BenchmarkScrape10000(b *testing.B) {
 			o.Status.NextRotationTime = at(now.Add(time.Hour))
 		})
 		l.clients = append(l.clients, o)
-		l.secrets = append(l.secrets, delivered(o, map[string]string{v1alpha1.AnnotationIssuedAt: "2026-12-01T11:00:00Z"}))
+		l.secrets = append(l.secrets, DeliveredOf(delivered(o, map[string]string{v1alpha1.AnnotationIssuedAt: "2026-12-01T11:00:00Z"})))
 	}
 	c := NewCollector(l)
 	b.ReportAllocs()

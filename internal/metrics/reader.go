@@ -15,8 +15,23 @@ type Reader interface {
 	// OAuthClients and DeliveredSecrets hand out pointers, so that a
 	// scrape at thousands of clients copies none of them.
 	OAuthClients(ctx context.Context) ([]*v1alpha1.OAuthClient, error)
-	// DeliveredSecrets are the Secrets labelled as managed by the operator.
-	DeliveredSecrets(ctx context.Context) ([]*corev1.Secret, error)
+	// DeliveredSecrets are the Secrets labelled as managed by the operator,
+	// as much of each as the metrics show.
+	DeliveredSecrets(ctx context.Context) ([]Delivered, error)
 	AuthServers(ctx context.Context) ([]v1alpha1.AuthServer, error)
 	ClusterAuthServers(ctx context.Context) ([]v1alpha1.ClusterAuthServer, error)
+}
+
+// Delivered is what the metrics show of a delivered Secret: whose it is
+// (its LabelOAuthClientUID) and its time annotations, as written.
+type Delivered struct {
+	OwnerUID, IssuedAt, ExpiresAt string
+}
+
+// DeliveredOf is what the metrics show of s.
+func DeliveredOf(s *corev1.Secret) Delivered {
+	return Delivered{
+		OwnerUID: s.Labels[v1alpha1.LabelOAuthClientUID],
+		IssuedAt: s.Annotations[v1alpha1.AnnotationIssuedAt], ExpiresAt: s.Annotations[v1alpha1.AnnotationExpiresAt],
+	}
 }
