@@ -53,3 +53,22 @@ func heapAlloc() uint64 {
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
 }
+
+// Past 255 distinct keys the table gives no more numbers, and a record
+// holds such keys written out, which unpack all the same.
+func TestPackedKeysBeyondTheTable(t *testing.T) {
+	var table codeTable
+	for i := range 255 {
+		if c := table.code(fmt.Sprintf("provider.k%d", i)); c != byte(i+1) {
+			t.Fatalf("key %d got number %d", i, c)
+		}
+	}
+	if c := table.code("provider.one-more"); c != literalKey {
+		t.Fatalf("a 256th key got number %d", c)
+	}
+	literal := Packed("\x00\x09client_id\x01a\x00\x07version\x011")
+	r, err := literal.Unpack()
+	if err != nil || r.ClientID != "a" || r.Version != 1 {
+		t.Fatalf("a record with its keys written out unpacked as %+v (%v)", r, err)
+	}
+}
