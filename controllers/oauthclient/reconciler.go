@@ -183,10 +183,14 @@ func (r *Reconciler) markSynced(oac *v1alpha1.OAuthClient, rec *record.Record) {
 
 // syncMarks are the clients' sync marks. A plain map, not a sync.Map: at
 // 10,000 clients a sync.Map's trie and boxed values cost about 250 bytes
-// an entry more.
+// an entry more. A mark older than recentSync stands for nothing, so every
+// recentSync the map is built anew with the younger ones only (a Go map
+// never gives back the room of deleted entries): at steady state it holds
+// the clients of the last minute, not every client.
 type syncMarks struct {
-	mu sync.Mutex
-	m  map[types.UID]syncMark
+	mu    sync.Mutex
+	m     map[types.UID]syncMark
+	swept time.Time
 }
 
 func (s *syncMarks) get(uid types.UID) (syncMark, bool) {
@@ -199,8 +203,14 @@ func (s *syncMarks) get(uid types.UID) (syncMark, bool) {
 func (s *syncMarks) set(uid types.UID, m syncMark) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[types.UID]syncMark{}
+	if m.at.Sub(s.swept) >= recentSync {
+		young := make(map[types.UID]syncMark, len(s.m)/2)
+		for k, v := range s.m {
+			if m.at.Sub(v.at) < recentSync {
+				young[k] = v
+			}
+		}
+		s.m, s.swept = young, m.at
 	}
 	s.m[uid] = m
 }
