@@ -1,8 +1,11 @@
 package controllers
 
 import (
+	"unique"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -20,10 +23,12 @@ const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 //   - Secrets with the operator's label, so unrelated Secrets in the
 //     cluster cost nothing;
 //   - no managed fields on any object (a tenth of the heap);
-//   - of those Secrets, only what the operator reads (delivery.CacheForm):
-//     no data and no managed fields, but a fingerprint of what it applied,
-//     so the credentials are not held twice and a Secret from the cache
-//     has no Data;
+//   - of those Secrets, only what the operator reads, in fields rather
+//     than maps (delivery.CachedSecret): no data and no managed fields, but
+//     a fingerprint of what it applied, so the credentials are not held
+//     twice. A Get or List from the cache still gives *corev1.Secret (in
+//     that short form, without Data); the informer's store holds
+//     *delivery.CachedSecret;
 //   - no last-applied copy of the manifest on OAuthClients, often as large
 //     as the object itself. OAuthClients are only ever patched, never
 //     written whole from the cache, so the annotation stays on the server.
@@ -32,11 +37,57 @@ func CacheOptions() cache.Options {
 	return cache.Options{
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.Secret{}:        {Label: owned, Transform: cacheForm},
-			&v1alpha1.OAuthClient{}: {Transform: stripLastApplied},
+			&v1alpha1.OAuthClient{}: {Transform: cachedOAuthClient},
 		},
 		DefaultTransform: cache.TransformStripManagedFields(),
 	}
 }
+
+// cachedOAuthClient is an OAuthClient as the cache keeps it: without
+// managed fields and the last-applied annotation, and with one shared copy
+// of each string that repeats from client to client (internShared).
+func cachedOAuthClient(in any) (any, error) {
+	out, err := stripLastApplied(in)
+	if oac, ok := out.(*v1alpha1.OAuthClient); ok {
+		internShared(oac)
+	}
+	return out, err
+}
+
+// internShared makes the strings that repeat across OAuthClients (kinds,
+// the namespace, the finalizer, the server's name, grant types, scopes,
+// enums, condition types and reasons) share one copy each: a decoded
+// object holds its own copy of every string, and at 10,000 clients these
+// are about a tenth of what the cache holds of them. Names, UIDs, client
+// IDs and messages, which do not repeat, are left alone.
+func internShared(oac *v1alpha1.OAuthClient) {
+	oac.APIVersion, oac.Kind, oac.Namespace = intern(oac.APIVersion), intern(oac.Kind), intern(oac.Namespace)
+	internAll(oac.Finalizers)
+	sp := &oac.Spec
+	sp.ServerRef.Name, sp.ServerRef.Kind = intern(sp.ServerRef.Name), v1alpha1.ServerKind(intern(string(sp.ServerRef.Kind)))
+	internAll(sp.GrantTypes)
+	internAll(sp.Scopes)
+	internAll(sp.Audience)
+	sp.TokenEndpointAuthMethod = intern(sp.TokenEndpointAuthMethod)
+	sp.DeletionPolicy = v1alpha1.DeletionPolicy(intern(string(sp.DeletionPolicy)))
+	if sp.Adoption != nil {
+		sp.Adoption.Policy = v1alpha1.AdoptionPolicy(intern(string(sp.Adoption.Policy)))
+	}
+	for i := range oac.Status.Conditions {
+		c := &oac.Status.Conditions[i]
+		c.Type, c.Reason = intern(c.Type), intern(c.Reason)
+		c.Status = metav1.ConditionStatus(intern(string(c.Status)))
+	}
+	oac.Status.LastRotationReason = intern(oac.Status.LastRotationReason)
+}
+
+func internAll(ss []string) {
+	for i, s := range ss {
+		ss[i] = intern(s)
+	}
+}
+
+func intern(s string) string { return unique.Make(s).Value() }
 
 // stripLastApplied drops managed fields and the last-applied annotation.
 func stripLastApplied(in any) (any, error) {
