@@ -20,31 +20,35 @@ import (
 
 // The manager scrapes its cache: the informers' own objects, delivered
 // Secrets in their cached form. That scrape shows what one of the API
-// server shows.
+// server shows, with the cache over the whole cluster and with one
+// restricted to some namespaces (--namespaces), whose informers are read
+// through a List.
 func TestScrapeOfTheCacheShowsWhatTheAPIServerHas(t *testing.T) {
 	ns := newNamespace(t)
 	newClient(t, ns, "cached-metrics", v1alpha1.OAuthClientSpec{Scopes: []string{"read"}, Rotation: rotation(time.Hour, time.Second)})
 	waitVersion(t, ns, "cached-metrics", 1)
 
-	opts := controllers.CacheOptions()
-	opts.Scheme = env.Scheme
-	c, err := cache.New(env.Config, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	go func() { _ = c.Start(ctx) }()
-	if !c.WaitForCacheSync(ctx) {
-		t.Fatal("the cache did not sync")
-	}
-	waitFor(t, "the cache's scrape to show what the API server has", func() (bool, string) {
-		fromCache, fromAPI := seriesOf(t, fromcache.Reader(c), ns), seriesOf(t, fromcache.Reader(k8s), ns)
-		if len(fromAPI) < 6 || !slices.Equal(fromCache, fromAPI) {
-			return false, fmt.Sprintf("cache:\n%s\nAPI server:\n%s", strings.Join(fromCache, "\n"), strings.Join(fromAPI, "\n"))
+	for name, namespaces := range map[string]map[string]cache.Config{"whole cluster": nil, "--namespaces": {ns: {}}} {
+		opts := controllers.CacheOptions()
+		opts.Scheme, opts.DefaultNamespaces = env.Scheme, namespaces
+		c, err := cache.New(env.Config, opts)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return true, ""
-	})
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		go func() { _ = c.Start(ctx) }()
+		if !c.WaitForCacheSync(ctx) {
+			t.Fatalf("%s: the cache did not sync", name)
+		}
+		waitFor(t, name+": the cache's scrape to show what the API server has", func() (bool, string) {
+			fromCache, fromAPI := seriesOf(t, fromcache.Reader(c), ns), seriesOf(t, fromcache.Reader(k8s), ns)
+			if len(fromAPI) < 6 || !slices.Equal(fromCache, fromAPI) {
+				return false, fmt.Sprintf("cache:\n%s\nAPI server:\n%s", strings.Join(fromCache, "\n"), strings.Join(fromAPI, "\n"))
+			}
+			return true, ""
+		})
+	}
 }
 
 // seriesOf is every oauthclient_* series of namespace ns that a scrape

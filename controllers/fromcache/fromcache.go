@@ -49,8 +49,11 @@ func (c reader) DeliveredSecrets(ctx context.Context) ([]metrics.Delivered, erro
 		}
 		return delivered, err
 	}
+	// Copied: the copy of a cached Secret is a *corev1.Secret (a cache
+	// restricted to namespaces has no store to read; its List would fail
+	// to put the cache's own delivery.CachedSecret into a SecretList).
 	var l corev1.SecretList
-	err := c.r.List(ctx, &l, client.MatchingLabels{v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue}, client.UnsafeDisableDeepCopy)
+	err := c.r.List(ctx, &l, client.MatchingLabels{v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue})
 	delivered := make([]metrics.Delivered, len(l.Items))
 	for i := range l.Items {
 		delivered[i] = metrics.DeliveredOf(&l.Items[i])
