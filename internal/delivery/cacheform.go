@@ -94,7 +94,8 @@ func CacheForm(s *corev1.Secret) *CachedSecret {
 // written: no Secret from the cache is written back). It has no data.
 func (c *CachedSecret) Secret() *corev1.Secret {
 	s := &corev1.Secret{Type: c.Type}
-	c.ObjectMeta.DeepCopyInto(&s.ObjectMeta)
+	meta := &c.ObjectMeta
+	meta.DeepCopyInto(&s.ObjectMeta)
 	s.Labels, s.Annotations = c.GetLabels(), c.GetAnnotations()
 	return s
 }

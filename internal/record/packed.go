@@ -82,9 +82,13 @@ func field(p []byte) (value, rest []byte, err error) {
 	return p[size:end], p[end:], nil
 }
 
+// uvarintLen is how many bytes binary.AppendUvarint writes for n.
 func uvarintLen(n int) int {
-	var b [binary.MaxVarintLen64]byte
-	return binary.PutUvarint(b[:], uint64(n))
+	size := 1
+	for ; n >= 0x80; n >>= 7 {
+		size++
+	}
+	return size
 }
 
 // literalKey marks a key written out in full: the table is full.
@@ -122,7 +126,7 @@ func (t *codeTable) code(k string) byte {
 		t.codes = map[string]byte{}
 	}
 	t.keys = append(t.keys, k)
-	c = byte(len(t.keys))
+	c = byte(len(t.keys)) //nolint:gosec // G115: at most 255, checked above
 	t.codes[k] = c
 	return c
 }

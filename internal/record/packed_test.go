@@ -1,6 +1,7 @@
 package record
 
 import (
+	"encoding/binary"
 	"fmt"
 	"runtime"
 	"testing"
@@ -70,5 +71,15 @@ func TestPackedKeysBeyondTheTable(t *testing.T) {
 	r, err := literal.Unpack()
 	if err != nil || r.ClientID != "a" || r.Version != 1 {
 		t.Fatalf("a record with its keys written out unpacked as %+v (%v)", r, err)
+	}
+}
+
+// A packed record is allocated at its size: uvarintLen counts what
+// binary.AppendUvarint writes.
+func TestUvarintLen(t *testing.T) {
+	for _, n := range []int{0, 1, 127, 128, 16383, 16384, 1 << 30} {
+		if got, want := uvarintLen(n), len(binary.AppendUvarint(nil, uint64(n))); got != want { //nolint:gosec // G115: n is not negative
+			t.Errorf("uvarintLen(%d) = %d, want %d", n, got, want)
+		}
 	}
 }
