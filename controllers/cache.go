@@ -1,8 +1,6 @@
 package controllers
 
 import (
-	"unique"
-
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 	"github.com/oauth-client-operator/oauth-client-operator/internal/delivery"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/intern"
 )
 
 // lastAppliedAnnotation is where client-side `kubectl apply` (and tools
@@ -61,33 +60,25 @@ func cachedOAuthClient(in any) (any, error) {
 // are about a tenth of what the cache holds of them. Names, UIDs, client
 // IDs and messages, which do not repeat, are left alone.
 func internShared(oac *v1alpha1.OAuthClient) {
-	oac.APIVersion, oac.Kind, oac.Namespace = intern(oac.APIVersion), intern(oac.Kind), intern(oac.Namespace)
-	internAll(oac.Finalizers)
+	oac.APIVersion, oac.Kind, oac.Namespace = intern.String(oac.APIVersion), intern.String(oac.Kind), intern.String(oac.Namespace)
+	intern.Strings(oac.Finalizers)
 	sp := &oac.Spec
-	sp.ServerRef.Name, sp.ServerRef.Kind = intern(sp.ServerRef.Name), v1alpha1.ServerKind(intern(string(sp.ServerRef.Kind)))
-	internAll(sp.GrantTypes)
-	internAll(sp.Scopes)
-	internAll(sp.Audience)
-	sp.TokenEndpointAuthMethod = intern(sp.TokenEndpointAuthMethod)
-	sp.DeletionPolicy = v1alpha1.DeletionPolicy(intern(string(sp.DeletionPolicy)))
+	sp.ServerRef.Name, sp.ServerRef.Kind = intern.String(sp.ServerRef.Name), v1alpha1.ServerKind(intern.String(string(sp.ServerRef.Kind)))
+	intern.Strings(sp.GrantTypes)
+	intern.Strings(sp.Scopes)
+	intern.Strings(sp.Audience)
+	sp.TokenEndpointAuthMethod = intern.String(sp.TokenEndpointAuthMethod)
+	sp.DeletionPolicy = v1alpha1.DeletionPolicy(intern.String(string(sp.DeletionPolicy)))
 	if sp.Adoption != nil {
-		sp.Adoption.Policy = v1alpha1.AdoptionPolicy(intern(string(sp.Adoption.Policy)))
+		sp.Adoption.Policy = v1alpha1.AdoptionPolicy(intern.String(string(sp.Adoption.Policy)))
 	}
 	for i := range oac.Status.Conditions {
 		c := &oac.Status.Conditions[i]
-		c.Type, c.Reason = intern(c.Type), intern(c.Reason)
-		c.Status = metav1.ConditionStatus(intern(string(c.Status)))
+		c.Type, c.Reason = intern.String(c.Type), intern.String(c.Reason)
+		c.Status = metav1.ConditionStatus(intern.String(string(c.Status)))
 	}
-	oac.Status.LastRotationReason = intern(oac.Status.LastRotationReason)
+	oac.Status.LastRotationReason = intern.String(oac.Status.LastRotationReason)
 }
-
-func internAll(ss []string) {
-	for i, s := range ss {
-		ss[i] = intern(s)
-	}
-}
-
-func intern(s string) string { return unique.Make(s).Value() }
 
 // stripLastApplied drops managed fields and the last-applied annotation.
 func stripLastApplied(in any) (any, error) {

@@ -7,7 +7,6 @@ import (
 	"hash"
 	"maps"
 	"slices"
-	"unique"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/internal/intern"
 )
 
 // A delivered Secret read from the cache (CachedSecret.Secret) carries its
@@ -65,11 +65,11 @@ type CachedSecret struct {
 // CacheForm is the cache transform for delivered Secrets: s as the cache
 // keeps it. s is not changed.
 func CacheForm(s *corev1.Secret) *CachedSecret {
-	out := &CachedSecret{Type: corev1.SecretType(intern(string(s.Type)))}
-	out.Name, out.Namespace, out.UID, out.ResourceVersion = s.Name, intern(s.Namespace), s.UID, s.ResourceVersion
+	out := &CachedSecret{Type: corev1.SecretType(intern.String(string(s.Type)))}
+	out.Name, out.Namespace, out.UID, out.ResourceVersion = s.Name, intern.String(s.Namespace), s.UID, s.ResourceVersion
 	out.Generation, out.CreationTimestamp, out.DeletionTimestamp = s.Generation, s.CreationTimestamp, s.DeletionTimestamp
 	out.Finalizers = s.Finalizers
-	out.ManagedBy = intern(s.Labels[v1alpha1.LabelManagedBy])
+	out.ManagedBy = intern.String(s.Labels[v1alpha1.LabelManagedBy])
 	out.OwnerUID = s.Labels[v1alpha1.LabelOAuthClientUID]
 	out.IssuedAt, out.ExpiresAt = s.Annotations[v1alpha1.AnnotationIssuedAt], s.Annotations[v1alpha1.AnnotationExpiresAt]
 	if digest, ok := appliedDigest(s); ok {
@@ -78,7 +78,7 @@ func CacheForm(s *corev1.Secret) *CachedSecret {
 	out.Legacy = HasLegacy(s)
 	out.OwnerReferences = make([]metav1.OwnerReference, len(s.OwnerReferences))
 	for i, o := range s.OwnerReferences {
-		o.APIVersion, o.Kind = intern(o.APIVersion), intern(o.Kind)
+		o.APIVersion, o.Kind = intern.String(o.APIVersion), intern.String(o.Kind)
 		if string(o.UID) == out.OwnerUID {
 			o.UID = types.UID(out.OwnerUID) // one copy of the string
 		}
@@ -223,7 +223,3 @@ func writeField(h hash.Hash, s string) {
 	h.Write(n[:])
 	h.Write([]byte(s))
 }
-
-// intern returns the one copy of s that every cached Secret shares: label
-// and annotation keys, namespaces and kinds repeat in every object.
-func intern(s string) string { return unique.Make(s).Value() }

@@ -14,10 +14,11 @@ import (
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
 )
 
-// A Secret as a read from the cache gives it (CacheForm, then Secret) holds no data and no managed
-// fields, and UpToDate says of it what it says of the Secret it came from:
-// an edit of a value, a key more or less, a changed label or annotation of
-// the operator's all show; what other tools add does not.
+// A Secret as a read from the cache gives it (CacheForm, then Secret) holds
+// no data and no managed fields, and UpToDate says of it what it says of
+// the Secret it came from: an edit of a value, a key more or less, a
+// changed label or annotation of the operator's all show; what other tools
+// add does not.
 func TestCachedSecretIsJudgedLikeTheSecret(t *testing.T) {
 	want, full := built(t, 1), decodedSecret(t, 1)
 	if !UpToDate(full, want) || !UpToDate(CacheForm(full).Secret(), want) {
