@@ -80,8 +80,10 @@ func (h *harness) runApply(ctx context.Context, m *managerProc, n int, profileFo
 		profErr <- m.saveProfile(ctx, fmt.Sprintf("profile?seconds=%d", int(profileFor.Seconds())), res.CPUProfile)
 	}()
 
+	stopAPIServer := h.apiServerProfiles(ctx, "kube-apiserver CPU profiles (apply)", "apiserver-apply")()
 	start := time.Now()
 	if err := createClients(ctx, h.k, h.tracker, benchNamespace, names, createWorkers); err != nil {
+		stopAPIServer()
 		return res, err
 	}
 	res.CreateSeconds = seconds(time.Since(start))
@@ -90,6 +92,7 @@ func (h *harness) runApply(ctx context.Context, m *managerProc, n int, profileFo
 		err = waitIdle(ctx, m, readyTimeout(n))
 	}
 	stopGoroutines()
+	stopAPIServer()
 	if err != nil {
 		return res, err
 	}

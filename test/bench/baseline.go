@@ -38,7 +38,7 @@ type baselineResult struct {
 // one status write on an OAuthClient. The OAuthClients are created first,
 // untimed, in their own namespace while no manager runs; everything is
 // deleted again afterwards so the manager never sees it.
-func runBaseline(ctx context.Context, k client.Client, reg *registrar, n, concurrency, creators int) (baselineResult, error) {
+func runBaseline(ctx context.Context, k client.Client, reg *registrar, n, concurrency, creators int, profile func() (stop func())) (baselineResult, error) {
 	res := baselineResult{
 		Clients: n, Concurrency: concurrency,
 		TimedOperationsOf: "POST /reg + create Secret + patch OAuthClient status, per client",
@@ -65,6 +65,7 @@ func runBaseline(ctx context.Context, k client.Client, reg *registrar, n, concur
 	if err != nil {
 		return res, err
 	}
+	stopProfile := profile()
 	start := time.Now()
 	err = parallel(ctx, n, concurrency, func(ctx context.Context, i int) error {
 		id, secret, err := reg.register(ctx, ccMetadata(baselineNamespace+"/"+names[i], "read"))
@@ -94,10 +95,11 @@ func runBaseline(ctx context.Context, k client.Client, reg *registrar, n, concur
 		}
 		return nil
 	})
+	elapsed := time.Since(start)
+	stopProfile()
 	if err != nil {
 		return res, err
 	}
-	elapsed := time.Since(start)
 	cpu1, err := processCPU()
 	if err != nil {
 		return res, err
