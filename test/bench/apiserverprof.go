@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -23,10 +20,7 @@ const apiServerSlice = 5
 // being taken. The API server is where the apply's time goes, so these say
 // what its work per client is made of.
 func (h *harness) profileAPIServer(ctx context.Context, dir string) (stop func(), err error) {
-	if err := os.RemoveAll(dir); err != nil { // profiles of an earlier run must not mix in
-		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil { //nolint:gosec // G301: a profile directory in the benchmark's output, readable like any build output
+	if err := freshDir(dir); err != nil {
 		return nil, err
 	}
 	hc, err := rest.HTTPClientFor(h.env.Config)
@@ -39,7 +33,7 @@ func (h *harness) profileAPIServer(ctx context.Context, dir string) (stop func()
 		defer close(done)
 		for i := 0; ; i++ {
 			if err := saveURL(ctx, hc, url, filepath.Join(dir, fmt.Sprintf("cpu-%04d.pprof", i))); err != nil {
-				progress("kube-apiserver profile: %v", err)
+				progress("kube-apiserver profile %s: %v", url, err)
 				return
 			}
 			select {
@@ -52,31 +46,6 @@ func (h *harness) profileAPIServer(ctx context.Context, dir string) (stop func()
 		}
 	}()
 	return func() { close(quit); <-done }, nil
-}
-
-// saveURL writes the body of a GET of url to path.
-func saveURL(ctx context.Context, hc *http.Client, url, path string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: HTTP %d", url, resp.StatusCode)
-	}
-	f, err := os.Create(path) //nolint:gosec // G304: a file in the benchmark's output directory
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, resp.Body); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // apiServerProfiles is a start function for profileAPIServer into the

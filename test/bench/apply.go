@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -169,10 +168,7 @@ func meanMs(before, after samples, histogram string, match map[string]string) fl
 // sampleGoroutines saves a goroutine profile of the manager into dir every
 // interval until the returned stop function is called.
 func sampleGoroutines(ctx context.Context, m *managerProc, dir string, every time.Duration) (stop func(), err error) {
-	if err := os.RemoveAll(dir); err != nil { // profiles of an earlier run must not mix in
-		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil { //nolint:gosec // G301: a profile directory in the benchmark's output, readable like any build output
+	if err := freshDir(dir); err != nil {
 		return nil, err
 	}
 	quit, done := make(chan struct{}), make(chan struct{})

@@ -73,33 +73,16 @@ func (m *managerProc) metrics(ctx context.Context) (samples, error) {
 
 // saveProfile fetches /debug/pprof/<what> into path.
 func (m *managerProc) saveProfile(ctx context.Context, what, path string) error {
-	f, err := os.Create(path) //nolint:gosec // G304: a file in the benchmark's output directory
-	if err != nil {
-		return err
+	if err := saveURL(ctx, m.http, m.PprofURL()+"/"+what, path); err != nil {
+		return fmt.Errorf("fetching profile %s: %w", what, err)
 	}
-	if err := m.fetchProfile(ctx, what, f); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
+	return nil
 }
 
 // fetchProfile copies /debug/pprof/<what> to w.
 func (m *managerProc) fetchProfile(ctx context.Context, what string, w io.Writer) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.PprofURL()+"/"+what, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := m.http.Do(req)
-	if err != nil {
+	if err := fetchURL(ctx, m.http, m.PprofURL()+"/"+what, w); err != nil {
 		return fmt.Errorf("fetching profile %s: %w", what, err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("fetching profile %s: HTTP %d", what, resp.StatusCode)
-	}
-	if _, err := io.Copy(w, resp.Body); err != nil {
-		return fmt.Errorf("reading profile %s: %w", what, err)
 	}
 	return nil
 }
