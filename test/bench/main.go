@@ -151,6 +151,10 @@ func (h *harness) measure(ctx context.Context, r *results) error {
 	if r.Baseline, err = runBaseline(ctx, h.k, reg, n, h.opts.concurrency, createWorkers, profile); err != nil {
 		return err
 	}
+	progress("minimal controller: %d creates, each followed by the baseline loop's work", n)
+	if r.Minimal, err = runMinimalController(ctx, h.k, reg, n, h.opts.concurrency, createWorkers); err != nil {
+		return err
+	}
 	if err := h.phaseApply(ctx, r); err != nil {
 		return err
 	}
@@ -241,6 +245,8 @@ func (h *harness) phaseApply(ctx context.Context, r *results) (err error) {
 	}
 	r.OperatorOverBaseline = ratio(r.Apply.AllReadySeconds, r.Baseline.Seconds)
 	r.OperatorOverBaselineWithCreates = ratio(r.Apply.AllReadySeconds, r.Baseline.SetupSeconds+r.Baseline.Seconds)
+	r.MinimalOverBaseline = ratio(r.Minimal.Seconds, r.Baseline.Seconds)
+	r.OperatorOverMinimal = ratio(r.Apply.AllReadySeconds, r.Minimal.Seconds)
 	if r.Memory.AfterApply, err = readMemory(ctx, m1, ""); err != nil {
 		return err
 	}

@@ -34,6 +34,13 @@ type results struct {
 	// create of an OAuthClient costs the API server about as much as a
 	// patch of one (the kube-apiserver profiles).
 	OperatorOverBaselineWithCreates float64 `json:"operator_over_baseline_with_creates"`
+	// Minimal is the same apply against the least a controller can do
+	// (runMinimalController). MinimalOverBaseline is its time over the
+	// baseline loop's: the least OperatorOverBaseline can be for any
+	// controller. OperatorOverMinimal is the operator's time over its.
+	Minimal             minimalResult `json:"minimal_controller"`
+	MinimalOverBaseline float64       `json:"minimal_over_baseline"`
+	OperatorOverMinimal float64       `json:"operator_over_minimal"`
 	// IdleApplyToSecret is the latency of single applies on an idle operator.
 	IdleApplyToSecret latencies         `json:"idle_apply_to_secret"`
 	Memory            memoryResult      `json:"memory"`
@@ -223,6 +230,11 @@ func printTable(w io.Writer, r *results) error {
 	judged("operator / baseline", fmt.Sprintf("%.2f", r.OperatorOverBaseline), tRatio)
 	t.row("  operator / (baseline's creates + loop)", fmt.Sprintf("%.2f (the creates, %.2f s, are in the operator's time, not in the loop's)",
 		r.OperatorOverBaselineWithCreates, b.SetupSeconds))
+	mc := r.Minimal
+	t.row("minimal controller: first create → all Ready", fmt.Sprintf("%.2f s (creates took %.2f s; each create then the loop's work)", mc.Seconds, mc.CreateSeconds))
+	t.row("  CPU s by process", cpuText(mc.CPU))
+	t.row("  minimal controller / baseline", fmt.Sprintf("%.2f (the least operator / baseline can be, for any controller)", r.MinimalOverBaseline))
+	t.row("  operator / minimal controller", fmt.Sprintf("%.2f", r.OperatorOverMinimal))
 	tg := byName[tP99]
 	t.row("apply→Secret p50/p90/p99/max", latencyText(a.ApplyToSecret), "p99 "+tg.Goal, tg.Verdict)
 	t.row("apply→Ready p50/p90/p99/max", latencyText(a.ApplyToReady))
