@@ -3,10 +3,10 @@ package controllers
 import (
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"testing"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/heapsize"
 )
 
 // appliedManifest is an OAuthClient as `kubectl apply` leaves it: with
@@ -48,25 +48,14 @@ func TestCachedOAuthClientDropsTheLastAppliedCopy(t *testing.T) {
 func BenchmarkCachedAppliedOAuthClient(b *testing.B) {
 	var per float64
 	for b.Loop() {
-		const n = 10000
-		keep := make([]any, n)
-		before := heapInUse()
-		for i := range keep {
+		per = heapsize.PerObject(10000, func(i int) any {
 			oac := &v1alpha1.OAuthClient{}
 			if err := json.Unmarshal(appliedManifest(i), oac); err != nil {
 				b.Fatal(err)
 			}
-			keep[i], _ = cachedOAuthClient(oac)
-		}
-		per = float64(heapInUse()-before) / n
-		runtime.KeepAlive(keep)
+			cached, _ := cachedOAuthClient(oac)
+			return cached
+		})
 	}
 	b.ReportMetric(per, "bytes/OAuthClient")
-}
-
-func heapInUse() uint64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }

@@ -3,7 +3,6 @@ package delivery
 import (
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/heapsize"
 )
 
 // A Secret as a read from the cache gives it (CacheForm, then Secret) holds
@@ -96,18 +96,13 @@ func BenchmarkCachedSecret(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			var perSecret float64
 			for b.Loop() {
-				const n = 10000
-				keep := make([]any, n)
-				before := heapAlloc()
-				for i := range keep {
+				perSecret = heapsize.PerObject(10000, func(i int) any {
 					s := decodedSecret(b, i)
-					keep[i] = s
 					if form {
-						keep[i] = CacheForm(s)
+						return CacheForm(s)
 					}
-				}
-				perSecret = float64(heapAlloc()-before) / n
-				runtime.KeepAlive(keep)
+					return s
+				})
 			}
 			b.ReportMetric(perSecret, "bytes/Secret")
 		})
@@ -174,11 +169,4 @@ func decodedSecret(b testing.TB, i int) *corev1.Secret {
 		b.Fatal(err)
 	}
 	return out
-}
-
-func heapAlloc() uint64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }

@@ -3,11 +3,11 @@ package record
 import (
 	"encoding/binary"
 	"fmt"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/oauth-client-operator/oauth-client-operator/internal/provider"
+	"github.com/oauth-client-operator/oauth-client-operator/test/testutil/heapsize"
 )
 
 // BenchmarkRecordInMemory reports the heap one record takes in the store's
@@ -18,19 +18,13 @@ func BenchmarkRecordInMemory(b *testing.B) {
 		b.Run(form, func(b *testing.B) {
 			var per float64
 			for b.Loop() {
-				const n = 10000
-				keep := make([]any, n)
-				before := heapAlloc()
-				for i := range keep {
+				per = heapsize.PerObject(10000, func(i int) any {
 					r := dynRegRecord(i)
 					if form == "Packed" {
-						keep[i] = Pack(r)
-					} else {
-						keep[i] = *r.Clone()
+						return Pack(r)
 					}
-				}
-				per = float64(heapAlloc()-before) / n
-				runtime.KeepAlive(keep)
+					return *r.Clone()
+				})
 			}
 			b.ReportMetric(per, "bytes/record")
 		})
@@ -46,13 +40,6 @@ func dynRegRecord(i int) *Record {
 			"registration_client_uri":   fmt.Sprintf("http://127.0.0.1:30000/reg/Z9Z9K4UWNEar4YcQE9pX0l1qyiBRmQ6UzjvwJbi%05d", i),
 		},
 	}
-}
-
-func heapAlloc() uint64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }
 
 // Past 255 distinct keys the table gives no more numbers, and a record

@@ -46,14 +46,9 @@ func runBaseline(ctx context.Context, k client.Client, reg *registrar, n, concur
 	names := clientNames("base", n)
 	setup := time.Now()
 	clients := make([]*v1alpha1.OAuthClient, n)
-	err := parallel(ctx, n, creators, func(ctx context.Context, i int) error {
-		oac := newOAuthClient(baselineNamespace, names[i])
-		oac.Spec.ServerRef.Name = "none" // no manager runs; the name does not matter
-		if err := k.Create(ctx, oac); err != nil {
-			return fmt.Errorf("baseline: creating OAuthClient %s: %w", names[i], err)
-		}
-		clients[i] = oac
-		return nil
+	err := parallel(ctx, n, creators, func(ctx context.Context, i int) (err error) {
+		clients[i], err = createUnserved(ctx, k, names[i])
+		return err
 	})
 	if err != nil {
 		return res, err
@@ -91,6 +86,17 @@ func runBaseline(ctx context.Context, k client.Client, reg *registrar, n, concur
 	}
 	res.CleanupSeconds = seconds(time.Since(cleanup))
 	return res, nil
+}
+
+// createUnserved creates the OAuthClient name in the baseline's namespace,
+// where no manager serves it.
+func createUnserved(ctx context.Context, k client.Client, name string) (*v1alpha1.OAuthClient, error) {
+	oac := newOAuthClient(baselineNamespace, name)
+	oac.Spec.ServerRef.Name = "none" // no manager runs; the name does not matter
+	if err := k.Create(ctx, oac); err != nil {
+		return nil, fmt.Errorf("baseline: creating OAuthClient %s: %w", name, err)
+	}
+	return oac, nil
 }
 
 // essentialWork is what the operator cannot avoid for one OAuthClient it

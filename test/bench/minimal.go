@@ -2,11 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"runtime"
-	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/oauth-client-operator/oauth-client-operator/api/v1alpha1"
@@ -45,49 +44,34 @@ func runMinimalController(ctx context.Context, k client.Client, reg *registrar, 
 	if err != nil {
 		return res, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg        sync.WaitGroup
-		once      sync.Once
-		firstErr  error
-		createdAt time.Duration
-	)
-	fail := func(err error) { once.Do(func() { firstErr = err; cancel() }) }
+	var createdAt time.Duration
+	// The group's context ends with Wait; the clean-up below uses ctx.
+	g, gctx := errgroup.WithContext(ctx)
 	start := time.Now()
-	wg.Go(func() {
+	g.Go(func() error {
 		defer close(created)
-		err := parallel(ctx, n, creators, func(ctx context.Context, i int) error {
-			oac := newOAuthClient(baselineNamespace, names[i])
-			oac.Spec.ServerRef.Name = "none" // no manager runs; the name does not matter
-			if err := k.Create(ctx, oac); err != nil {
-				return fmt.Errorf("minimal controller: creating OAuthClient %s: %w", names[i], err)
+		defer func() { createdAt = time.Since(start) }()
+		return parallel(gctx, n, creators, func(ctx context.Context, i int) (err error) {
+			if clients[i], err = createUnserved(ctx, k, names[i]); err == nil {
+				created <- i
 			}
-			clients[i] = oac
-			created <- i
-			return nil
+			return err
 		})
-		createdAt = time.Since(start)
-		if err != nil {
-			fail(err)
-		}
 	})
 	for range max(concurrency, 1) {
-		wg.Go(func() {
+		g.Go(func() error {
 			for i := range created {
-				if ctx.Err() != nil {
-					continue
-				}
-				if err := essentialWork(ctx, k, reg, clients[i], func() {}); err != nil {
-					fail(err)
+				if err := essentialWork(gctx, k, reg, clients[i], func() {}); err != nil {
+					return err
 				}
 			}
+			return nil
 		})
 	}
-	wg.Wait()
+	err = g.Wait()
 	elapsed := time.Since(start)
-	if firstErr != nil {
-		return res, firstErr
+	if err != nil {
+		return res, err
 	}
 	cpu1, err := processCPU()
 	if err != nil {
