@@ -2,6 +2,7 @@ package hydra
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -128,4 +129,35 @@ func TestServer(t *testing.T) {
 			t.Errorf("AdminClientCount() = %d, %v; want 1", n, err)
 		}
 	})
+
+	// A connection dialed but never used keeps Hydra's drain waiting past
+	// its own 5 s deadline; Hydra then exits 1. Asked to stop, it stopped.
+	t.Run("StopWithAnUnusedConnectionOpen", func(t *testing.T) {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(s.AdminURL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = conn.Close() }()
+		if err := s.Stop(); err != nil {
+			t.Fatalf("Stop: %v", err)
+		}
+	})
+}
+
+func TestGaveUpDraining(t *testing.T) {
+	for _, c := range []struct {
+		output string
+		want   bool
+	}{
+		{`{"level":"info","msg":"ready"}` + "\n" + `{"error":{"message":"context deadline exceeded"},"level":"fatal","msg":"Could not gracefully run server"}` + "\n", true},
+		{`{"error":{"message":"listen tcp 127.0.0.1:4444: bind: address already in use"},"level":"fatal","msg":"Could not gracefully run server"}`, false},
+		{`{"error":{"message":"context deadline exceeded"},"level":"error","msg":"a request timed out"}` + "\n" + `{"error":{"message":"bind: address already in use"},"level":"fatal","msg":"Could not gracefully run server"}`, false},
+		{`{"error":{"message":"context deadline exceeded"},"level":"fatal","msg":"Could not gracefully run server"}` + "\n" + `{"level":"fatal","msg":"something after it"}`, false},
+		{`{"error":{"message":"context deadline exceeded"},"level":"fatal","msg":"unable to migrate"}`, false},
+		{"", false},
+	} {
+		if got := gaveUpDraining(c.output); got != c.want {
+			t.Errorf("gaveUpDraining(%q) = %v, want %v", c.output, got, c.want)
+		}
+	}
 }

@@ -1,7 +1,9 @@
 package proc
 
 import (
+	"errors"
 	"fmt"
+	"os/exec"
 	"sync"
 	"time"
 )
@@ -14,9 +16,14 @@ const StopTimeout = 10 * time.Second
 // messages, under the lock the server's start and stop take. The zero
 // Slot is empty; Name says what the server is in errors, and OnStop, when
 // set, runs after each stop (to close idle connections to the process).
+// GaveUpDraining, when set, reads the output of a process that exited with
+// a failure status after SIGTERM and says whether it only gave up waiting
+// for its open connections to finish (its own drain deadline): that is a
+// stop, not a failure.
 type Slot struct {
-	Name   string
-	OnStop func()
+	Name           string
+	OnStop         func()
+	GaveUpDraining func(output string) bool
 
 	mu     sync.Mutex
 	child  *Child
@@ -56,6 +63,10 @@ func (s *Slot) StopLocked() error {
 		defer s.OnStop()
 	}
 	if err := c.Stop(StopTimeout); err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && s.GaveUpDraining != nil && s.GaveUpDraining(s.output.String()) {
+			return nil
+		}
 		return fmt.Errorf("stopping %s: %w: %s", s.Name, err, s.output.String())
 	}
 	return nil
