@@ -285,10 +285,11 @@ func (s *Server) start(ctx context.Context) error {
 // graceful shutdown. On SIGTERM each of its listeners drains for 5 s
 // (ory/graceful's DefaultShutdownTimeout, not configurable) and then Hydra
 // exits 1, its last line "Could not gracefully run server" with the
-// context's deadline. Go's http.Server counts a connection that was dialed but has
-// sent no request yet as busy for its first 5 s, so a spare connection the
-// operator's transport opened just before the stop is enough: Hydra was
-// asked to stop and stopped, which is not a failure of the test.
+// context's deadline. Go's http.Server counts a connection that was dialed
+// but has sent no request yet as busy for its first 5 s, so a spare
+// connection the operator's transport opened just before the stop is
+// enough: Hydra was asked to stop and stopped, which is not a failure of
+// the test.
 func gaveUpDraining(output string) bool {
 	lines := strings.Split(strings.TrimRight(output, "\n"), "\n")
 	last := lines[len(lines)-1]

@@ -63,11 +63,12 @@ func (s *Slot) StopLocked() error {
 		defer s.OnStop()
 	}
 	if err := c.Stop(StopTimeout); err != nil {
+		output := s.output.String()
 		var exit *exec.ExitError
-		if errors.As(err, &exit) && s.GaveUpDraining != nil && s.GaveUpDraining(s.output.String()) {
+		if errors.As(err, &exit) && s.GaveUpDraining != nil && s.GaveUpDraining(output) {
 			return nil
 		}
-		return fmt.Errorf("stopping %s: %w: %s", s.Name, err, s.output.String())
+		return fmt.Errorf("stopping %s: %w: %s", s.Name, err, output)
 	}
 	return nil
 }
