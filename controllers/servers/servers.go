@@ -165,15 +165,22 @@ func (s *Registry) Current(key Key, fingerprint string, maxAge time.Duration) bo
 // Set records a Ready server, proven now with the inputs fingerprint
 // stands for; obj is the AuthServer or ClusterAuthServer. The server's
 // clients are woken when it is new or its credentials changed, so those
-// waiting (e.g. refused with the old credentials) try at once.
+// waiting (e.g. refused with the old credentials) try at once. A server
+// proven again with the same inputs and endpoints keeps the provider it
+// had, with what that adapter learned of its server (whether it keeps two
+// secrets, say): a new one would not know it until its first call, and a
+// rotation decided in between would pick a lesser strategy.
 func (s *Registry) Set(key Key, srv *Server, fingerprint string, obj client.Object) {
 	srv.checked, srv.checkedAt = fingerprint, time.Now()
 	srv.obj = obj.DeepCopyObject().(client.Object)
 	s.mu.Lock()
-	if g := s.gateLocked(key); g != nil {
+	prev, known := s.m[key]
+	switch g := s.gateLocked(key); {
+	case known && prev.checked == fingerprint && prev.Name == srv.Name && prev.Endpoints == srv.Endpoints:
+		srv.Provider = prev.Provider // already behind the gate
+	case g != nil:
 		srv.Provider = g.wrap(srv.Provider, srv.Budget)
 	}
-	prev, known := s.m[key]
 	s.m[key] = srv
 	s.mu.Unlock()
 	if !known || prev.checked != srv.checked {
