@@ -19,7 +19,7 @@ func TestSetKeepsTheAdapterOfUnchangedInputs(t *testing.T) {
 	r := NewRegistry()
 	key := Key{Kind: v1alpha1.KindAuthServer, Namespace: "team", Name: "wso2"}
 	obj := &v1alpha1.AuthServer{}
-	ep := provider.Endpoints{Issuer: "https://id.example.com", Token: "https://id.example.com/token"}
+	ep := provider.Endpoints{Issuer: "https://id.example.com", Token: "https://id.example.com/token"} //nolint:gosec // G101: endpoint URLs, not credentials
 	set := func(name, fingerprint string, ep provider.Endpoints) string {
 		r.Set(key, &Server{Name: "asgardeo", Provider: &namedProvider{name: name}, Endpoints: ep}, fingerprint, obj)
 		return r.Get(key).Provider.(*namedProvider).name
