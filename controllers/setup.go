@@ -65,9 +65,6 @@ func Setup(ctx context.Context, mgr manager.Manager, opts Options) error {
 	if opts.TokenEarlyRefresh == 0 {
 		opts.TokenEarlyRefresh = time.Minute
 	}
-	if err := servers.AddIndex(ctx, mgr.GetFieldIndexer()); err != nil {
-		return err
-	}
 	registry := servers.NewRegistry()
 	registry.LimitCalls(callLimit(opts))
 	tokens := mgmtauth.NewCache(nil, opts.TokenEarlyRefresh)

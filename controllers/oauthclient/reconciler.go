@@ -102,8 +102,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	return r.finish(ctx, before, oac, out, err)
 }
 
-// SetupWithManager registers the controller and its watches. The server
-// index (servers.AddIndex) must be in the manager's cache.
+// SetupWithManager registers the controller and its watches.
 func (r *Reconciler) SetupWithManager(mgr manager.Manager) error {
 	r.records = store.New(recordAPI{client: r.Client, reader: r.APIReader}, r.OperatorNamespace)
 	r.secrets = &writer.Writer{Client: r.Client, Reader: r.APIReader}
