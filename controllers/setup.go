@@ -55,7 +55,7 @@ type Options struct {
 
 // Setup adds the AuthServer, ClusterAuthServer and OAuthClient controllers
 // to mgr.
-func Setup(ctx context.Context, mgr manager.Manager, opts Options) error {
+func Setup(_ context.Context, mgr manager.Manager, opts Options) error {
 	if opts.ResyncPeriod == 0 {
 		opts.ResyncPeriod = 10 * time.Minute
 	}
