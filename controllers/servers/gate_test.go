@@ -64,18 +64,16 @@ func TestGateBoundsCallsInFlightToOneServer(t *testing.T) {
 
 	// Either held call may take the release; the other one stays.
 	h.release <- nil
+	var released error
 	var still chan error
 	select {
-	case err := <-first:
+	case released = <-first:
 		still = second
-		if err != nil {
-			t.Fatal(err)
-		}
-	case err := <-second:
+	case released = <-second:
 		still = first
-		if err != nil {
-			t.Fatal(err)
-		}
+	}
+	if released != nil {
+		t.Fatal(released)
 	}
 	// One slot is free again.
 	again := startObserve(t, h, p)
