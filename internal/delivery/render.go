@@ -6,11 +6,9 @@
 package delivery
 
 import (
-	"bytes"
 	"fmt"
 	"maps"
 	"slices"
-	"text/template"
 
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
@@ -95,15 +93,11 @@ func Data(tmpl *v1alpha1.SecretTemplate, c Credentials) (map[string][]byte, erro
 		if _, taken := data[key]; taken {
 			return nil, fmt.Errorf("spec.secretTemplate.data[%q]: the key is already used by a standard key", key)
 		}
-		t, err := template.New(key).Option("missingkey=error").Parse(tmpl.Data[key])
+		out, err := renderTemplate(key, tmpl.Data[key], c)
 		if err != nil {
 			return nil, fmt.Errorf("spec.secretTemplate.data[%q]: %w", key, err)
 		}
-		var buf bytes.Buffer
-		if err := t.Execute(&buf, c); err != nil {
-			return nil, fmt.Errorf("spec.secretTemplate.data[%q]: %w", key, err)
-		}
-		data[key] = buf.Bytes()
+		data[key] = out
 	}
 	return data, nil
 }
