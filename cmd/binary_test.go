@@ -21,7 +21,7 @@ func TestManagerKeepsNoMethodOnlyReflectionCouldCall(t *testing.T) {
 		t.Skip("builds the manager")
 	}
 	bin := filepath.Join(t.TempDir(), "manager")
-	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".") //nolint:gosec // G204: builds this package into the test's own directory
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -30,7 +30,7 @@ func TestManagerKeepsNoMethodOnlyReflectionCouldCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	syms, err := f.Symbols()
 	if err != nil {
 		t.Fatal(err)
