@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"text/template"
@@ -209,4 +210,22 @@ func TestTemplateThatNeverEndsFails(t *testing.T) {
 			t.Errorf("template %q rendered, want an error", text)
 		}
 	}
+}
+
+// FuzzTemplate looks for a template that renders, or fails, otherwise
+// than text/template. Templates with numbers of four digits or more, or
+// with {{template}} calls, are skipped: text/template would loop or
+// recurse for minutes on some of them where ours stops at its step and
+// depth limits.
+func FuzzTemplate(f *testing.F) {
+	for _, text := range templateCases {
+		f.Add(text)
+	}
+	long := regexp.MustCompile(`[0-9]{4}`)
+	f.Fuzz(func(t *testing.T, text string) {
+		if len(text) > 512 || long.MatchString(text) || strings.Contains(text, "template") || strings.Contains(text, "block") {
+			t.Skip()
+		}
+		sameAsTextTemplate(t, text, testCredentials)
+	})
 }
