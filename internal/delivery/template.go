@@ -28,12 +28,21 @@ import (
 	"text/template/parse"
 )
 
-// builtinNames are text/template's built-in functions: the only ones a
-// template may call (the parser refuses any other name).
-var builtinNames = map[string]any{
-	"and": true, "call": true, "html": true, "index": true, "slice": true, "js": true,
-	"len": true, "not": true, "or": true, "print": true, "printf": true, "println": true,
-	"urlquery": true, "eq": true, "ge": true, "gt": true, "le": true, "lt": true, "ne": true,
+// arity is how many arguments a built-in takes: exactly fixed, or at
+// least fixed when variadic.
+type arity struct {
+	fixed    int
+	variadic bool
+}
+
+// builtins are text/template's built-in functions and their arities: the
+// only functions a template may call (the parser refuses any other name).
+var builtins = map[string]any{
+	"len": arity{1, false}, "not": arity{1, false},
+	"ne": arity{2, false}, "lt": arity{2, false}, "le": arity{2, false}, "gt": arity{2, false}, "ge": arity{2, false},
+	"and": arity{1, true}, "or": arity{1, true}, "call": arity{1, true}, "index": arity{1, true},
+	"slice": arity{1, true}, "eq": arity{1, true}, "printf": arity{1, true},
+	"print": arity{0, true}, "println": arity{0, true}, "html": arity{0, true}, "js": arity{0, true}, "urlquery": arity{0, true},
 }
 
 const (
@@ -46,16 +55,23 @@ const (
 )
 
 // renderTemplate renders text, named name in its errors, with c as dot.
-func renderTemplate(name, text string, c Credentials) ([]byte, error) {
-	trees, err := parse.Parse(name, text, "", "", builtinNames)
+// An execution error is raised as a tmplError panic and returned here.
+func renderTemplate(name, text string, c Credentials) (out []byte, err error) {
+	trees, err := parse.Parse(name, text, "", "", builtins)
 	if err != nil {
 		return nil, err
 	}
-	s := &tmplState{trees: trees, tree: trees[name], name: name}
-	s.vars = []tmplVar{{"$", c}}
-	if err := s.run(func() { s.walk(c, s.tree.Root) }); err != nil {
-		return nil, err
-	}
+	s := &tmplState{trees: trees, tree: trees[name], name: name, vars: []tmplVar{{"$", c}}}
+	defer func() {
+		if r := recover(); r != nil {
+			te, ok := r.(tmplError)
+			if !ok {
+				panic(r)
+			}
+			out, err = nil, te.err
+		}
+	}()
+	s.walk(c, s.tree.Root)
 	return s.out.Bytes(), nil
 }
 
@@ -91,21 +107,6 @@ var (
 	errBreak    = errors.New("break")
 	errContinue = errors.New("continue")
 )
-
-// run calls f and turns an execution error raised in it into its result.
-func (s *tmplState) run(f func()) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			te, ok := r.(tmplError)
-			if !ok {
-				panic(r)
-			}
-			err = te.err
-		}
-	}()
-	f()
-	return nil
-}
 
 func (s *tmplState) at(n parse.Node) { s.node = n }
 
@@ -460,7 +461,6 @@ func (s *tmplState) evalArg(dot value, n parse.Node) value {
 // evalStringArg evaluates printf's format, which must be a string.
 func (s *tmplState) evalStringArg(dot value, n parse.Node) string {
 	s.at(n)
-	var v value
 	switch n := n.(type) {
 	case *parse.StringNode:
 		return n.Text
@@ -468,10 +468,8 @@ func (s *tmplState) evalStringArg(dot value, n parse.Node) string {
 		s.errorf("cannot assign nil to string")
 	case *parse.BoolNode, *parse.NumberNode:
 		s.errorf("expected string; found %s", n)
-	default:
-		v = s.evalArg(dot, n)
 	}
-	return s.asString(v)
+	return s.asString(s.evalArg(dot, n))
 }
 
 func (s *tmplState) asString(v value) string {
@@ -496,12 +494,12 @@ func (s *tmplState) evalFunction(dot value, n *parse.IdentifierNode, cmd parse.N
 	if final != missing {
 		numIn++
 	}
-	fixed, variadic := builtinArity(name)
-	if variadic && numIn < fixed {
-		s.errorf("wrong number of args for %s: want at least %d got %d", name, fixed, len(args))
+	want := builtins[name].(arity)
+	if want.variadic && numIn < want.fixed {
+		s.errorf("wrong number of args for %s: want at least %d got %d", name, want.fixed, len(args))
 	}
-	if !variadic && numIn != fixed {
-		s.errorf("wrong number of args for %s: want %d got %d", name, fixed, numIn)
+	if !want.variadic && numIn != want.fixed {
+		s.errorf("wrong number of args for %s: want %d got %d", name, want.fixed, numIn)
 	}
 	if name == "call" {
 		// No value is a function. Named by the argument, never by its
@@ -550,22 +548,6 @@ func (s *tmplState) evalFunction(dot value, n *parse.IdentifierNode, cmd parse.N
 		s.errorf("error calling %s: %v", name, err)
 	}
 	return v
-}
-
-// builtinArity is how many arguments each built-in takes: exactly fixed,
-// or at least fixed when variadic.
-func builtinArity(name string) (fixed int, variadic bool) {
-	switch name {
-	case "len", "not":
-		return 1, false
-	case "ne", "lt", "le", "gt", "ge":
-		return 2, false
-	case "and", "or", "call", "index", "slice", "eq":
-		return 1, true
-	case "printf":
-		return 1, true
-	}
-	return 0, true // print, println, html, js, urlquery
 }
 
 func callBuiltin(name, format string, args []value) (value, error) {
